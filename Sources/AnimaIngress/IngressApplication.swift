@@ -1,0 +1,69 @@
+public import AnimaRedis
+import AnimaQueue
+import AnimaWebhooks
+public import Hummingbird
+import HummingbirdCore
+public import Logging
+import NIOCore
+
+/// Builds the ingress application: routes, the batching pusher (as a service of the app),
+/// readiness and metrics. `anima-ingress` runs it; tests build it the same way.
+///
+/// - Parameter onServerRunning: called with the bound port once the server listens (useful
+///   with port 0).
+public func buildIngressApplication(
+    configuration: IngressConfiguration,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let keys = QueueKeys(prefix: configuration.keyPrefix)
+    var pushRedis = configuration.redis
+    // A push must be answered within the push timeout even when Redis hangs.
+    pushRedis.commandTimeout = min(pushRedis.commandTimeout, configuration.pushTimeout)
+    pushRedis.connectTimeout = min(pushRedis.connectTimeout, configuration.pushTimeout)
+    let pusher = EventPusher(
+        client: RedisClient(configuration: pushRedis), key: keys.events,
+        maxPending: configuration.maxPending, logger: logger)
+    let probe = RedisClient(configuration: pushRedis)
+    let metrics = IngressMetrics()
+    let controller = WebhookController(
+        verifier: SignatureVerifier(secrets: configuration.secrets, tolerance: configuration.tolerance),
+        pusher: pusher, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
+        pushTimeout: configuration.pushTimeout, retryAfter: String(configuration.retryAfterSeconds))
+
+    let router = Router()
+    router.add(middleware: MethodNotAllowedMiddleware(allowed: [
+        "/webhooks/anima": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
+    ]))
+    router.post("/webhooks/anima") { request, context in
+        await controller.receive(request, context: context)
+    }
+    router.get("/healthz") { _, _ in
+        JSONAnswers.response(.ok, #"{"status":"ok"}"#)
+    }
+    router.get("/readyz") { _, context in
+        do {
+            _ = try await probe.send(RedisCommand("PING"))
+            return JSONAnswers.response(.ok, #"{"ready":true}"#)
+        } catch {
+            context.logger.warning("not ready: \(error)")
+            return JSONAnswers.response(.serviceUnavailable, #"{"ready":false,"error":"Redis unavailable"}"#)
+        }
+    }
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+    }
+
+    let server = HTTPServerBuilder.http1(configuration: .init(
+        idleTimeout: .seconds(30),
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)))
+    return Application(
+        router: router,
+        server: server,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: [pusher, ClientCloser(client: probe)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}

@@ -1,0 +1,213 @@
+internal import CHiredis
+public import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One blocking connection to Redis over hiredis. The only type that touches the C library.
+///
+/// Not thread-safe and deliberately not `Sendable`: exactly one thread owns a connection and
+/// makes every call on it. ``RedisClient`` gives a connection its own thread; use that from
+/// async code. Every call here blocks the calling thread, so never call it from Swift's
+/// cooperative pool or a NIO event loop.
+///
+/// The connection opens lazily and reopens by itself: after an I/O error the hiredis context is
+/// freed and the next command connects again (one attempt, bounded by the connect timeout).
+/// A command that failed on a broken connection is not re-sent: Redis may or may not have run
+/// it, and only the caller knows whether sending it twice is safe.
+public final class RedisConnection {
+    public let configuration: RedisConfiguration
+    private var context: UnsafeMutablePointer<redisContext>?
+    private var currentTimeout: Duration
+
+    public init(configuration: RedisConfiguration) {
+        self.configuration = configuration
+        self.currentTimeout = configuration.commandTimeout
+    }
+
+    deinit {
+        if let context { redisFree(context) }
+    }
+
+    /// Whether a hiredis context is open (it may still turn out broken on the next command).
+    public var isConnected: Bool { context != nil }
+
+    /// Opens the connection now (authenticating and selecting the database) if it is not open.
+    public func connect() throws(RedisError) {
+        if context != nil { return }
+        let connectTimeval = Self.timeval(configuration.connectTimeout)
+        let opened: UnsafeMutablePointer<redisContext>?
+        switch configuration.endpoint {
+        case .tcp(let host, let port):
+            opened = redisConnectWithTimeout(host, Int32(port), connectTimeval)
+        case .unixSocket(let path):
+            opened = redisConnectUnixWithTimeout(path, connectTimeval)
+        }
+        let savedErrno = errno
+        guard let opened else { throw RedisError(.connectFailed, "could not allocate a hiredis context") }
+        if opened.pointee.err != 0 {
+            let error = Self.error(of: opened, errno: savedErrno, connecting: true, to: configuration)
+            redisFree(opened)
+            throw error
+        }
+        context = opened
+        _ = redisEnableKeepAlive(opened)
+        currentTimeout = configuration.commandTimeout
+        _ = redisSetTimeout(opened, Self.timeval(currentTimeout))
+        do {
+            if let password = configuration.password {
+                let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+                if case .error(let message) = try roundTrip([auth])[0] {
+                    throw RedisError(.authenticationFailed, "\(message) (check the password in REDIS_URL)")
+                }
+            }
+            if configuration.database != 0 {
+                if case .error(let message) = try roundTrip([RedisCommand("SELECT", configuration.database)])[0] {
+                    throw RedisError(.server, "SELECT \(configuration.database): \(message)")
+                }
+            }
+        } catch let error as RedisError {
+            close()
+            throw error
+        } catch {
+            close()
+            throw RedisError(.connectFailed, "\(error)")
+        }
+    }
+
+    /// Frees the hiredis context. The next command opens a new one.
+    public func close() {
+        if let context {
+            redisFree(context)
+            self.context = nil
+        }
+    }
+
+    /// Sets how long the following commands may wait for a reply (nil: the configured default).
+    /// A blocking command such as `BLMOVE … 1` needs a timeout longer than its block time.
+    public func setCommandTimeout(_ timeout: Duration?) {
+        let wanted = timeout ?? configuration.commandTimeout
+        guard wanted != currentTimeout else { return }
+        currentTimeout = wanted
+        if let context { _ = redisSetTimeout(context, Self.timeval(wanted)) }
+    }
+
+    /// Sends one command and returns its reply. An error reply is thrown as ``RedisError/Code/server``.
+    public func send(_ command: RedisCommand) throws(RedisError) -> RedisValue {
+        let reply = try pipeline([command])[0]
+        if case .error(let message) = reply {
+            throw RedisError(.server, "\(command.name): \(message)")
+        }
+        return reply
+    }
+
+    /// Sends several commands in one write and reads their replies in order: one round trip.
+    /// Error replies are returned in place as ``RedisValue/error(_:)``.
+    public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
+        if commands.isEmpty { return [] }
+        try connect()
+        return try roundTrip(commands)
+    }
+
+    private func roundTrip(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
+        guard let context else { throw RedisError(.connectionLost, "not connected") }
+        for command in commands {
+            let status = command.encoded.withUnsafeReadableBytes { bytes in
+                redisAppendFormattedCommand(
+                    context, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
+            }
+            if status != REDIS_OK {
+                throw failAndClose(context)
+            }
+        }
+        var replies: [RedisValue] = []
+        replies.reserveCapacity(commands.count)
+        for _ in commands {
+            var raw: UnsafeMutableRawPointer?
+            errno = 0
+            guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
+                throw failAndClose(context)
+            }
+            let reply = raw.assumingMemoryBound(to: redisReply.self)
+            defer { freeReplyObject(raw) }
+            replies.append(Self.value(of: reply))
+        }
+        return replies
+    }
+
+    private func failAndClose(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
+        let error = Self.error(of: context, errno: errno, connecting: false, to: configuration)
+        close()
+        return error
+    }
+
+    /// Converts a hiredis reply tree into Swift values. The caller frees the root.
+    private static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
+        let r = reply.pointee
+        switch Int32(r.type) {
+        case REDIS_REPLY_STRING:
+            return .bulkString(ByteBuffer(bytes: UnsafeRawBufferPointer(start: r.str, count: Int(r.len))))
+        case REDIS_REPLY_STATUS:
+            return .status(text(r.str, r.len))
+        case REDIS_REPLY_ERROR:
+            return .error(text(r.str, r.len))
+        case REDIS_REPLY_INTEGER:
+            return .integer(Int(r.integer))
+        case REDIS_REPLY_NIL:
+            return .null
+        case REDIS_REPLY_ARRAY:
+            var values: [RedisValue] = []
+            values.reserveCapacity(Int(r.elements))
+            for index in 0..<Int(r.elements) {
+                if let element = r.element[index] {
+                    values.append(value(of: element))
+                } else {
+                    values.append(.null)
+                }
+            }
+            return .array(values)
+        default:
+            return .error("unknown hiredis reply type \(r.type)")
+        }
+    }
+
+    private static func text(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+
+    private static func error(
+        of context: UnsafeMutablePointer<redisContext>, errno savedErrno: Int32, connecting: Bool,
+        to configuration: RedisConfiguration
+    ) -> RedisError {
+        let reason = withUnsafeBytes(of: context.pointee.errstr) { raw -> String in
+            let bytes = raw.prefix { $0 != 0 }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let kind = context.pointee.err
+        let target = "\(configuration)"
+        if savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || savedErrno == ETIMEDOUT
+            || reason.contains("timed out") || reason.contains("Resource temporarily unavailable")
+        {
+            let limit = connecting ? configuration.connectTimeout : configuration.commandTimeout
+            return RedisError(.timeout, "\(target) did not answer within \(limit) (\(reason))")
+        }
+        if savedErrno == ECONNREFUSED || reason.contains("refused") {
+            return RedisError(.connectionRefused, "\(target): \(reason); is redis-server running?")
+        }
+        if connecting {
+            return RedisError(.connectFailed, "\(target): \(reason)")
+        }
+        if kind == REDIS_ERR_PROTOCOL {
+            return RedisError(.connectionLost, "\(target): protocol error: \(reason)")
+        }
+        return RedisError(.connectionLost, "\(target): \(reason.isEmpty ? "connection closed" : reason)")
+    }
+
+    private static func timeval(_ duration: Duration) -> Glibc.timeval {
+        let (seconds, attoseconds) = duration.components
+        return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}

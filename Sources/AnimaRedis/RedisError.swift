@@ -1,0 +1,50 @@
+/// A failure talking to Redis: what failed (``code``) and the detail (``message``).
+///
+/// Callers match on ``code``; ``message`` carries the server's own error text or the
+/// operating system's reason. A message never contains a password.
+public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What kind of failure this is. Extensible: match the static members you care about.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// `REDIS_URL` could not be parsed. Fix the URL.
+        public static let invalidURL = Code("invalid URL")
+        /// Nothing listens at the address (Redis down or wrong port). Retried on the next command.
+        public static let connectionRefused = Code("connection refused")
+        /// The connection could not be opened for another reason (unknown host, no socket file, ...).
+        public static let connectFailed = Code("connect failed")
+        /// `AUTH` was rejected: wrong password or user. Fix `REDIS_URL`.
+        public static let authenticationFailed = Code("authentication failed")
+        /// Redis did not answer within the connect or command timeout.
+        public static let timeout = Code("timeout")
+        /// The connection broke (server restarted, network cut). The next command reconnects.
+        public static let connectionLost = Code("connection lost")
+        /// Redis answered with an error reply; ``RedisError/message`` holds its text.
+        public static let server = Code("server error")
+        /// A reply did not have the shape the caller expected.
+        public static let unexpectedReply = Code("unexpected reply")
+        /// The client was shut down.
+        public static let closed = Code("closed")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// True when the failure is about reaching Redis at all (as opposed to a command's own error):
+    /// the caller should back off and try again later.
+    public var isConnectionProblem: Bool {
+        switch code {
+        case .connectionRefused, .connectFailed, .authenticationFailed, .timeout, .connectionLost: true
+        default: false
+        }
+    }
+
+    public var description: String { "Redis \(code): \(message)" }
+}
