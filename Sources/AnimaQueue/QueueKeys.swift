@@ -13,3 +13,14 @@ public struct QueueKeys: Sendable, Hashable {
     /// Idempotency mark of one event id.
     public func event(id: String) -> String { "\(prefix):event:\(id)" }
 }
+
+extension QueueKeys {
+    /// Sorted set of events waiting for a retry (or a deferred duplicate), scored by due time (ms).
+    public var scheduled: String { "\(prefix):scheduled" }
+    /// Set of the ids of worker processes that may hold events.
+    public var workers: String { "\(prefix):workers" }
+    /// Heartbeat of one worker process; expires when the process stops refreshing it.
+    public func worker(id: String) -> String { "\(prefix):worker:\(id)" }
+    /// List of the events one worker process has taken and not yet finished.
+    public func processing(workerID: String) -> String { "\(prefix):processing:\(workerID)" }
+}

@@ -1,15 +1,23 @@
 import NIOPosix
+import Synchronization
 
 /// An async front for one ``RedisConnection``, which it keeps on a thread of its own.
 ///
 /// Every hiredis call runs on that thread, one after another, so blocking I/O never touches
 /// Swift's cooperative pool or a NIO event loop, and the connection always has exactly one
-/// owner. For more parallelism make more clients; for fewer round trips use
-/// ``pipeline(_:)`` or ``withConnection(_:)``.
+/// owner.
+///
+/// Commands from concurrent callers of ``send(_:)`` are group-committed: while one pipeline is
+/// on the wire, the next callers' commands gather, and then all of them are written in one
+/// pipeline and read back in one round trip. Each caller still gets exactly its own reply.
+/// ``withConnection(_:)`` runs a closure alone on the connection, for sequences that must not
+/// interleave (a blocking pop, a scripted transaction).
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let thread: NIOThreadPool
     private let box: ConnectionBox
+    private let queue = Mutex(Queue())
+    private let maxBatch: Int
 
     /// Holds the connection so `@Sendable` work items can reach it.
     ///
@@ -20,19 +28,90 @@ public final class RedisClient: Sendable {
         init(_ connection: RedisConnection) { self.connection = connection }
     }
 
-    public init(configuration: RedisConfiguration) {
+    private struct Pending {
+        let command: RedisCommand
+        let continuation: CheckedContinuation<RedisValue, any Error>
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var drainScheduled = false
+    }
+
+    /// - Parameter maxBatch: the most commands of concurrent ``send(_:)`` callers pipelined together.
+    public init(configuration: RedisConfiguration, maxBatch: Int = 512) {
         self.configuration = configuration
+        self.maxBatch = maxBatch
         self.thread = NIOThreadPool(numberOfThreads: 1)
         self.thread.start()
         self.box = ConnectionBox(RedisConnection(configuration: configuration))
     }
 
     /// Sends one command; an error reply is thrown as ``RedisError/Code/server``.
+    /// Pipelined with the commands of other concurrent callers.
     public func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
-        try await withConnection { connection throws(RedisError) in try connection.send(command) }
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let schedule = queue.withLock { queue -> Bool in
+                    queue.pending.append(Pending(command: command, continuation: continuation))
+                    if queue.drainScheduled { return false }
+                    queue.drainScheduled = true
+                    return true
+                }
+                if schedule { submitDrain() }
+            }
+        } catch let error as RedisError {
+            throw error
+        } catch {
+            throw RedisError(.closed, "the Redis client was shut down")
+        }
     }
 
-    /// Sends commands in one round trip; error replies come back in place.
+    private func submitDrain() {
+        thread.submit { [self] state in
+            guard case .active = state else {
+                let orphans = queue.withLock { queue in
+                    defer { queue.pending = []; queue.drainScheduled = false }
+                    return queue.pending
+                }
+                for item in orphans {
+                    item.continuation.resume(throwing: RedisError(.closed, "the Redis client was shut down"))
+                }
+                return
+            }
+            drain()
+        }
+    }
+
+    /// Runs on the connection's thread: pipelines everything waiting until nothing is.
+    private func drain() {
+        while true {
+            let batch = queue.withLock { queue -> [Pending] in
+                if queue.pending.isEmpty {
+                    queue.drainScheduled = false
+                    return []
+                }
+                let count = min(queue.pending.count, maxBatch)
+                defer { queue.pending.removeFirst(count) }
+                return Array(queue.pending.prefix(count))
+            }
+            if batch.isEmpty { return }
+            do {
+                let replies = try box.connection.pipeline(batch.map(\.command))
+                for (item, reply) in zip(batch, replies) {
+                    if case .error(let message) = reply {
+                        item.continuation.resume(throwing: RedisError(.server, "\(item.command.name): \(message)"))
+                    } else {
+                        item.continuation.resume(returning: reply)
+                    }
+                }
+            } catch {
+                for item in batch { item.continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Sends commands as one pipeline, alone on the connection; error replies come back in place.
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RedisValue] {
         try await withConnection { connection throws(RedisError) in try connection.pipeline(commands) }
     }

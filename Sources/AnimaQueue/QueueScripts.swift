@@ -1,0 +1,144 @@
+import AnimaRedis
+
+/// The Lua scripts that make each queue step atomic. Keys are passed in; the recovery script
+/// derives per-worker key names from the prefix, so the queue lives on one Redis node (not a
+/// cluster).
+enum QueueScripts {
+    /// Moves up to ARGV[1] events from the pending list to this worker's processing list.
+    static let take = RedisScript(
+        """
+        local out = {}
+        for i = 1, tonumber(ARGV[1]) do
+          local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+          if not v then break end
+          out[#out + 1] = v
+        end
+        return out
+        """)
+
+    /// Claims an event id: 1 claimed (lease set), 0 already done, 2 held by another lease.
+    static let claim = RedisScript(
+        """
+        local v = redis.call('GET', KEYS[1])
+        if not v then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return 1
+        end
+        if v == 'done' then return 0 end
+        return 2
+        """)
+
+    /// Extends a lease if it is still ours.
+    static let renew = RedisScript(
+        """
+        if redis.call('GET', KEYS[1]) == ARGV[1] then
+          return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        return 0
+        """)
+
+    /// Success: writes the done mark unless another worker owns the id now, and acknowledges
+    /// the entry. Returns 1 when the mark was written.
+    static let complete = RedisScript(
+        """
+        local v = redis.call('GET', KEYS[1])
+        local recorded = 0
+        if (not v) or v == ARGV[1] then
+          redis.call('SET', KEYS[1], 'done', 'EX', ARGV[3])
+          recorded = 1
+        end
+        redis.call('LREM', KEYS[2], 1, ARGV[2])
+        return recorded
+        """)
+
+    /// Failure or deferral: releases our lease (if ARGV[1] is non-empty and still ours), then,
+    /// only if the entry is still in our processing list, either schedules ARGV[4] in the retry
+    /// set ARGV[5] ms from the server's clock (ARGV[3] = 'retry') or pushes the dead letter
+    /// ARGV[4] (ARGV[3] = 'dead'). Returns 0 when the entry was no longer ours.
+    static let settle = RedisScript(
+        """
+        if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('DEL', KEYS[1])
+        end
+        if redis.call('LREM', KEYS[2], 1, ARGV[2]) == 0 then return 0 end
+        if ARGV[3] == 'retry' then
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[4])
+        else
+          redis.call('LPUSH', KEYS[4], ARGV[4])
+        end
+        return 1
+        """)
+
+    /// Shutdown: releases our lease and puts the entry back at the front of the pending list,
+    /// unchanged (the interrupted attempt does not count).
+    static let putBack = RedisScript(
+        """
+        if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) == ARGV[1] then
+          redis.call('DEL', KEYS[1])
+        end
+        if redis.call('LREM', KEYS[2], 1, ARGV[2]) == 1 then
+          redis.call('RPUSH', KEYS[3], ARGV[2])
+          return 1
+        end
+        return 0
+        """)
+
+    /// Moves up to ARGV[1] due entries from the retry set to the pending list, by the server's clock.
+    static let promote = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+        for _, m in ipairs(due) do
+          redis.call('ZREM', KEYS[1], m)
+          redis.call('LPUSH', KEYS[2], m)
+        end
+        return #due
+        """)
+
+    /// For every registered worker whose heartbeat expired: moves the events of its processing
+    /// list back to the front of the pending list with one more attempt counted, and forgets
+    /// the worker. Atomic, so two recoverers never both take an event. Returns how many moved.
+    static let recover = RedisScript(
+        """
+        local recovered = 0
+        for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          if redis.call('EXISTS', ARGV[1] .. ':worker:' .. id) == 0 then
+            local list = ARGV[1] .. ':processing:' .. id
+            local e = redis.call('LPOP', list)
+            while e do
+              local a, nonce, rest = string.match(e, '^#anima:v1 (%d+) (%S+)\\n()')
+              local out
+              if a then
+                out = '#anima:v1 ' .. (tonumber(a) + 1) .. ' ' .. nonce .. '\\n' .. string.sub(e, rest)
+              else
+                out = '#anima:v1 1 r' .. recovered .. '\\n' .. e
+              end
+              redis.call('RPUSH', KEYS[2], out)
+              recovered = recovered + 1
+              e = redis.call('LPOP', list)
+            end
+            redis.call('SREM', KEYS[1], id)
+          end
+        end
+        return recovered
+        """)
+
+    /// Clean stop: puts whatever is left in our processing list back on the pending list
+    /// unchanged, and removes our heartbeat and registration.
+    static let deregister = RedisScript(
+        """
+        local e = redis.call('LPOP', KEYS[1])
+        local n = 0
+        while e do
+          redis.call('RPUSH', KEYS[2], e)
+          n = n + 1
+          e = redis.call('LPOP', KEYS[1])
+        end
+        redis.call('DEL', KEYS[3])
+        redis.call('SREM', KEYS[4], ARGV[1])
+        return n
+        """)
+}

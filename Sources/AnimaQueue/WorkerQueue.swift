@@ -1,0 +1,159 @@
+public import AnimaRedis
+public import NIOCore
+
+/// The queue as one worker process sees it: reliable take, claim, lease renewal, completion,
+/// retry, dead letters, put-back, promotion of due retries and recovery of dead workers.
+/// Every state change is one atomic step on the server (a Lua script), so a worker can die
+/// between any two of them and lose nothing.
+///
+/// Key layout (prefix `anima`):
+/// - `anima:events` — pending list (LPUSH in, taken from the right)
+/// - `anima:processing:<worker>` — what one worker has taken and not finished
+/// - `anima:worker:<worker>` — that worker's heartbeat (expires), `anima:workers` — the set of ids
+/// - `anima:scheduled` — retries and deferred duplicates, scored by due time (ms)
+/// - `anima:event:<id>` — `lease:…` while a handler runs, `done` (7 days) after success
+/// - `anima:dead` — dead letters, newest first
+public struct WorkerQueue: Sendable {
+    public let keys: QueueKeys
+    public let workerID: String
+    /// Serves the short commands of every running event; concurrent calls are pipelined.
+    let operations: RedisClient
+    /// Serves the blocking take alone (a blocked connection cannot serve anything else).
+    let fetcher: RedisClient
+    /// How long a done mark lives: 7 days.
+    public static let doneTTLSeconds = 604_800
+
+    public init(keys: QueueKeys, workerID: String, operations: RedisClient, fetcher: RedisClient) {
+        self.keys = keys
+        self.workerID = workerID
+        self.operations = operations
+        self.fetcher = fetcher
+    }
+
+    var processing: String { keys.processing(workerID: workerID) }
+
+    /// Moves up to `limit` pending events into this worker's processing list. When none is
+    /// pending, blocks up to `block` for one.
+    public func take(limit: Int, block: Duration) async throws(RedisError) -> [ByteBuffer] {
+        let keys = self.keys
+        let processing = self.processing
+        return try await fetcher.withConnection { connection throws(RedisError) -> [ByteBuffer] in
+            let batch = try connection.evaluate(QueueScripts.take, keys: [keys.events, processing], arguments: [limit])
+            let entries = (batch.array ?? []).compactMap(\.bytes)
+            if !entries.isEmpty { return entries }
+            let seconds = Double(block.components.seconds) + Double(block.components.attoseconds) / 1e18
+            connection.setCommandTimeout(block + connection.configuration.commandTimeout)
+            defer { connection.setCommandTimeout(nil) }
+            let reply = try connection.send(
+                RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(seconds)))
+            return reply.bytes.map { [$0] } ?? []
+        }
+    }
+
+    public func claim(eventID: String, token: String, lease: Duration) async throws(RedisError) -> ClaimResult {
+        let reply = try await script(QueueScripts.claim, keys: [keys.event(id: eventID)], arguments: [token, lease.milliseconds])
+        switch reply.int {
+        case 1: return .claimed
+        case 0: return .alreadyDone
+        default: return .heldElsewhere
+        }
+    }
+
+    /// Extends a running handler's lease; false when the lease is no longer ours.
+    public func renew(eventID: String, token: String, lease: Duration) async throws(RedisError) -> Bool {
+        try await script(QueueScripts.renew, keys: [keys.event(id: eventID)], arguments: [token, lease.milliseconds]).int == 1
+    }
+
+    /// Records success and acknowledges the entry. Returns false when another worker owns the
+    /// id now (its result is left alone).
+    @discardableResult
+    public func complete(entry: ByteBuffer, eventID: String, token: String) async throws(RedisError) -> Bool {
+        try await script(
+            QueueScripts.complete, keys: [keys.event(id: eventID), processing],
+            arguments: [token, entry, Self.doneTTLSeconds]
+        ).int == 1
+    }
+
+    /// Acknowledges an entry without recording anything (a duplicate of a done event).
+    public func acknowledge(entry: ByteBuffer) async throws(RedisError) {
+        _ = try await operations.send(RedisCommand("LREM", processing, 1, entry))
+    }
+
+    /// Releases the lease and schedules `body` again after `delay`, with `attempts` counted.
+    /// Returns false when the entry was no longer ours (recovered by another worker).
+    @discardableResult
+    public func retry(
+        entry: ByteBuffer, eventID: String, token: String, body: ByteBuffer, attempts: Int, delay: Duration
+    ) async throws(RedisError) -> Bool {
+        try await settle(
+            entry: entry, eventID: eventID, token: token, mode: "retry",
+            payload: QueueEntry.encode(body: body, attempts: attempts), delay: delay)
+    }
+
+    /// Releases the lease (if any) and moves the entry to the dead letters as `letter`.
+    @discardableResult
+    public func deadLetter(entry: ByteBuffer, eventID: String?, token: String?, letter: ByteBuffer) async throws(RedisError) -> Bool {
+        try await settle(entry: entry, eventID: eventID, token: token, mode: "dead", payload: letter, delay: .zero)
+    }
+
+    private func settle(
+        entry: ByteBuffer, eventID: String?, token: String?, mode: String, payload: ByteBuffer, delay: Duration
+    ) async throws(RedisError) -> Bool {
+        try await script(
+            QueueScripts.settle,
+            keys: [keys.event(id: eventID ?? ""), processing, keys.scheduled, keys.dead],
+            arguments: [token ?? "", entry, mode, payload, delay.milliseconds]
+        ).int == 1
+    }
+
+    /// Puts an interrupted event back at the front of the pending list, unchanged, releasing the lease.
+    public func putBack(entry: ByteBuffer, eventID: String?, token: String?) async throws(RedisError) {
+        _ = try await script(
+            QueueScripts.putBack, keys: [keys.event(id: eventID ?? ""), processing, keys.events],
+            arguments: [token ?? "", entry])
+    }
+
+    /// Refreshes this worker's heartbeat and registration.
+    public func heartbeat(info: String, ttl: Duration) async throws(RedisError) {
+        _ = try await operations.pipeline([
+            RedisCommand("SET", keys.worker(id: workerID), info, "PX", ttl.milliseconds),
+            RedisCommand("SADD", keys.workers, workerID),
+        ])
+    }
+
+    /// Moves due retries to the pending list. Returns how many.
+    public func promoteDueRetries(limit: Int = 1000) async throws(RedisError) -> Int {
+        try await script(QueueScripts.promote, keys: [keys.scheduled, keys.events], arguments: [limit]).int ?? 0
+    }
+
+    /// Returns the events of workers whose heartbeat expired. Returns how many.
+    public func recoverDeadWorkers() async throws(RedisError) -> Int {
+        try await script(QueueScripts.recover, keys: [keys.workers, keys.events], arguments: [keys.prefix]).int ?? 0
+    }
+
+    /// Clean stop: returns anything left, removes the heartbeat and the registration.
+    @discardableResult
+    public func deregister() async throws(RedisError) -> Int {
+        try await script(
+            QueueScripts.deregister, keys: [processing, keys.events, keys.worker(id: workerID), keys.workers],
+            arguments: [workerID]
+        ).int ?? 0
+    }
+
+    private func script(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
+        let all: [any RedisArgument] = keys + arguments
+        do {
+            return try await operations.send(RedisCommand("EVALSHA", arguments: [script.sha1, keys.count] + all))
+        } catch where error.code == .server && error.message.contains("NOSCRIPT") {
+            return try await operations.send(RedisCommand("EVAL", arguments: [script.source, keys.count] + all))
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, at least 1.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
+    }
+}

@@ -1,0 +1,52 @@
+public import Foundation
+
+/// A verified Anima event as a handler sees it: its `id`, `type`, which attempt this is, and
+/// the raw body exactly as Anima sent it.
+public struct WebhookEvent: Sendable {
+    public let id: String
+    public let type: String
+    /// 1 for the first try.
+    public let attempt: Int
+    /// The raw JSON body, byte for byte as received.
+    public let body: Data
+
+    public init(id: String, type: String, attempt: Int, body: Data) {
+        self.id = id
+        self.type = type
+        self.attempt = attempt
+        self.body = body
+    }
+
+    /// Decodes the body (or the part you model) into your own type.
+    public func decode<T: Decodable>(_ type: T.Type, using decoder: JSONDecoder = JSONDecoder()) throws -> T {
+        try decoder.decode(T.self, from: body)
+    }
+
+    /// Reads `id` and `type` from a raw body. The body must be a JSON object whose `id` and
+    /// `type` are non-empty strings; anything else is malformed and the error says why.
+    public static func identify(_ body: Data) -> Result<(id: String, type: String), MalformedEventError> {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
+        } catch {
+            return .failure(MalformedEventError("body is not valid JSON"))
+        }
+        guard let fields = object as? [String: Any] else {
+            return .failure(MalformedEventError("body is not a JSON object"))
+        }
+        guard let id = fields["id"] as? String, !id.isEmpty else {
+            return .failure(MalformedEventError("body has no string \"id\""))
+        }
+        guard let type = fields["type"] as? String, !type.isEmpty else {
+            return .failure(MalformedEventError("body has no string \"type\""))
+        }
+        return .success((id, type))
+    }
+}
+
+/// Why a body is not a usable event. Such events go to the dead letters at once.
+public struct MalformedEventError: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "malformed event: \(reason)" }
+}

@@ -1,0 +1,112 @@
+public import AnimaWebhooks
+import Foundation
+import Logging
+import Subprocess
+import SystemPackage
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a shell command per event: `/bin/sh -c COMMAND` in a process group of its own, the raw
+/// body on stdin, `ANIMA_EVENT_ID`, `ANIMA_EVENT_TYPE` and `ANIMA_EVENT_ATTEMPT` in its
+/// environment. Exit 0 is success. Its stdout and stderr go to the log, the first
+/// ``outputLimit`` bytes of them. When the attempt is cancelled (timeout or shutdown) the
+/// whole process group is killed, so grandchildren do not linger.
+public struct CommandHandler: EventHandler {
+    public let command: String
+    /// The most output bytes kept for the log; the rest is read and dropped.
+    public let outputLimit: Int
+
+    public init(command: String, outputLimit: Int = 4096) {
+        self.command = command
+        self.outputLimit = outputLimit
+    }
+
+    public func handle(_ event: WebhookEvent, context: HandlerContext) async throws {
+        var options = PlatformOptions()
+        options.processGroupID = 0  // a new group whose id is the child's pid
+        let environment = Environment.inherit.updating([
+            Environment.Key(rawValue: "ANIMA_EVENT_ID")!: event.id,
+            Environment.Key(rawValue: "ANIMA_EVENT_TYPE")!: event.type,
+            Environment.Key(rawValue: "ANIMA_EVENT_ATTEMPT")!: String(event.attempt),
+        ])
+        let group = ProcessGroup()
+        let body = [UInt8](event.body)
+        let limit = outputLimit
+        let result = try await withTaskCancellationHandler {
+            try await run(
+                .path("/bin/sh"), arguments: ["-c", command], environment: environment, platformOptions: options,
+                input: .inputWriter, output: .sequence, error: .combinedWithOutput
+            ) { execution -> (output: [UInt8], dropped: Int) in
+                group.started(pid: execution.processIdentifier.value)
+                let writer = execution.standardInputWriter
+                return try await withThrowingTaskGroup(of: (output: [UInt8], dropped: Int)?.self) { tasks in
+                    tasks.addTask {
+                        // A command that never reads stdin makes this write fail: that is fine.
+                        _ = try? await writer.write(body)
+                        try? await writer.finish()
+                        return nil
+                    }
+                    tasks.addTask {
+                        var kept: [UInt8] = []
+                        var dropped = 0
+                        for try await chunk in execution.standardOutput {
+                            chunk.withUnsafeBytes { bytes in
+                                let room = max(0, limit - kept.count)
+                                kept.append(contentsOf: bytes.prefix(room))
+                                dropped += max(0, bytes.count - room)
+                            }
+                        }
+                        return (kept, dropped)
+                    }
+                    var output: (output: [UInt8], dropped: Int) = ([], 0)
+                    for try await part in tasks { if let part { output = part } }
+                    return output
+                }
+            }
+        } onCancel: {
+            group.kill()
+        }
+        let (output, dropped) = result.closureResult
+        if !output.isEmpty {
+            // One log line per output, whatever the command printed.
+            let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .replacingOccurrences(of: "\n", with: "\\n")
+            context.logger.info(
+                "handler output: \(text)\(dropped > 0 ? " … (\(dropped) more bytes dropped)" : "")")
+        }
+        if Task.isCancelled { throw CancellationError() }
+        switch result.terminationStatus {
+        case .exited(0):
+            return
+        case .exited(let code):
+            let tail = String(decoding: output.suffix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw HandlerFailure("command exited with status \(code)\(tail.isEmpty ? "" : ": \(tail)")")
+        case .signaled(let signal):
+            throw HandlerFailure("command was killed by signal \(signal)")
+        }
+    }
+}
+
+/// The process group of one running command, killed at most once.
+final class ProcessGroup: Sendable {
+    private let state = Mutex<(pid: pid_t?, killed: Bool)>((nil, false))
+
+    func started(pid: pid_t) {
+        let killNow = state.withLock { state -> Bool in
+            state.pid = pid
+            return state.killed
+        }
+        if killNow { Glibc.kill(-pid, SIGKILL) }
+    }
+
+    func kill() {
+        let pid = state.withLock { state -> pid_t? in
+            state.killed = true
+            return state.pid
+        }
+        if let pid { Glibc.kill(-pid, SIGKILL) }
+    }
+}

@@ -1,0 +1,44 @@
+public import AnimaWebhooks
+public import Logging
+
+/// Handles the events of one or more types. Return normally for success; throw to fail the
+/// attempt (it is retried with backoff, then dead-lettered).
+///
+/// The runtime cancels the handler's task when it runs past the handler timeout or when the
+/// worker stops and the shutdown grace has passed; a well-behaved handler stops at cancellation.
+public protocol EventHandler: Sendable {
+    func handle(_ event: WebhookEvent, context: HandlerContext) async throws
+}
+
+/// What a handler gets besides the event.
+public struct HandlerContext: Sendable {
+    /// A logger with the event's id, type and attempt attached.
+    public var logger: Logger
+    /// How long this attempt may run.
+    public var timeout: Duration
+
+    public init(logger: Logger, timeout: Duration) {
+        self.logger = logger
+        self.timeout = timeout
+    }
+}
+
+/// An ``EventHandler`` made of a closure.
+public struct ClosureEventHandler: EventHandler {
+    private let body: @Sendable (WebhookEvent, HandlerContext) async throws -> Void
+
+    public init(_ body: @escaping @Sendable (WebhookEvent, HandlerContext) async throws -> Void) {
+        self.body = body
+    }
+
+    public func handle(_ event: WebhookEvent, context: HandlerContext) async throws {
+        try await body(event, context)
+    }
+}
+
+/// A handler failure with a message meant for logs and dead letters.
+public struct HandlerFailure: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

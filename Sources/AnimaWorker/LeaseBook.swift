@@ -1,0 +1,10 @@
+import Synchronization
+
+/// The leases this worker holds right now (event id → token), renewed on every tick.
+final class LeaseBook: Sendable {
+    private let leases = Mutex<[String: String]>([:])
+
+    func add(eventID: String, token: String) { leases.withLock { $0[eventID] = token } }
+    func remove(eventID: String) { _ = leases.withLock { $0.removeValue(forKey: eventID) } }
+    var all: [(eventID: String, token: String)] { leases.withLock { $0.map { ($0.key, $0.value) } } }
+}

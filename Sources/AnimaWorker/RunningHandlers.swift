@@ -1,0 +1,112 @@
+import AnimaWebhooks
+import Synchronization
+
+/// Runs handler attempts as tasks of their own, each bounded by the handler timeout, and keeps
+/// them findable so shutdown can interrupt whatever outlives the grace period.
+///
+/// An attempt is answered as soon as it finishes, times out or is interrupted, whichever comes
+/// first; a handler that ignores cancellation cannot hold its event hostage.
+final class RunningHandlers: Sendable {
+    private let attempts = Mutex<[UInt64: Attempt]>([:])
+    private let counter = Atomic<UInt64>(0)
+
+    /// Runs `handler` for `event`, answering within `timeout`.
+    func run(_ handler: any EventHandler, event: WebhookEvent, context: HandlerContext) async -> HandlerOutcome {
+        let key = counter.add(1, ordering: .relaxed).newValue
+        let attempt = Attempt()
+        attempts.withLock { $0[key] = attempt }
+        defer { _ = attempts.withLock { $0.removeValue(forKey: key) } }
+
+        let task = Task {
+            do {
+                try await handler.handle(event, context: context)
+                attempt.finish(.success)
+            } catch is CancellationError {
+                attempt.finish(.failure("cancelled"))
+            } catch {
+                attempt.finish(.failure(Self.describe(error)))
+            }
+        }
+        attempt.attach(task)
+        let timeout = context.timeout
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            if attempt.finish(.failure("timed out after \(timeout.formattedSeconds)")) { task.cancel() }
+        }
+        let outcome = await attempt.outcome()
+        timer.cancel()
+        return outcome
+    }
+
+    /// Interrupts every running attempt (shutdown grace has passed). Returns how many.
+    @discardableResult
+    func interruptAll() -> Int {
+        let running = attempts.withLock { Array($0.values) }
+        var count = 0
+        for attempt in running where attempt.interrupt() { count += 1 }
+        return count
+    }
+
+    var count: Int { attempts.withLock { $0.count } }
+
+    static func describe(_ error: any Error) -> String {
+        if let failure = error as? HandlerFailure { return failure.message }
+        return String(describing: error)
+    }
+}
+
+/// One attempt's answer, given exactly once.
+final class Attempt: Sendable {
+    private struct State {
+        var outcome: HandlerOutcome?
+        var waiter: CheckedContinuation<HandlerOutcome, Never>?
+        var task: Task<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func attach(_ task: Task<Void, Never>) {
+        let cancelNow = state.withLock { state -> Bool in
+            state.task = task
+            if case .interrupted = state.outcome { return true }
+            return false
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    /// Records the outcome if none is recorded yet; true when this call decided it.
+    @discardableResult
+    func finish(_ outcome: HandlerOutcome) -> Bool {
+        let (decided, waiter) = state.withLock { state -> (Bool, CheckedContinuation<HandlerOutcome, Never>?) in
+            if state.outcome != nil { return (false, nil) }
+            state.outcome = outcome
+            defer { state.waiter = nil }
+            return (true, state.waiter)
+        }
+        waiter?.resume(returning: outcome)
+        return decided
+    }
+
+    func interrupt() -> Bool {
+        guard finish(.interrupted) else { return false }
+        state.withLock { $0.task }?.cancel()
+        return true
+    }
+
+    func outcome() async -> HandlerOutcome {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> HandlerOutcome? in
+                if let outcome = state.outcome { return outcome }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
+
+extension Duration {
+    var formattedSeconds: String {
+        let value = seconds
+        return value == value.rounded() ? "\(Int(value)) s" : "\(value) s"
+    }
+}

@@ -1,0 +1,392 @@
+public import AnimaQueue
+public import AnimaRedis
+import AnimaWebhooks
+import Foundation
+public import Logging
+import NIOCore
+import NIOFoundationCompat
+import CoreMetrics
+import UnixSignals
+public import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The worker runtime: takes events reliably, claims each id, runs its handler, retries with
+/// backoff, dead-letters what keeps failing, returns the events of dead workers, and stops
+/// gracefully. Run it as a `Service` (in a `ServiceGroup` that handles SIGTERM/SIGINT), or with
+/// ``runUntilSignalled()``.
+///
+/// Use it from your own executable with handlers written in Swift:
+///
+///     var handlers = HandlerRegistry()
+///     handlers.on("resource.created") { event, context in
+///         let payload = try event.decode(MyPayload.self)
+///         try await save(payload)
+///     }
+///     let worker = Worker(configuration: WorkerConfiguration(), handlers: handlers, logger: logger)
+///     try await worker.runUntilSignalled()
+public final class Worker: Service, Sendable {
+    public let configuration: WorkerConfiguration
+    public let metrics: WorkerMetrics
+    private let handlers: HandlerRegistry
+    private let logger: Logger
+    private let queue: WorkerQueue
+    private let operations: RedisClient
+    private let fetcher: RedisClient
+    private let retryPolicy: RetryPolicy
+    private let limiter: ConcurrencyLimiter
+    private let running = RunningHandlers()
+    private let leases = LeaseBook()
+    /// Fired by SIGTERM/SIGINT: take nothing new.
+    private let stopping = StopSignal()
+    /// Fired once draining is over: background loops end.
+    private let finished = StopSignal()
+    /// Fired when draining took too long: queue writes stop retrying.
+    private let abandon = StopSignal()
+    private let outage = Mutex<Bool>(false)
+
+    public init(configuration: WorkerConfiguration, handlers: HandlerRegistry, logger: Logger) {
+        self.configuration = configuration
+        self.handlers = handlers
+        var logger = logger
+        logger[metadataKey: "anima.worker"] = "\(configuration.workerID)"
+        self.logger = logger
+        self.metrics = WorkerMetrics()
+        self.operations = RedisClient(configuration: configuration.redis)
+        var fetchRedis = configuration.redis
+        fetchRedis.commandTimeout = max(fetchRedis.commandTimeout, .seconds(1))
+        self.fetcher = RedisClient(configuration: fetchRedis)
+        self.queue = WorkerQueue(
+            keys: QueueKeys(prefix: configuration.keyPrefix), workerID: configuration.workerID,
+            operations: operations, fetcher: fetcher)
+        self.retryPolicy = RetryPolicy(base: configuration.retryBase, max: configuration.retryMax)
+        self.limiter = ConcurrencyLimiter(capacity: configuration.concurrency)
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops gracefully.
+    public func runUntilSignalled() async throws {
+        let group = ServiceGroup(
+            configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    public func run() async throws {
+        signal(SIGPIPE, SIG_IGN)  // a command that exits without reading stdin must not kill us
+        logger.info("worker starting", metadata: [
+            "anima.redis": "\(configuration.redis)", "anima.concurrency": "\(configuration.concurrency)",
+            "anima.handlers": "\(handlers.types.joined(separator: ","))",
+        ])
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                if let port = configuration.metricsPort {
+                    let server = MetricsServer.build(host: configuration.metricsHost, port: port, metrics: metrics, logger: logger)
+                    group.addTask {
+                        do { try await server.run() } catch { self.logger.error("metrics server stopped: \(error)") }
+                    }
+                }
+                if await persist("register", until: stopping, { () throws(RedisError) in try await self.heartbeat() }) != nil {
+                    group.addTask { await self.maintain() }
+                    await fetchLoop(&group)
+                }
+                await drain()
+                finished.fire()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.logger.info("stopping: taking no new events")
+            self.stopping.fire()
+            self.limiter.close()
+        }
+        do {
+            let returned = try await queue.deregister()
+            if returned > 0 { logger.warning("returned \(returned) unfinished events to the queue") }
+        } catch {
+            logger.error("could not deregister (\(error)); other workers recover our events after \(configuration.leaseTTL.formattedSeconds)")
+        }
+        await operations.shutdown()
+        await fetcher.shutdown()
+        logger.info("worker stopped")
+    }
+
+    // MARK: Taking events
+
+    private func fetchLoop(_ group: inout DiscardingTaskGroup) async {
+        var delay = Duration.milliseconds(50)
+        while !stopping.isFired {
+            let free = await limiter.waitForFree()
+            if free == 0 || stopping.isFired { break }
+            do {
+                let entries = try await queue.take(limit: free, block: configuration.blockTime)
+                recovered()
+                delay = .milliseconds(50)
+                if stopping.isFired {
+                    for entry in entries { _ = await persist("put back") { () throws(RedisError) in try await self.queue.putBack(entry: entry, eventID: nil, token: nil) } }
+                    break
+                }
+                limiter.acquire(entries.count)
+                metrics.inFlight.record(limiter.inUse)
+                for entry in entries {
+                    group.addTask {
+                        await self.process(entry)
+                        self.limiter.release()
+                        self.metrics.inFlight.record(self.limiter.inUse)
+                    }
+                }
+            } catch {
+                failed("take events", error)
+                await stopping.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Lets running handlers finish within the grace period, then interrupts the rest.
+    private func drain() async {
+        let start = stopping.firedAt ?? .now
+        let graceEnd = start + configuration.shutdownGrace
+        if limiter.inUse > 0 {
+            logger.info("waiting up to \(configuration.shutdownGrace.formattedSeconds) for \(limiter.inUse) running handlers")
+        }
+        while limiter.inUse > 0, ContinuousClock.now < graceEnd {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let interrupted = running.interruptAll()
+        if interrupted > 0 {
+            logger.warning("shutdown grace over: interrupting \(interrupted) handlers; their events go back to the queue")
+        }
+        let hardEnd = ContinuousClock.now + .seconds(10)
+        while limiter.inUse > 0, ContinuousClock.now < hardEnd {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if limiter.inUse > 0 {
+            abandon.fire()
+            logger.error("\(limiter.inUse) events could not be settled in Redis; they stay in this worker's processing list and are recovered by another worker")
+        }
+    }
+
+    // MARK: One event
+
+    private func process(_ stored: ByteBuffer) async {
+        let entry = QueueEntry(stored: stored)
+        let body = Data(buffer: entry.body)
+        let identity: (id: String, type: String)
+        switch WebhookEvent.identify(body) {
+        case .failure(let malformed):
+            let letter = DeadLetter(id: nil, type: nil, body: body, error: malformed.description, attempts: 0, worker: configuration.workerID)
+            if await persist("dead-letter", { () throws(RedisError) in
+                try await self.queue.deadLetter(entry: stored, eventID: nil, token: nil, letter: ByteBuffer(data: letter.encoded()))
+            }) != nil {
+                metrics.deadLettered.increment()
+                logger.error("event dead-lettered: \(malformed)", metadata: ["anima.dead_id": "\(letter.deadID)", "anima.result": "dead"])
+            }
+            return
+        case .success(let found):
+            identity = found
+        }
+        let attempt = entry.attempts + 1
+        var logger = self.logger
+        logger[metadataKey: "anima.event.id"] = "\(identity.id)"
+        logger[metadataKey: "anima.event.type"] = "\(identity.type)"
+        logger[metadataKey: "anima.event.attempt"] = "\(attempt)"
+
+        if entry.attempts >= configuration.maxAttempts {
+            // Only a recovery can bring an event here: its last attempt died with its worker.
+            await deadLetter(
+                stored: stored, identity: identity, token: nil, body: body, attempts: entry.attempts,
+                error: "attempt \(entry.attempts) did not finish: its worker stopped (killed or crashed) and the event was recovered",
+                logger: logger)
+            return
+        }
+
+        let token = "lease:\(configuration.workerID):\(UInt64.random(in: 0...UInt64.max))"
+        guard let claim = await persist("claim", { () throws(RedisError) in
+            try await self.queue.claim(eventID: identity.id, token: token, lease: self.configuration.leaseTTL)
+        }) else { return }
+
+        switch claim {
+        case .alreadyDone:
+            if await persist("acknowledge duplicate", { () throws(RedisError) in try await self.queue.acknowledge(entry: stored) }) != nil {
+                metrics.duplicates.increment()
+                logger.info("duplicate of a handled event skipped", metadata: ["anima.result": "duplicate"])
+            }
+        case .heldElsewhere:
+            let delay = configuration.deferDelay
+            if await persist("defer duplicate", { () throws(RedisError) in
+                try await self.queue.retry(
+                    entry: stored, eventID: identity.id, token: "", body: entry.body, attempts: entry.attempts, delay: delay)
+            }) != nil {
+                metrics.deferred.increment()
+                logger.info("deferred: the same event is running elsewhere", metadata: ["anima.result": "deferred"])
+            }
+        case .claimed:
+            leases.add(eventID: identity.id, token: token)
+            defer { leases.remove(eventID: identity.id) }
+            guard let handler = handlers.handler(for: identity.type) else {
+                if await persist("complete", { () throws(RedisError) in
+                    try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
+                }) != nil {
+                    metrics.unhandled.increment()
+                    logger.notice("no handler for this type: acknowledged", metadata: ["anima.result": "unhandled"])
+                }
+                return
+            }
+            let started = ContinuousClock.now
+            let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: body)
+            let outcome = await running.run(
+                handler, event: event, context: HandlerContext(logger: logger, timeout: configuration.handlerTimeout))
+            let elapsed = ContinuousClock.now - started
+            metrics.handlerDuration.recordNanoseconds(elapsed.wholeNanoseconds)
+            let duration: Logger.Metadata.Value = "\(elapsed.wholeNanoseconds / 1_000_000)"
+            switch outcome {
+            case .success:
+                guard let recorded = await persist("complete", { () throws(RedisError) in
+                    try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
+                }) else { return }
+                metrics.processed.increment()
+                if recorded {
+                    logger.info("handled", metadata: ["anima.result": "ok", "anima.duration_ms": duration])
+                } else {
+                    logger.warning(
+                        "handled, but the lease was lost meanwhile and another worker owns the event now; its result stands",
+                        metadata: ["anima.result": "ok-lease-lost", "anima.duration_ms": duration])
+                }
+            case .failure(let message):
+                metrics.failed.increment()
+                if attempt >= configuration.maxAttempts {
+                    await deadLetter(
+                        stored: stored, identity: identity, token: token, body: body, attempts: attempt,
+                        error: message, logger: logger)
+                    return
+                }
+                let delay = retryPolicy.delay(afterAttempt: attempt)
+                if await persist("schedule retry", { () throws(RedisError) in
+                    try await self.queue.retry(
+                        entry: stored, eventID: identity.id, token: token, body: entry.body, attempts: attempt, delay: delay)
+                }) != nil {
+                    metrics.retried.increment()
+                    logger.warning(
+                        "failed: \(message); retry in \(delay.formattedSeconds)",
+                        metadata: ["anima.result": "retry", "anima.duration_ms": duration])
+                }
+            case .interrupted:
+                if await persist("put back", { () throws(RedisError) in
+                    try await self.queue.putBack(entry: stored, eventID: identity.id, token: token)
+                }) != nil {
+                    logger.notice("interrupted by shutdown: put back on the queue", metadata: ["anima.result": "interrupted"])
+                }
+            }
+        }
+    }
+
+    private func deadLetter(
+        stored: ByteBuffer, identity: (id: String, type: String), token: String?, body: Data, attempts: Int, error: String,
+        logger: Logger
+    ) async {
+        let letter = DeadLetter(
+            id: identity.id, type: identity.type, body: body, error: error, attempts: attempts, worker: configuration.workerID)
+        if await persist("dead-letter", { () throws(RedisError) in
+            try await self.queue.deadLetter(
+                entry: stored, eventID: identity.id, token: token, letter: ByteBuffer(data: letter.encoded()))
+        }) != nil {
+            metrics.deadLettered.increment()
+            logger.error(
+                "dead-lettered after \(attempts) attempts: \(error)", metadata: ["anima.result": "dead", "anima.dead_id": "\(letter.deadID)"])
+        }
+    }
+
+    // MARK: Background upkeep
+
+    private func heartbeat() async throws(RedisError) {
+        let info = #"{"pid":\#(getpid()),"concurrency":\#(configuration.concurrency),"started":"\#(startedAt)"}"#
+        try await queue.heartbeat(info: info, ttl: configuration.leaseTTL)
+    }
+
+    private var startedAt: String { Self.processStart }
+    private static let processStart = Date().formatted(.iso8601)
+
+    /// Heartbeat, lease renewal, promotion of due retries and recovery, every tick.
+    private func maintain() async {
+        while !finished.isFired {
+            do {
+                try await heartbeat()
+                let held = leases.all
+                if !held.isEmpty {
+                    let lease = configuration.leaseTTL
+                    await withTaskGroup(of: Void.self) { group in
+                        for (eventID, token) in held {
+                            group.addTask {
+                                if (try? await self.queue.renew(eventID: eventID, token: token, lease: lease)) == false {
+                                    self.logger.warning("lease lost: another worker may run this event too", metadata: ["anima.event.id": "\(eventID)"])
+                                }
+                            }
+                        }
+                    }
+                }
+                if !stopping.isFired {
+                    _ = try await queue.promoteDueRetries()
+                    let returned = try await queue.recoverDeadWorkers()
+                    if returned > 0 {
+                        metrics.recovered.increment(by: returned)
+                        logger.warning("recovered \(returned) events of stopped workers")
+                    }
+                }
+                recovered()
+            } catch {
+                failed("upkeep", error)
+            }
+            await finished.sleep(for: configuration.tick)
+        }
+    }
+
+    // MARK: Redis trouble
+
+    /// Retries a queue write with backoff until it succeeds: the handler has run, so its
+    /// result must reach Redis. Gives up (nil) only when `until` fires (by default: when
+    /// shutdown had to abandon what is left).
+    private func persist<T: Sendable>(
+        _ what: String, until giveUp: StopSignal? = nil, _ operation: () async throws(RedisError) -> T
+    ) async -> T? {
+        let giveUp = giveUp ?? abandon
+        var delay = Duration.milliseconds(50)
+        while true {
+            do {
+                let value = try await operation()
+                recovered()
+                return value
+            } catch {
+                failed(what, error)
+                if giveUp.isFired { return nil }
+                await giveUp.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+    }
+
+    private func failed(_ what: String, _ error: RedisError) {
+        let first = outage.withLock { outage -> Bool in
+            defer { outage = true }
+            return !outage
+        }
+        if first || !error.isConnectionProblem {
+            logger.error("Redis: \(what) failed: \(error); retrying with backoff")
+        }
+    }
+
+    private func recovered() {
+        let was = outage.withLock { outage -> Bool in
+            defer { outage = false }
+            return outage
+        }
+        if was { logger.notice("Redis is reachable again") }
+    }
+}
+
+extension Duration {
+    var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,43 @@
+public import CoreMetrics
+public import Prometheus
+
+/// The worker's Prometheus metrics, on a registry of its own (no global bootstrap).
+public struct WorkerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let processed: CoreMetrics.Counter
+    let failed: CoreMetrics.Counter
+    let retried: CoreMetrics.Counter
+    let deadLettered: CoreMetrics.Counter
+    let duplicates: CoreMetrics.Counter
+    let deferred: CoreMetrics.Counter
+    let unhandled: CoreMetrics.Counter
+    let recovered: CoreMetrics.Counter
+    let inFlight: CoreMetrics.Gauge
+    let handlerDuration: CoreMetrics.Timer
+
+    public init() {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+            .seconds(30), .seconds(60), .seconds(300),
+        ]
+        func events(_ result: String) -> CoreMetrics.Counter {
+            CoreMetrics.Counter(label: "anima_worker_events_total", dimensions: [("result", result)], factory: factory)
+        }
+        self.registry = registry
+        self.processed = events("processed")
+        self.failed = events("failed")
+        self.retried = events("retried")
+        self.deadLettered = events("dead_lettered")
+        self.duplicates = events("duplicate")
+        self.deferred = events("deferred")
+        self.unhandled = events("unhandled")
+        self.recovered = CoreMetrics.Counter(label: "anima_worker_recovered_total", factory: factory)
+        self.inFlight = CoreMetrics.Gauge(label: "anima_worker_in_flight", factory: factory)
+        self.handlerDuration = CoreMetrics.Timer(label: "anima_worker_handler_duration_seconds", factory: factory)
+    }
+
+    public func render() -> String { registry.emitToString() }
+}

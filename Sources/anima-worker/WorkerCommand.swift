@@ -1,0 +1,29 @@
+import AnimaCLI
+import AnimaWorker
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `anima-worker`: take queued events and run their handlers, reliably.
+@main
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anima-worker",
+        abstract: "Take queued Anima events from Redis and run their handlers: de-duplicated, retried, dead-lettered.",
+        discussion: "Every option can also be set by its environment variable; the flag wins.")
+
+    @OptionGroup var options: WorkerOptions
+
+    func run() async throws {
+        let settings = SettingsReader(environment: ProcessInfo.processInfo.environment)
+        let log = try LogSetup(options: options.log, settings: settings)
+        let configuration = try WorkerConfiguration(options: options, settings: settings)
+        let (handlers, specs) = try HandlerRegistry.fromOptions(options, settings: settings)
+        let logger = log.bootstrap(label: "anima-worker")
+        for (type, spec) in specs.sorted(by: { $0.key < $1.key }) {
+            logger.info("handler \(type) → \(spec)")
+        }
+        let worker = Worker(configuration: configuration, handlers: handlers, logger: logger)
+        try await worker.runUntilSignalled()
+    }
+}
