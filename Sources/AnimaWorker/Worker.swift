@@ -300,7 +300,8 @@ public final class Worker: Service, Sendable {
     // MARK: Background upkeep
 
     private func heartbeat() async throws(RedisError) {
-        let info = #"{"pid":\#(getpid()),"concurrency":\#(configuration.concurrency),"started":"\#(startedAt)"}"#
+        let beat = Int64(Date().timeIntervalSince1970 * 1000)
+        let info = #"{"pid":\#(getpid()),"concurrency":\#(configuration.concurrency),"started":"\#(startedAt)","beat":\#(beat)}"#
         try await queue.heartbeat(info: info, ttl: configuration.leaseTTL)
     }
 
