@@ -28,7 +28,7 @@ struct IngressProcessTests {
     func failedStart(_ environment: [String: String]) async throws -> String {
         var environment = environment
         environment["PORT"] = environment["PORT"] ?? "0"
-        let process = try ManagedProcess("anima-ingress", environment: environment)
+        let process = try await ManagedProcess("anima-ingress", environment: environment)
         let status = await process.waitForExit(timeout: .seconds(10))
         if status == nil { await process.terminate(signal: SIGKILL) }
         #expect(status != nil && status != .exited(0), "expected a non-zero exit, saw \(status.map(\.description) ?? "still running")")

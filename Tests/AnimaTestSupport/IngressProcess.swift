@@ -31,7 +31,7 @@ public final class IngressProcess: Sendable {
             "ANIMA_LOG_LEVEL": "info",
         ]
         environment.merge(extra) { _, new in new }
-        let process = try ManagedProcess("anima-ingress", environment: environment)
+        let process = try await ManagedProcess("anima-ingress", environment: environment)
         let output = try await process.waitForOutput(containing: "listening on", timeout: timeout)
         guard
             let line = output.split(separator: "\n").first(where: { $0.contains("listening on") }),

@@ -45,7 +45,7 @@ public final class ManagedProcess: Sendable {
 
     /// Starts `executable` (a name in ``binDirectory`` or an absolute path) with exactly
     /// `environment` (plus `PATH`) and `arguments`.
-    public init(_ executable: String, arguments: [String] = [], environment: [String: String]) throws {
+    public init(_ executable: String, arguments: [String] = [], environment: [String: String]) async throws {
         let url =
             executable.hasPrefix("/")
             ? URL(fileURLWithPath: executable) : Self.binDirectory.appendingPathComponent(executable)
@@ -65,7 +65,7 @@ public final class ManagedProcess: Sendable {
         let stderr = OutputCapture()
         process.standardOutput = stdout.pipe
         process.standardError = stderr.pipe
-        try process.run()
+        try await process.runWithDefaultSignalMask()
         stdout.startReading()
         stderr.startReading()
         self.name = url.lastPathComponent
@@ -107,9 +107,13 @@ public final class ManagedProcess: Sendable {
             description: "expected '\(text)' in \(name)'s output; \(why).\nstdout: \(standardOutput)\nstderr: \(standardError)")
     }
 
-    /// Waits up to `timeout` for the process to end by itself.
+    /// Waits up to `timeout` for the process to end by itself, then (at most 2 s more) for the
+    /// last of its output to be read.
     public func waitForExit(timeout: Duration) async -> ExitStatus? {
         _ = await eventually(timeout: timeout, interval: .milliseconds(10)) { !process.isRunning }
+        if !process.isRunning {
+            _ = await eventually(timeout: .seconds(2), interval: .milliseconds(5)) { stdout.isAtEnd && stderr.isAtEnd }
+        }
         return exitStatus
     }
 

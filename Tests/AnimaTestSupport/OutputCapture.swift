@@ -12,6 +12,7 @@ import Musl
 public final class OutputCapture: Sendable {
     public let pipe: Pipe
     private let bytes = Mutex<[UInt8]>([])
+    private let ended = Atomic<Bool>(false)
 
     public init() {
         pipe = Pipe()
@@ -29,12 +30,17 @@ public final class OutputCapture: Sendable {
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
+                    ended.store(true, ordering: .releasing)
                     return
                 }
             }
         }
         thread.start()
     }
+
+    /// Whether the pipe reached end of stream: every writer (the child, and any process that
+    /// inherited the write end) has closed it.
+    public var isAtEnd: Bool { ended.load(ordering: .acquiring) }
 
     /// Everything captured so far, as UTF-8 text.
     public var text: String {

@@ -25,24 +25,36 @@ public final class RedisServer: Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        var portInUse = false
     }
 
-    public let port: Int
+    public var port: Int { assignedPort.withLock { $0 } }
     public let directory: URL
     /// `requirepass` (the default user's password), if any.
     public let password: String?
     public let user: User?
     private let process = Mutex<Process?>(nil)
+    private let assignedPort: Mutex<Int>
 
     /// Starts a server and waits (at most `timeout`) until it answers.
     public init(password: String? = nil, user: User? = nil, timeout: Duration = .seconds(5)) async throws {
-        self.port = FreePort.find()
+        self.assignedPort = Mutex(FreePort.find())
         self.password = password
         self.user = user
         // Short: a unix socket path must fit in 108 bytes.
         let name = "anima-redis-" + UUID().uuidString.prefix(8)
         self.directory = URL(fileURLWithPath: "/tmp", isDirectory: true).appendingPathComponent(name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // A free port can be taken by someone else (an ephemeral client port) before
+        // redis-server binds it: then try another one.
+        for _ in 1..<5 {
+            do {
+                try await start(timeout: timeout)
+                return
+            } catch let failure as Failure where failure.portInUse {
+                assignedPort.withLock { $0 = FreePort.find() }
+            }
+        }
         try await start(timeout: timeout)
     }
 
@@ -80,18 +92,21 @@ public final class RedisServer: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try await process.runWithDefaultSignalMask()
         self.process.withLock { $0 = process }
 
         let socketPath = self.socketPath
         let answering = await eventually(timeout: timeout, interval: .milliseconds(10)) {
-            guard process.isRunning else { return false }
+            guard process.isRunning else { return true }
             return (try? await runBlocking { try Self.answersPing(socketPath) }) ?? false
         }
-        guard answering else {
+        guard answering && process.isRunning else {
             await stop()
             let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
-            throw Failure(description: "redis-server on port \(port) did not answer within \(timeout). Log:\n\(log)")
+            let why = answering ? "exited at start" : "did not answer within \(timeout)"
+            throw Failure(
+                description: "redis-server on port \(port) \(why). Log:\n\(log)",
+                portInUse: log.contains("Address already in use"))
         }
     }
 
