@@ -133,5 +133,35 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
+
+        // Tests
+        .target(
+            name: "AnimaTestSupport",
+            dependencies: [
+                "AnimaRedis", "AnimaWebhooks",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/AnimaTestSupport",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaWebhooksTests",
+            dependencies: ["AnimaWebhooks"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaRedisTests",
+            dependencies: [
+                "AnimaRedis", "AnimaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaIngressTests",
+            dependencies: [
+                "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks",
+                // Built before the tests run: they launch the real binary.
+                "anima-ingress",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -54,7 +54,11 @@ public final class RedisConnection {
             throw error
         }
         context = opened
-        _ = redisEnableKeepAlive(opened)
+        // TCP only: on a unix socket the TCP keepalive options fail (EOPNOTSUPP) and hiredis
+        // then marks the whole context as failed.
+        if case .tcp = configuration.endpoint {
+            _ = redisEnableKeepAlive(opened)
+        }
         currentTimeout = configuration.commandTimeout
         _ = redisSetTimeout(opened, Self.timeval(currentTimeout))
         do {

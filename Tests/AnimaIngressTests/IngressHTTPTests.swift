@@ -1,0 +1,151 @@
+import AnimaTestSupport
+import Testing
+
+/// Routes, probes, limits and hostile requests.
+@Suite("Ingress: HTTP")
+struct IngressHTTPTests {
+    @Test func unknownPathIs404() async throws {
+        try await IngressFixture.run { f in
+            for (method, path) in [("GET", "/"), ("POST", "/webhooks/other"), ("GET", "/webhooks/anima/x")] {
+                let answer = try await f.http.request(method, path)
+                #expect(answer.status == 404, "\(method) \(path): expected 404, saw \(answer.summary)")
+            }
+        }
+    }
+
+    @Test func otherMethodOnTheWebhookPathIs405() async throws {
+        try await IngressFixture.run { f in
+            for method in ["GET", "PUT", "DELETE"] {
+                let answer = try await f.http.request(method, "/webhooks/anima")
+                #expect(answer.status == 405, "\(method): expected 405, saw \(answer.summary)")
+            }
+        }
+    }
+
+    @Test func healthzIs200() async throws {
+        try await IngressFixture.run { f in
+            let answer = try await f.http.request("GET", "/healthz")
+            #expect(answer.status == 200, "saw \(answer.summary)")
+        }
+    }
+
+    @Test func readyzFollowsRedis() async throws {
+        try await IngressFixture.run { f in
+            let up = try await f.http.request("GET", "/readyz")
+            #expect(up.status == 200, "with Redis: \(up.summary)")
+            await f.redis.stop()
+            let down = try await f.http.request("GET", "/readyz")
+            #expect(down.status == 503, "without Redis: \(down.summary)")
+            let health = try await f.http.request("GET", "/healthz")
+            #expect(health.status == 200, "/healthz without Redis: \(health.summary)")
+        }
+    }
+
+    @Test func metricsCountRequests() async throws {
+        try await IngressFixture.run { f in
+            _ = try await f.post(eventBody())
+            let answer = try await f.http.request("GET", "/metrics")
+            #expect(answer.status == 200, "saw \(answer.summary)")
+            #expect(answer.text.contains("anima_ingress_requests_total"), "metrics: \(answer.text.prefix(300))")
+            #expect(answer.text.contains(#"anima_ingress_requests_total{outcome="accepted"} 1"#), "metrics: \(answer.text.prefix(600))")
+        }
+    }
+
+    @Test func bodyOverTheLimitWithContentLengthIs413AndNotQueued() async throws {
+        try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
+            let atLimit = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
+            let ok = try await f.post(atLimit)
+            #expect(ok.status == 200, "exactly at the limit: \(ok.summary)")
+            let answer = try await f.post([UInt8](repeating: UInt8(ascii: "b"), count: 1001))
+            #expect(answer.status == 413, "one byte over: expected 413, saw \(answer.summary)")
+            #expect(try await f.queued() == [atLimit], "the oversized body was queued")
+        }
+    }
+
+    @Test func chunkedBodyOverTheLimitIs413AndNotQueued() async throws {
+        try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
+            let body = [UInt8](repeating: UInt8(ascii: "c"), count: 3000)
+            let answer = try await f.http.postChunked(
+                "/webhooks/anima", headers: f.ingress.signedHeaders(for: body), body: body, chunkSize: 500)
+            #expect(answer.status == 413, "expected 413, saw \(answer.summary)")
+            #expect(try await f.queued().isEmpty, "the oversized body was queued")
+        }
+    }
+
+    @Test func chunkedBodyWithinTheLimitIsAccepted() async throws {
+        try await IngressFixture.run { f in
+            let body = eventBody()
+            let answer = try await f.http.postChunked(
+                "/webhooks/anima", headers: f.ingress.signedHeaders(for: body), body: body, chunkSize: 7)
+            #expect(answer.status == 200, "saw \(answer.summary)")
+            #expect(try await f.queued() == [body])
+        }
+    }
+
+    @Test func largeDeclaredBodyIsRefusedBeforeItIsSent() async throws {
+        try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
+            // Headers only: the server must answer on the declared length alone.
+            let raw = "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ncontent-length: 100000000\r\n\r\n"
+            let answer = try await f.http.send(raw: Array(raw.utf8), timeout: .seconds(5))
+            #expect(answer.status == 413, "saw \(answer.summary)")
+        }
+    }
+
+    @Test func duplicateSignatureHeadersNeverGive500() async throws {
+        try await IngressFixture.run { f in
+            let body = eventBody()
+            let signed = f.ingress.signedHeaders(for: body)
+            let duplicates: [[(String, String)]] = [
+                signed + [signed[1]],
+                signed + [("x-anima-signature", String(repeating: "0", count: 64))],
+                signed + [signed[0]],
+                signed + [("x-anima-timestamp", "1")],
+            ]
+            for headers in duplicates {
+                let answer = try await f.http.request("POST", "/webhooks/anima", headers: headers, body: body)
+                #expect([200, 400, 401].contains(answer.status), "duplicate headers: expected 200/400/401, saw \(answer.summary)")
+            }
+        }
+    }
+
+    @Test func hugeHeaderNeverGives500() async throws {
+        try await IngressFixture.run { f in
+            let body = eventBody()
+            let signed = f.ingress.signedHeaders(for: body)
+            let huge = String(repeating: "a", count: 100_000)
+            let cases: [[(String, String)]] = [
+                signed + [("x-filler", huge)],
+                [(signed[0]), ("x-anima-signature", huge)],
+                [("x-anima-timestamp", huge), signed[1]],
+            ]
+            for headers in cases {
+                do {
+                    let answer = try await f.http.request("POST", "/webhooks/anima", headers: headers, body: body, timeout: .seconds(5))
+                    #expect(answer.status != 500 && answer.status < 500, "huge header: saw \(answer.summary)")
+                } catch {
+                    // Closing the connection on an oversized header is an acceptable refusal.
+                }
+            }
+            let after = try await f.post(body)
+            #expect(after.status == 200, "the ingress no longer answers after huge headers: \(after.summary)")
+        }
+    }
+
+    @Test func garbageRequestNeverGives500() async throws {
+        try await IngressFixture.run { f in
+            let requests = [
+                "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\ncontent-length: 7\r\n\r\nhello",
+                "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+                "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ncontent-length: -1\r\n\r\n",
+                "BREW /webhooks/anima HTTP/1.1\r\nhost: x\r\n\r\n",
+            ]
+            for raw in requests {
+                if let answer = try? await f.http.send(raw: Array(raw.utf8), timeout: .seconds(5)) {
+                    #expect(answer.status < 500, "\(raw.prefix(60).debugDescription): saw \(answer.summary)")
+                }
+            }
+            let after = try await f.post(eventBody())
+            #expect(after.status == 200, "the ingress no longer answers after garbage: \(after.summary)")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// Speaks HTTP/1.1 to a local server over a raw socket, one connection per request
+/// (`connection: close`), so tests control every byte: duplicate or huge headers, chunked or
+/// oversized bodies. Every request is bounded by its timeout.
+public struct HTTPTestClient: Sendable {
+    public let port: Int
+
+    public init(port: Int) {
+        self.port = port
+    }
+
+    /// Sends one request. `content-length` is added unless `headers` has a `transfer-encoding`
+    /// or `content-length` of its own (then `body` is sent exactly as given).
+    public func request(
+        _ method: String = "POST", _ path: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        timeout: Duration = .seconds(10)
+    ) async throws -> HTTPAnswer {
+        var head = "\(method) \(path) HTTP/1.1\r\nhost: 127.0.0.1:\(port)\r\nconnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        let framed = headers.contains { ["transfer-encoding", "content-length"].contains($0.0.lowercased()) }
+        if !framed && (method == "POST" || method == "PUT" || !body.isEmpty) {
+            head += "content-length: \(body.count)\r\n"
+        }
+        head += "\r\n"
+        return try await send(raw: Array(head.utf8) + body, timeout: timeout)
+    }
+
+    /// A POST whose body is sent with `transfer-encoding: chunked`, in chunks of `chunkSize`.
+    public func postChunked(
+        _ path: String, headers: [(String, String)] = [], body: [UInt8], chunkSize: Int = 1024,
+        timeout: Duration = .seconds(10)
+    ) async throws -> HTTPAnswer {
+        var encoded: [UInt8] = []
+        var offset = 0
+        while offset < body.count {
+            let chunk = body[offset..<min(offset + chunkSize, body.count)]
+            encoded += Array((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + [13, 10]
+            offset += chunk.count
+        }
+        encoded += Array("0\r\n\r\n".utf8)
+        return try await request(
+            "POST", path, headers: headers + [("transfer-encoding", "chunked")], body: encoded, timeout: timeout)
+    }
+
+    /// Writes `raw` as it is and reads one response. A server that answers early and closes
+    /// (413) may cut the upload short: a failed write still reads whatever answer came.
+    public func send(raw: [UInt8], timeout: Duration = .seconds(10)) async throws -> HTTPAnswer {
+        let port = self.port
+        return try await runBlocking {
+            let deadline = ContinuousClock.now + timeout
+            let socket = try TestSocket(port: port, timeout: timeout)
+            var sendError: (any Error)?
+            do { try socket.send(raw) } catch { sendError = error }
+            var received: [UInt8] = []
+            do {
+                received = try socket.receive(until: deadline) { HTTPAnswer.parse($0, atEnd: false) != nil }
+            } catch {
+                throw TestSocket.Failure(
+                    message: "no HTTP answer from port \(port): \(error)" + (sendError.map { " (send failed: \($0))" } ?? ""))
+            }
+            guard let answer = HTTPAnswer.parse(received, atEnd: true) else {
+                throw TestSocket.Failure(
+                    message: "incomplete HTTP answer from port \(port): \(String(decoding: received, as: UTF8.self))"
+                        + (sendError.map { " (send failed: \($0))" } ?? ""))
+            }
+            return answer
+        }
+    }
+}

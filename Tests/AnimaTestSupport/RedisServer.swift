@@ -1,0 +1,141 @@
+public import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A throwaway `redis-server` for one test or suite: no persistence, a temp dir of its own, a
+/// unix socket in it and a free TCP port on 127.0.0.1. Started by PID (Foundation `Process` on
+/// the `redis-server` binary itself), stopped by PID, its temp dir removed on `deinit`.
+///
+/// ``stop()`` and ``start()`` again keep the port and socket path, for restart tests.
+public final class RedisServer: Sendable {
+    /// An ACL user created at start (`user NAME on >PASSWORD ~* &* +@all`).
+    public struct User: Sendable {
+        public let name: String
+        public let password: String
+        public init(name: String, password: String) {
+            self.name = name
+            self.password = password
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        var portInUse = false
+    }
+
+    public var port: Int { assignedPort.withLock { $0 } }
+    public let directory: URL
+    /// `requirepass` (the default user's password), if any.
+    public let password: String?
+    public let user: User?
+    private let process = Mutex<Process?>(nil)
+    private let assignedPort: Mutex<Int>
+
+    /// Starts a server and waits (at most `timeout`) until it answers.
+    public init(password: String? = nil, user: User? = nil, timeout: Duration = .seconds(5)) async throws {
+        self.assignedPort = Mutex(FreePort.find())
+        self.password = password
+        self.user = user
+        // Short: a unix socket path must fit in 108 bytes.
+        let name = "anima-redis-" + UUID().uuidString.prefix(8)
+        self.directory = URL(fileURLWithPath: "/tmp", isDirectory: true).appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // A free port can be taken by someone else (an ephemeral client port) before
+        // redis-server binds it: then try another one.
+        for _ in 1..<5 {
+            do {
+                try await start(timeout: timeout)
+                return
+            } catch let failure as Failure where failure.portInUse {
+                assignedPort.withLock { $0 = FreePort.find() }
+            }
+        }
+        try await start(timeout: timeout)
+    }
+
+    deinit {
+        if let process = process.withLock({ $0 }), process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// `redis://127.0.0.1:PORT/0`, without credentials.
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
+    /// The same URL with `db` as database.
+    public func url(database: Int) -> String { "redis://127.0.0.1:\(port)/\(database)" }
+    public var socketPath: String { directory.appendingPathComponent("redis.sock").path }
+    /// `unix:///…/redis.sock`.
+    public var unixURL: String { "unix://\(socketPath)" }
+    public var pid: Int32? { process.withLock { $0?.isRunning == true ? $0?.processIdentifier : nil } }
+    public var isRunning: Bool { pid != nil }
+
+    /// Starts the server (again, on the same port) and waits until it answers PING.
+    public func start(timeout: Duration = .seconds(5)) async throws {
+        guard !isRunning else { return }
+        var arguments = [
+            "--port", String(port), "--bind", "127.0.0.1",
+            "--unixsocket", socketPath, "--unixsocketperm", "700",
+            "--dir", directory.path, "--save", "", "--appendonly", "no",
+            "--daemonize", "no", "--logfile", directory.appendingPathComponent("redis.log").path,
+        ]
+        if let password { arguments += ["--requirepass", password] }
+        if let user { arguments += ["--user", user.name, "on", ">" + user.password, "~*", "&*", "+@all"] }
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try await process.runWithDefaultSignalMask()
+        self.process.withLock { $0 = process }
+
+        let socketPath = self.socketPath
+        let answering = await eventually(timeout: timeout, interval: .milliseconds(10)) {
+            guard process.isRunning else { return true }
+            return (try? await runBlocking { try Self.answersPing(socketPath) }) ?? false
+        }
+        guard answering && process.isRunning else {
+            await stop()
+            let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
+            let why = answering ? "exited at start" : "did not answer within \(timeout)"
+            throw Failure(
+                description: "redis-server on port \(port) \(why). Log:\n\(log)",
+                portInUse: log.contains("Address already in use"))
+        }
+    }
+
+    /// SIGTERM by PID, up to 5 s to exit, then SIGKILL. The port and data dir stay reserved.
+    public func stop() async {
+        guard let process = process.withLock({ $0 }) else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        if await !eventually(timeout: .seconds(5), interval: .milliseconds(10), { !process.isRunning }) {
+            kill(process.processIdentifier, SIGKILL)
+            _ = await eventually(timeout: .seconds(5), interval: .milliseconds(10)) { !process.isRunning }
+        }
+        self.process.withLock { $0 = nil }
+    }
+
+    /// Whether a server answers on the unix socket: `+PONG`, or `-NOAUTH` when it wants a password.
+    static func answersPing(_ socketPath: String) throws -> Bool {
+        let socket = try TestSocket(unixPath: socketPath, timeout: .milliseconds(500))
+        try socket.send("PING\r\n")
+        let reply = try socket.receive(until: .now + .milliseconds(500)) { $0.contains(UInt8(ascii: "\n")) }
+        let text = String(decoding: reply, as: UTF8.self)
+        return text.hasPrefix("+PONG") || text.hasPrefix("-NOAUTH")
+    }
+
+    static func binary() throws -> URL {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("redis-server")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw Failure(description: "redis-server is not on PATH (apt-get install redis-server)")
+    }
+}
