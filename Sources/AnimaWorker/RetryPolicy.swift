@@ -10,6 +10,14 @@ public struct RetryPolicy: Sendable {
         self.max = max
     }
 
+    /// The delay after failed attempt number `attempt` (1 for the first); at least `floor`
+    /// (a `Retry-After`) when that is longer, but never beyond `max`.
+    public func delay(afterAttempt attempt: Int, atLeast floor: Duration? = nil) -> Duration {
+        let backoff = delay(afterAttempt: attempt)
+        guard let floor, floor > backoff else { return backoff }
+        return Swift.min(floor, max)
+    }
+
     /// The delay after failed attempt number `attempt` (1 for the first).
     public func delay(afterAttempt attempt: Int) -> Duration {
         let exponent = Swift.min(Swift.max(attempt - 1, 0), 40)

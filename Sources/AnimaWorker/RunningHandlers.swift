@@ -23,6 +23,8 @@ final class RunningHandlers: Sendable {
                 attempt.finish(.success)
             } catch is CancellationError {
                 attempt.finish(.failure("cancelled"))
+            } catch let failure as HandlerFailure {
+                attempt.finish(.failure(failure.message, retryAfter: failure.retryAfter))
             } catch {
                 attempt.finish(.failure(Self.describe(error)))
             }

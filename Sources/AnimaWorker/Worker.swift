@@ -253,7 +253,7 @@ public final class Worker: Service, Sendable {
                         "handled, but the lease was lost meanwhile and another worker owns the event now; its result stands",
                         metadata: ["anima.result": "ok-lease-lost", "anima.duration_ms": duration])
                 }
-            case .failure(let message):
+            case .failure(let message, let retryAfter):
                 metrics.failed.increment()
                 if attempt >= configuration.maxAttempts {
                     await deadLetter(
@@ -261,7 +261,7 @@ public final class Worker: Service, Sendable {
                         error: message, logger: logger)
                     return
                 }
-                let delay = retryPolicy.delay(afterAttempt: attempt)
+                let delay = retryPolicy.delay(afterAttempt: attempt, atLeast: retryAfter)
                 if await persist("schedule retry", { () throws(RedisError) in
                     try await self.queue.retry(
                         entry: stored, eventID: identity.id, token: token, body: entry.body, attempts: attempt, delay: delay)

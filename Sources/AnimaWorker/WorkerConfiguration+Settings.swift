@@ -71,7 +71,7 @@ extension HandlerRegistry {
             case .log: registry.on(type, LogEventHandler())
             case .command(let command): registry.on(type, CommandHandler(command: command))
             case .forward(let url):
-                throw ConfigurationError("\(type)=\(url.absoluteString): HTTP forwarding is not available in this build; use a command handler such as: curl -fsS --data-binary @- \(url.absoluteString)")
+                registry.on(type, HTTPForwardHandler(url: url, forwardSecret: settings.text(options.forwardSecret, "ANIMA_FORWARD_SECRET")))
             }
         }
         return (registry, specs)

@@ -30,6 +30,8 @@ public struct WorkerOptions: ParsableArguments, Sendable {
     public var metricsPort: String?
     @Option(name: .customLong("metrics-host"), help: "Address of the metrics port (env ANIMA_METRICS_HOST; default 127.0.0.1).")
     public var metricsHost: String?
+    @Option(name: .customLong("forward-secret"), help: "Sign forwarded requests (x-anima-timestamp, x-anima-signature) with this secret (env ANIMA_FORWARD_SECRET; default: unsigned).")
+    public var forwardSecret: String?
     @Option(name: .customLong("worker-id"), help: "This process's id in Redis (env ANIMA_WORKER_ID; default HOST-PID-RANDOM). Must be unique among live workers.")
     public var workerID: String?
 
