@@ -127,6 +127,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "anima-bench-reference",
+            dependencies: [
+                "AnimaWebhooks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "anima-ingress",
             dependencies: [
                 "AnimaCLI", "AnimaIngress",
