@@ -175,7 +175,7 @@ public final class Worker: Service, Sendable {
         let identity: (id: String, type: String)
         switch WebhookEvent.identify(body) {
         case .failure(let malformed):
-            let letter = DeadLetter(id: nil, type: nil, body: body, error: malformed.description, attempts: 0, worker: configuration.workerID)
+            let letter = DeadLetter(id: malformed.id, type: malformed.type, body: body, error: malformed.description, attempts: 0, worker: configuration.workerID)
             if await persist("dead-letter", { () throws(RedisError) in
                 try await self.queue.deadLetter(entry: stored, eventID: nil, token: nil, letter: ByteBuffer(data: letter.encoded()))
             }) != nil {
