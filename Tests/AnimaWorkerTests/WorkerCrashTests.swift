@@ -92,4 +92,35 @@ struct WorkerCrashTests {
             #expect(runs == expected, "expected each good event to run once, saw \(runs)")
         }
     }
+
+    @Test func handlerLongerThanTheLeaseIsNotTakenOverWhileItsWorkerLives() async throws {
+        try await PipelineFixture.run { f in
+            // Recovery 1 s: leases and heartbeats live 0.5 s and must be renewed during the 2 s run.
+            let environment = ["ANIMA_RECOVERY_SECONDS": "1"]
+            let handler = "sleep 2; \(f.record())"
+            try await f.startWorker(["*=\(handler)"], environment: environment)
+            try await f.startWorker(["*=\(handler)"], environment: environment)
+            let event = makeEvent()
+            try await f.push(event.body)
+            #expect(await f.waitUntilDone([event.id], timeout: .seconds(8)))
+            #expect(await eventually { (try? await f.isIdle()) == true }, "something is still pending or scheduled")
+            #expect(f.lines("runs.log") == ["\(event.id) 1"], "expected one run, saw \(f.lines("runs.log"))")
+        }
+    }
+
+    @Test func redisDownAtStartDoesNotStopTheWorker() async throws {
+        try await PipelineFixture.run { f in
+            await f.redis.stop()
+            let worker = try await f.startWorker(["*=\(f.record())"], waitUntilRegistered: false)
+            try await Task.sleep(for: .seconds(1))
+            #expect(worker.isRunning, "the worker stopped while Redis was down: \(worker.process.standardError)")
+            try await f.redis.start()
+            let reconnected = await eventually { (try? await f.client.send(RedisCommand("PING")).string) == "PONG" }
+            try #require(reconnected, "the test client could not reach the started Redis")
+            let event = makeEvent()
+            try await f.push(event.body)
+            #expect(await f.waitUntilDone([event.id], timeout: .seconds(10)), "not handled once Redis came up")
+            #expect(f.lines("runs.log") == ["\(event.id) 1"], "runs: \(f.lines("runs.log"))")
+        }
+    }
 }

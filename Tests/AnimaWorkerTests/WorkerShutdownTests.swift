@@ -7,16 +7,17 @@ import Testing
 /// SIGTERM: running handlers finish within the grace, or their events go back unharmed.
 @Suite("Worker: shutdown")
 struct WorkerShutdownTests {
-    @Test func sigtermLetsTheRunningHandlerFinishThenExitsZero() async throws {
+    @Test(arguments: [SIGTERM, SIGINT])
+    func stopSignalLetsTheRunningHandlerFinishThenExitsZero(_ signal: Int32) async throws {
         try await PipelineFixture.run { f in
             let handler = #"echo started >> '\#(f.path("starts.log"))'; sleep 1.5; \#(f.record())"#
             let worker = try await f.startWorker(["*=\(handler)"])
             let event = makeEvent()
             try await f.push(event.body)
             #expect(await eventually { !f.lines("starts.log").isEmpty }, "the handler never started")
-            let status = await worker.stop(signal: SIGTERM, timeout: .seconds(10))
-            #expect(status == .exited(0), "expected exit 0, saw \(status); stderr: \(worker.process.standardError)")
-            #expect(try await f.isDone(event.id), "the running event was not completed before the exit")
+            let status = await worker.stop(signal: signal, timeout: .seconds(10))
+            #expect(status == .exited(0), "signal \(signal): expected exit 0, saw \(status); stderr: \(worker.process.standardError)")
+            #expect(try await f.isDone(event.id), "signal \(signal): the running event was not completed before the exit")
             #expect(f.lines("runs.log") == ["\(event.id) 1"], "runs: \(f.lines("runs.log"))")
             #expect(try await f.isIdle())
         }
