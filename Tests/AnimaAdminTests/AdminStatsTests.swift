@@ -9,11 +9,11 @@ struct AdminStatsTests {
     @Test func statsJSONCountsPendingScheduledInFlightDeadAndWorkers() async throws {
         try await PipelineFixture.run { f in
             // One live worker with its only slot busy: what is pushed next stays pending.
-            let handler = #"echo started >> '\#(f.path("starts.log"))'; sleep 20"#
+            let handler = #"\#(f.markStart); sleep 20"#
             try await f.startWorker(
                 ["*=\(handler)"], environment: ["ANIMA_WORKER_CONCURRENCY": "1", "ANIMA_SHUTDOWN_GRACE_SECONDS": "0.2"])
             try await f.push(makeEvent().body)
-            #expect(await eventually { !f.lines("starts.log").isEmpty }, "the handler never started")
+            #expect(await f.waitForHandlerStart(), "the handler never started")
             for _ in 0..<2 { try await f.push(makeEvent().body) }
             _ = try await f.client.send(RedisCommand("ZADD", "anima:scheduled", "99999999999999", makeEvent().body))
             for index in 0..<3 { _ = try await f.client.send(RedisCommand("LPUSH", "anima:dead", #"{"dead_id":"dl_\#(index)"}"#)) }

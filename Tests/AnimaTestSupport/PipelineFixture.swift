@@ -35,13 +35,7 @@ public final class PipelineFixture: Sendable {
 
     public static func run(_ body: (PipelineFixture) async throws -> Void) async throws {
         let fixture = try PipelineFixture(redis: try await RedisServer())
-        do {
-            try await body(fixture)
-        } catch {
-            await fixture.tearDown()
-            throw error
-        }
-        await fixture.tearDown()
+        try await withCleanup { try await body(fixture) } cleanup: { await fixture.tearDown() }
     }
 
     private func tearDown() async {
@@ -95,6 +89,22 @@ public final class PipelineFixture: Sendable {
     /// A shell command that appends `$ANIMA_EVENT_ID $ANIMA_EVENT_ATTEMPT` to `file`.
     public func record(to file: String = "runs.log") -> String {
         #"echo "$ANIMA_EVENT_ID $ANIMA_EVENT_ATTEMPT" >> '\#(path(file))'"#
+    }
+
+    /// A shell command that marks a handler's start in `starts.log`; see ``waitForHandlerStart()``.
+    public var markStart: String { #"echo "$ANIMA_EVENT_ID $ANIMA_EVENT_ATTEMPT" >> '\#(path("starts.log"))'"# }
+
+    /// Waits (at most `timeout`) until a handler ran ``markStart``.
+    public func waitForHandlerStart(timeout: Duration = .seconds(5)) async -> Bool {
+        await eventually(timeout: timeout) { !lines("starts.log").isEmpty }
+    }
+
+    /// A shell command that waits until the test calls ``openGate()``.
+    public var waitForGate: String { #"while [ ! -e '\#(path("gate"))' ]; do sleep 0.05; done"# }
+
+    /// Lets every handler waiting in ``waitForGate`` go on.
+    public func openGate() throws {
+        try Data().write(to: URL(fileURLWithPath: path("gate")))
     }
 
     // MARK: Redis

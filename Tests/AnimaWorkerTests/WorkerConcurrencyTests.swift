@@ -19,14 +19,18 @@ struct WorkerConcurrencyTests {
 
     @Test func workerTakesNoMoreEventsThanItHasFreeSlots() async throws {
         try await PipelineFixture.run { f in
-            let handler = #"echo "$ANIMA_EVENT_ID" >> '\#(f.path("starts.log"))'; sleep 1.5; \#(f.record())"#
+            // Each handler waits for the gate file, so the first is surely still running when counted.
+            let handler = #"\#(f.markStart); \#(f.waitForGate); \#(f.record())"#
             let worker = try await f.startWorker(["*=\(handler)"], environment: ["ANIMA_WORKER_CONCURRENCY": "1"])
             let events = (0..<3).map { _ in makeEvent() }
             for event in events { try await f.push(event.body) }
-            #expect(await eventually { !f.lines("starts.log").isEmpty }, "the handler never started")
+            #expect(await f.waitForHandlerStart(), "the handler never started")
+            // Give an over-eager fetch loop time to take more.
+            try await Task.sleep(for: .milliseconds(300))
             let pending = try await f.count("anima:events")
             let taken = try await f.count("anima:processing:\(worker.id)")
             #expect(pending == 2 && taken == 1, "while one runs: expected 2 pending and 1 taken, saw \(pending) and \(taken)")
+            try f.openGate()
             #expect(await f.waitUntilDone(events.map(\.id), timeout: .seconds(10)))
         }
     }

@@ -9,11 +9,11 @@ import Testing
 struct WorkerCrashTests {
     @Test func eventOfAKilledWorkerIsCompletedByAnotherWithinTheRecoveryTime() async throws {
         try await PipelineFixture.run { f in
-            let handler = #"echo "$ANIMA_EVENT_ATTEMPT" >> '\#(f.path("starts.log"))'; sleep 3; \#(f.record())"#
+            let handler = #"\#(f.markStart); sleep 3; \#(f.record())"#
             let first = try await f.startWorker(["*=\(handler)"])
             let event = makeEvent()
             try await f.push(event.body)
-            #expect(await eventually { !f.lines("starts.log").isEmpty }, "the handler never started")
+            #expect(await f.waitForHandlerStart(), "the handler never started")
             await first.stop(signal: SIGKILL)
             let killed = ContinuousClock.now
             try await f.startWorker(["*=\(f.record())"])
@@ -33,20 +33,24 @@ struct WorkerCrashTests {
 
     @Test func redisRestartMidRunDoesNotStopTheWorkerAndEveryEventRunsOnce() async throws {
         try await PipelineFixture.run { f in
-            let worker = try await f.startWorker([#"*=sleep 0.5; \#(f.record())"#])
+            // The first handler is held at the gate while Redis restarts (its data is lost: no
+            // persistence), so it finishes, and must record its result, once Redis is back.
+            let worker = try await f.startWorker([#"*=\#(f.markStart); \#(f.waitForGate); \#(f.record())"#])
             let before = makeEvent()
             try await f.push(before.body)
-            try await Task.sleep(for: .milliseconds(100))  // let the handler start
+            #expect(await f.waitForHandlerStart(), "the handler never started")
             await f.redis.stop()
             try await Task.sleep(for: .milliseconds(500))
             try await f.redis.start()
             // The test's own client notices the restart on its next command, like the worker.
             let reconnected = await eventually { (try? await f.client.send(RedisCommand("PING")).string) == "PONG" }
             try #require(reconnected, "the test client could not reach the restarted Redis")
+            try f.openGate()
             let after = (0..<3).map { _ in makeEvent() }
             for event in after { try await f.push(event.body) }
             let ids = [before.id] + after.map(\.id)
-            #expect(await f.waitUntilDone(ids, timeout: .seconds(15)), "not every event was handled after the restart")
+            let done = await f.waitUntilDone(ids, timeout: .seconds(15))
+            #expect(done, "not every event was handled after the restart; runs \(f.lines("runs.log")); worker stderr:\n\(worker.process.standardError)")
             #expect(worker.isRunning, "the worker stopped when Redis went away: \(worker.process.standardError)")
             let runs = f.lines("runs.log").map { $0.split(separator: " ")[0] }.sorted()
             #expect(runs == ids.sorted().map { Substring($0) }, "expected each id once, saw \(runs)")
@@ -73,7 +77,8 @@ struct WorkerCrashTests {
             let settled = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
                 if !worker.isRunning {
                     restarts += 1
-                    worker = try await f.startWorker(handlers, environment: environment)
+                    // Not waiting for its registration: it may well die of the poison first.
+                    worker = try await f.startWorker(handlers, environment: environment, waitUntilRegistered: false)
                 }
                 guard try await f.count("anima:dead") >= 1 else { return false }
                 return await f.waitUntilDone(good.map(\.id), timeout: .zero)

@@ -10,11 +10,11 @@ struct WorkerShutdownTests {
     @Test(arguments: [SIGTERM, SIGINT])
     func stopSignalLetsTheRunningHandlerFinishThenExitsZero(_ signal: Int32) async throws {
         try await PipelineFixture.run { f in
-            let handler = #"echo started >> '\#(f.path("starts.log"))'; sleep 1.5; \#(f.record())"#
+            let handler = #"\#(f.markStart); sleep 1.5; \#(f.record())"#
             let worker = try await f.startWorker(["*=\(handler)"])
             let event = makeEvent()
             try await f.push(event.body)
-            #expect(await eventually { !f.lines("starts.log").isEmpty }, "the handler never started")
+            #expect(await f.waitForHandlerStart(), "the handler never started")
             let status = await worker.stop(signal: signal, timeout: .seconds(10))
             #expect(status == .exited(0), "signal \(signal): expected exit 0, saw \(status); stderr: \(worker.process.standardError)")
             #expect(try await f.isDone(event.id), "signal \(signal): the running event was not completed before the exit")
@@ -25,11 +25,11 @@ struct WorkerShutdownTests {
 
     @Test func sigtermPastTheGracePutsTheEventBackUncountedForAnotherWorker() async throws {
         try await PipelineFixture.run { f in
-            let slow = #"echo started >> '\#(f.path("starts.log"))'; sleep 10; echo finished >> '\#(f.path("slow.log"))'"#
+            let slow = #"\#(f.markStart); sleep 10; echo finished >> '\#(f.path("slow.log"))'"#
             let worker = try await f.startWorker(["*=\(slow)"], environment: ["ANIMA_SHUTDOWN_GRACE_SECONDS": "0.5"])
             let event = makeEvent()
             try await f.push(event.body)
-            #expect(await eventually { !f.lines("starts.log").isEmpty }, "the handler never started")
+            #expect(await f.waitForHandlerStart(), "the handler never started")
             let stopped = ContinuousClock.now
             let status = await worker.stop(signal: SIGTERM, timeout: .seconds(10))
             let took = ContinuousClock.now - stopped
