@@ -237,6 +237,9 @@ public final class Worker: Service, Sendable {
             let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: body)
             let outcome = await running.run(
                 handler, event: event, context: HandlerContext(logger: logger, timeout: configuration.handlerTimeout))
+            // Renewals stop before the outcome is settled: a renewal after it would find the
+            // lease gone and warn of a loss that is none.
+            leases.remove(eventID: identity.id)
             let elapsed = ContinuousClock.now - started
             metrics.handlerDuration.recordNanoseconds(elapsed.wholeNanoseconds)
             let duration: Logger.Metadata.Value = "\(elapsed.wholeNanoseconds / 1_000_000)"
@@ -319,7 +322,10 @@ public final class Worker: Service, Sendable {
                     await withTaskGroup(of: Void.self) { group in
                         for (eventID, token) in held {
                             group.addTask {
-                                if (try? await self.queue.renew(eventID: eventID, token: token, lease: lease)) == false {
+                                // An event settled since the snapshot no longer has our lease: not a loss.
+                                if (try? await self.queue.renew(eventID: eventID, token: token, lease: lease)) == false,
+                                    self.leases.holds(eventID: eventID, token: token)
+                                {
                                     self.logger.warning("lease lost: another worker may run this event too", metadata: ["anima.event.id": "\(eventID)"])
                                 }
                             }
