@@ -147,6 +147,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        /// A worker whose handler is written in Swift with the library API: the README's example,
+        /// run by the end-to-end tests.
+        .executableTarget(
+            name: "anima-example-worker",
+            dependencies: [
+                "AnimaRedis", "AnimaWebhooks", "AnimaWorker",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
         // Tests
         .target(
             name: "AnimaTestSupport",
@@ -173,6 +183,24 @@ let package = Package(
                 "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks",
                 // Built before the tests run: they launch the real binary.
                 "anima-ingress",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaWorkerTests",
+            dependencies: [
+                "AnimaRedis", "AnimaTestSupport",
+                // Built before the tests run: they launch the real binaries.
+                "anima-worker", "anima-ingress", "anima-admin", "anima-example-worker",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaAdminTests",
+            dependencies: [
+                "AnimaRedis", "AnimaTestSupport",
+                // Built before the tests run: they launch the real binaries.
+                "anima-admin", "anima-ingress", "anima-worker",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),

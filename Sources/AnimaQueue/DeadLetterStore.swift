@@ -65,8 +65,8 @@ public struct DeadLetterStore: Sendable {
     }
 
     /// Replays every entry (of `type`, if given), oldest first, a thousand per atomic step.
-    /// Entries whose body is not UTF-8 text are left for ``replay(_:)`` one by one.
-    /// Returns (replayed, left in place).
+    /// Entries whose body is not UTF-8 text (the script cannot decode `event_base64`) are
+    /// replayed afterwards one by one with ``replay(_:)``. Returns (replayed, left in place).
     public func replayAll(type: String?) async throws(RedisError) -> (replayed: Int, kept: Int) {
         var replayed = 0
         var kept = 0
@@ -77,8 +77,17 @@ public struct DeadLetterStore: Sendable {
             }
             replayed += parts[0].int ?? 0
             kept = parts[1].int ?? kept
-            if parts[2].int == 1 { return (replayed, kept) }
+            if parts[2].int == 1 { break }
         }
+        if kept > 0 {
+            for entry in try await list(limit: .max, type: type).reversed() where entry.letter?.eventBase64 != nil {
+                if try await replay(entry) {
+                    replayed += 1
+                    kept -= 1
+                }
+            }
+        }
+        return (replayed, kept)
     }
 
     /// Removes one entry. Returns false when it was no longer there.

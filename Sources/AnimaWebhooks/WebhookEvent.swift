@@ -34,11 +34,13 @@ public struct WebhookEvent: Sendable {
         guard let fields = object as? [String: Any] else {
             return .failure(MalformedEventError("body is not a JSON object"))
         }
-        guard let id = fields["id"] as? String, !id.isEmpty else {
-            return .failure(MalformedEventError("body has no string \"id\""))
+        let id = (fields["id"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let type = (fields["type"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        guard let id else {
+            return .failure(MalformedEventError("body has no string \"id\"", type: type))
         }
-        guard let type = fields["type"] as? String, !type.isEmpty else {
-            return .failure(MalformedEventError("body has no string \"type\""))
+        guard let type else {
+            return .failure(MalformedEventError("body has no string \"type\"", id: id))
         }
         return .success((id, type))
     }
@@ -47,6 +49,14 @@ public struct WebhookEvent: Sendable {
 /// Why a body is not a usable event. Such events go to the dead letters at once.
 public struct MalformedEventError: Error, Sendable, CustomStringConvertible {
     public let reason: String
-    public init(_ reason: String) { self.reason = reason }
+    /// The body's string `id` when it has one (it lacks only the type), for the dead letter.
+    public let id: String?
+    /// The body's string `type` when it has one (it lacks only the id), for the dead letter.
+    public let type: String?
+    public init(_ reason: String, id: String? = nil, type: String? = nil) {
+        self.reason = reason
+        self.id = id
+        self.type = type
+    }
     public var description: String { "malformed event: \(reason)" }
 }

@@ -6,5 +6,7 @@ final class LeaseBook: Sendable {
 
     func add(eventID: String, token: String) { leases.withLock { $0[eventID] = token } }
     func remove(eventID: String) { _ = leases.withLock { $0.removeValue(forKey: eventID) } }
+    /// Whether the lease `token` on `eventID` is still held (not settled meanwhile).
+    func holds(eventID: String, token: String) -> Bool { leases.withLock { $0[eventID] == token } }
     var all: [(eventID: String, token: String)] { leases.withLock { $0.map { ($0.key, $0.value) } } }
 }

@@ -175,7 +175,7 @@ public final class Worker: Service, Sendable {
         let identity: (id: String, type: String)
         switch WebhookEvent.identify(body) {
         case .failure(let malformed):
-            let letter = DeadLetter(id: nil, type: nil, body: body, error: malformed.description, attempts: 0, worker: configuration.workerID)
+            let letter = DeadLetter(id: malformed.id, type: malformed.type, body: body, error: malformed.description, attempts: 0, worker: configuration.workerID)
             if await persist("dead-letter", { () throws(RedisError) in
                 try await self.queue.deadLetter(entry: stored, eventID: nil, token: nil, letter: ByteBuffer(data: letter.encoded()))
             }) != nil {
@@ -237,6 +237,9 @@ public final class Worker: Service, Sendable {
             let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: body)
             let outcome = await running.run(
                 handler, event: event, context: HandlerContext(logger: logger, timeout: configuration.handlerTimeout))
+            // Renewals stop before the outcome is settled: a renewal after it would find the
+            // lease gone and warn of a loss that is none.
+            leases.remove(eventID: identity.id)
             let elapsed = ContinuousClock.now - started
             metrics.handlerDuration.recordNanoseconds(elapsed.wholeNanoseconds)
             let duration: Logger.Metadata.Value = "\(elapsed.wholeNanoseconds / 1_000_000)"
@@ -319,7 +322,10 @@ public final class Worker: Service, Sendable {
                     await withTaskGroup(of: Void.self) { group in
                         for (eventID, token) in held {
                             group.addTask {
-                                if (try? await self.queue.renew(eventID: eventID, token: token, lease: lease)) == false {
+                                // An event settled since the snapshot no longer has our lease: not a loss.
+                                if (try? await self.queue.renew(eventID: eventID, token: token, lease: lease)) == false,
+                                    self.leases.holds(eventID: eventID, token: token)
+                                {
                                     self.logger.warning("lease lost: another worker may run this event too", metadata: ["anima.event.id": "\(eventID)"])
                                 }
                             }

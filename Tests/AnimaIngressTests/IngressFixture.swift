@@ -21,13 +21,7 @@ struct IngressFixture {
         let ingress = try await IngressProcess(redisURL: redis.url, secrets: secrets, environment: environment)
         let client = RedisClient(configuration: try RedisConfiguration(url: redis.url))
         let fixture = IngressFixture(redis: redis, ingress: ingress, client: client)
-        do {
-            try await body(fixture)
-        } catch {
-            await fixture.tearDown()
-            throw error
-        }
-        await fixture.tearDown()
+        try await withCleanup { try await body(fixture) } cleanup: { await fixture.tearDown() }
     }
 
     private func tearDown() async {

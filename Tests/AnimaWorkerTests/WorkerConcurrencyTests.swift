@@ -1,0 +1,37 @@
+import AnimaTestSupport
+import Foundation
+import Testing
+
+/// `ANIMA_WORKER_CONCURRENCY`: handlers run side by side, and a worker takes only what it can run.
+@Suite("Worker: concurrency")
+struct WorkerConcurrencyTests {
+    @Test func eightTwoSecondHandlersAtConcurrencyEightRunSideBySide() async throws {
+        try await PipelineFixture.run { f in
+            try await f.startWorker(["*=sleep 2; \(f.record())"], environment: ["ANIMA_WORKER_CONCURRENCY": "8"])
+            let events = (0..<8).map { _ in makeEvent() }
+            let started = ContinuousClock.now
+            for event in events { try await f.push(event.body) }
+            #expect(await f.waitUntilDone(events.map(\.id), timeout: .seconds(12)))
+            let took = ContinuousClock.now - started
+            #expect(took < .seconds(5), "8 × 2 s at concurrency 8 took \(took)")
+        }
+    }
+
+    @Test func workerTakesNoMoreEventsThanItHasFreeSlots() async throws {
+        try await PipelineFixture.run { f in
+            // Each handler waits for the gate file, so the first is surely still running when counted.
+            let handler = #"\#(f.markStart); \#(f.waitForGate); \#(f.record())"#
+            let worker = try await f.startWorker(["*=\(handler)"], environment: ["ANIMA_WORKER_CONCURRENCY": "1"])
+            let events = (0..<3).map { _ in makeEvent() }
+            for event in events { try await f.push(event.body) }
+            #expect(await f.waitForHandlerStart(), "the handler never started")
+            // Give an over-eager fetch loop time to take more.
+            try await Task.sleep(for: .milliseconds(300))
+            let pending = try await f.count("anima:events")
+            let taken = try await f.count("anima:processing:\(worker.id)")
+            #expect(pending == 2 && taken == 1, "while one runs: expected 2 pending and 1 taken, saw \(pending) and \(taken)")
+            try f.openGate()
+            #expect(await f.waitUntilDone(events.map(\.id), timeout: .seconds(10)))
+        }
+    }
+}
