@@ -25,17 +25,19 @@ public struct WebhookEvent: Sendable {
     /// Reads `id` and `type` from a raw body. The body must be a JSON object whose `id` and
     /// `type` are non-empty strings; anything else is malformed and the error says why.
     public static func identify(_ body: Data) -> Result<(id: String, type: String), MalformedEventError> {
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
-        } catch {
+        body.withUnsafeBytes { identify(bytes: $0) }
+    }
+
+    /// ``identify(_:)`` over raw bytes: one validating pass, no document built.
+    public static func identify(bytes: UnsafeRawBufferPointer) -> Result<(id: String, type: String), MalformedEventError> {
+        guard let scanned = EventIdentityScanner.scan(bytes) else {
             return .failure(MalformedEventError("body is not valid JSON"))
         }
-        guard let fields = object as? [String: Any] else {
+        guard scanned.isObject else {
             return .failure(MalformedEventError("body is not a JSON object"))
         }
-        let id = (fields["id"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        let type = (fields["type"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let id = scanned.id.flatMap { $0.isEmpty ? nil : $0 }
+        let type = scanned.type.flatMap { $0.isEmpty ? nil : $0 }
         guard let id else {
             return .failure(MalformedEventError("body has no string \"id\"", type: type))
         }
