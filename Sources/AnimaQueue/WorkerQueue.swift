@@ -38,16 +38,122 @@ public struct WorkerQueue: Sendable {
         let keys = self.keys
         let processing = self.processing
         return try await fetcher.withConnection { connection throws(RedisError) -> [ByteBuffer] in
-            let batch = try connection.evaluate(QueueScripts.take, keys: [keys.events, processing], arguments: [limit])
-            let entries = (batch.array ?? []).compactMap(\.bytes)
-            if !entries.isEmpty { return entries }
-            let seconds = Double(block.components.seconds) + Double(block.components.attoseconds) / 1e18
-            connection.setCommandTimeout(block + connection.configuration.commandTimeout)
-            defer { connection.setCommandTimeout(nil) }
-            let reply = try connection.send(
-                RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(seconds)))
-            return reply.bytes.map { [$0] } ?? []
+            try Self.take(connection, keys: keys, processing: processing, limit: limit, block: block)
         }
+    }
+
+    /// One taken entry, with what the caller's parser made of it and, when it asked for a
+    /// claim, the claim's result (nil when the claim could not be sent: claim it again).
+    public struct Taken<Parsed: Sendable>: Sendable {
+        public let stored: ByteBuffer
+        public let parsed: Parsed
+        public let claim: ClaimResult?
+        public let token: String?
+    }
+
+    /// The batch path: takes up to `limit` events (blocking up to `block` when none is
+    /// pending), runs `parse` on each (on the connection's thread), and claims every id that
+    /// `parse` names, all in one visit to the connection: one round trip to take, one pipelined
+    /// round trip for all the claims.
+    public func takeAndClaim<Parsed: Sendable>(
+        limit: Int, block: Duration, lease: Duration, token: @escaping @Sendable () -> String,
+        parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
+    ) async throws(RedisError) -> [Taken<Parsed>] {
+        let keys = self.keys
+        let processing = self.processing
+        let leaseMilliseconds = lease.milliseconds
+        return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
+            var entries = try Self.take(connection, keys: keys, processing: processing, limit: limit, block: block)
+            if entries.isEmpty { return [] }
+            var parsed: [(Parsed, String?, String?)] = []
+            parsed.reserveCapacity(entries.count)
+            var claims: [RedisCommand] = []
+            for entry in entries {
+                let (value, claimID) = parse(entry)
+                if let claimID {
+                    let lease = token()
+                    claims.append(RedisCommand(
+                        "EVALSHA", arguments: [QueueScripts.claim.sha1, 1, keys.event(id: claimID), lease, leaseMilliseconds]))
+                    parsed.append((value, claimID, lease))
+                } else {
+                    parsed.append((value, nil, nil))
+                }
+            }
+            var replies: [RedisValue] = []
+            if !claims.isEmpty {
+                // Scripts are loaded by the take; after a server restart in between, claims
+                // answer NOSCRIPT and are simply claimed again on the slow path.
+                replies = (try? connection.pipeline(claims)) ?? []
+            }
+            var next = replies.makeIterator()
+            var taken: [Taken<Parsed>] = []
+            taken.reserveCapacity(entries.count)
+            for (index, (value, claimID, lease)) in parsed.enumerated() {
+                var claim: ClaimResult?
+                if claimID != nil, let reply = next.next() {
+                    switch reply.int {
+                    case 1: claim = .claimed
+                    case 0: claim = .alreadyDone
+                    case 2: claim = .heldElsewhere
+                    default: claim = nil
+                    }
+                }
+                taken.append(Taken(stored: entries[index], parsed: value, claim: claim, token: claim == nil ? nil : lease))
+            }
+            entries.removeAll()
+            return taken
+        }
+    }
+
+    private static func take(
+        _ connection: RedisConnection, keys: QueueKeys, processing: String, limit: Int, block: Duration
+    ) throws(RedisError) -> [ByteBuffer] {
+        let batch = try connection.evaluate(QueueScripts.take, keys: [keys.events, processing], arguments: [limit])
+        let entries = (batch.array ?? []).compactMap(\.bytes)
+        if !entries.isEmpty { return entries }
+        let seconds = Double(block.components.seconds) + Double(block.components.attoseconds) / 1e18
+        connection.setCommandTimeout(block + connection.configuration.commandTimeout)
+        defer { connection.setCommandTimeout(nil) }
+        let reply = try connection.send(RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(seconds)))
+        return reply.bytes.map { [$0] } ?? []
+    }
+
+    /// Settles several finished events in one pipelined round trip: each `complete` writes its
+    /// done mark (unless another worker owns the id now) and acknowledges its entry; each
+    /// `acknowledge` only removes its entry (a duplicate of a done event).
+    public func settle(_ settlements: [Settlement]) async throws(RedisError) {
+        let processing = self.processing
+        let keys = self.keys
+        var commands: [RedisCommand] = []
+        commands.reserveCapacity(settlements.count)
+        for settlement in settlements {
+            switch settlement {
+            case .complete(let entry, let eventID, let token):
+                commands.append(RedisCommand(
+                    "EVALSHA",
+                    arguments: [QueueScripts.complete.sha1, 2, keys.event(id: eventID), processing, token, entry, Self.doneTTLSeconds]))
+            case .acknowledge(let entry):
+                commands.append(RedisCommand("LREM", processing, 1, entry))
+            }
+        }
+        let replies = try await operations.pipeline(commands)
+        // A server restart between the take and now forgets the scripts: send those again.
+        var retry: [Settlement] = []
+        for (settlement, reply) in zip(settlements, replies) {
+            if case .error(let message) = reply {
+                guard message.hasPrefix("NOSCRIPT") else { throw RedisError(.server, "settle: \(message)") }
+                retry.append(settlement)
+            }
+        }
+        for case .complete(let entry, let eventID, let token) in retry {
+            try await complete(entry: entry, eventID: eventID, token: token)
+        }
+    }
+
+    /// One finished event for ``settle(_:)``.
+    public enum Settlement: Sendable {
+        case complete(entry: ByteBuffer, eventID: String, token: String)
+        case acknowledge(entry: ByteBuffer)
     }
 
     public func claim(eventID: String, token: String, lease: Duration) async throws(RedisError) -> ClaimResult {

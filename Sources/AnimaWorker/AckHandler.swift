@@ -4,4 +4,6 @@ public import AnimaWebhooks
 public struct AckHandler: EventHandler {
     public init() {}
     public func handle(_ event: WebhookEvent, context: HandlerContext) async throws {}
+    public var runsInline: Bool { true }
+    public func handleInline(_ event: WebhookEvent, context: HandlerContext) {}
 }

@@ -14,6 +14,10 @@ import Glibc
 /// environment. Exit 0 is success. Its stdout and stderr go to the log, the first
 /// ``outputLimit`` bytes of them. When the attempt is cancelled (timeout or shutdown) the
 /// whole process group is killed, so grandchildren do not linger.
+///
+/// Each running group is registered with the process's ``OrphanReaper``: if the worker dies
+/// (SIGKILL, crash) while the command runs, the group is killed at once, so a recovered event
+/// never runs beside an orphan of its dead worker.
 public struct CommandHandler: EventHandler {
     public let command: String
     /// The most output bytes kept for the log; the rest is read and dropped.
@@ -35,6 +39,7 @@ public struct CommandHandler: EventHandler {
         let group = ProcessGroup()
         let body = [UInt8](event.body)
         let limit = outputLimit
+        defer { group.finished() }
         let result = try await withTaskCancellationHandler {
             try await run(
                 .path("/bin/sh"), arguments: ["-c", command], environment: environment, platformOptions: options,
@@ -90,16 +95,23 @@ public struct CommandHandler: EventHandler {
     }
 }
 
-/// The process group of one running command, killed at most once.
+/// The process group of one running command, killed at most once, and known to the
+/// ``OrphanReaper`` while it runs.
 final class ProcessGroup: Sendable {
     private let state = Mutex<(pid: pid_t?, killed: Bool)>((nil, false))
 
     func started(pid: pid_t) {
+        OrphanReaper.shared?.register(processGroup: pid)
         let killNow = state.withLock { state -> Bool in
             state.pid = pid
             return state.killed
         }
         if killNow { Glibc.kill(-pid, SIGKILL) }
+    }
+
+    /// The command has exited: its group id may be reused from now on.
+    func finished() {
+        if let pid = state.withLock({ $0.pid }) { OrphanReaper.shared?.unregister(processGroup: pid) }
     }
 
     func kill() {

@@ -8,6 +8,14 @@ public import Logging
 /// worker stops and the shutdown grace has passed; a well-behaved handler stops at cancellation.
 public protocol EventHandler: Sendable {
     func handle(_ event: WebhookEvent, context: HandlerContext) async throws
+
+    /// True for handlers that are cheap, never block and cannot fail (the builtins): the
+    /// runtime calls ``handleInline(_:context:)`` on the spot, with no task of their own and no
+    /// timeout, and settles their events in batches. Default false.
+    var runsInline: Bool { get }
+
+    /// The inline form of ``handle(_:context:)``, called when ``runsInline`` is true.
+    func handleInline(_ event: WebhookEvent, context: HandlerContext)
 }
 
 /// What a handler gets besides the event.
@@ -49,4 +57,10 @@ public struct HandlerFailure: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension EventHandler {
+    public var runsInline: Bool { false }
+
+    public func handleInline(_ event: WebhookEvent, context: HandlerContext) {}
 }

@@ -47,6 +47,7 @@ public final class Worker: Service, Sendable {
     /// Fired when draining took too long: queue writes stop retrying.
     private let abandon = StopSignal()
     private let outage = Mutex<Bool>(false)
+    private let tokenCounter = Atomic<UInt64>(0)
 
     public init(configuration: WorkerConfiguration, handlers: HandlerRegistry, logger: Logger) {
         self.configuration = configuration
@@ -115,24 +116,51 @@ public final class Worker: Service, Sendable {
 
     private func fetchLoop(_ group: inout DiscardingTaskGroup) async {
         var delay = Duration.milliseconds(50)
+        let maxAttempts = configuration.maxAttempts
+        let tokenPrefix = "lease:\(configuration.workerID):"
         while !stopping.isFired {
             let free = await limiter.waitForFree()
             if free == 0 || stopping.isFired { break }
             do {
-                let entries = try await queue.take(limit: free, block: configuration.blockTime)
+                let batch = try await queue.takeAndClaim(
+                    limit: free, block: configuration.blockTime, lease: configuration.leaseTTL,
+                    token: { tokenPrefix + String(self.tokenCounter.add(1, ordering: .relaxed).newValue) },
+                    parse: { stored in
+                        let parsed = ParsedEntry(stored)
+                        guard case .success(let identity) = parsed.identity, parsed.entry.attempts < maxAttempts else {
+                            return (parsed, nil)
+                        }
+                        return (parsed, identity.id)
+                    })
                 recovered()
                 delay = .milliseconds(50)
                 if stopping.isFired {
-                    for entry in entries { _ = await persist("put back") { () throws(RedisError) in try await self.queue.putBack(entry: entry, eventID: nil, token: nil) } }
+                    for taken in batch {
+                        _ = await persist("put back") { () throws(RedisError) in
+                            try await self.queue.putBack(entry: taken.stored, eventID: taken.parsed.eventID, token: taken.token)
+                        }
+                    }
                     break
                 }
-                limiter.acquire(entries.count)
+                limiter.acquire(batch.count)
                 metrics.inFlight.record(limiter.inUse)
-                for entry in entries {
+                // Events whose handling needs no task of its own (duplicates, builtin handlers,
+                // unhandled types) are handled right here and settled together in one round trip.
+                var quick: [QuickOutcome] = []
+                for taken in batch {
+                    if let outcome = quickOutcome(taken) {
+                        quick.append(outcome)
+                    } else {
+                        group.addTask {
+                            await self.process(taken)
+                            self.release(1)
+                        }
+                    }
+                }
+                if !quick.isEmpty {
                     group.addTask {
-                        await self.process(entry)
-                        self.limiter.release()
-                        self.metrics.inFlight.record(self.limiter.inUse)
+                        await self.settle(quick)
+                        self.release(quick.count)
                     }
                 }
             } catch {
@@ -141,6 +169,75 @@ public final class Worker: Service, Sendable {
                 delay = min(delay * 2, .seconds(5))
             }
         }
+    }
+
+    private func release(_ count: Int) {
+        for _ in 0..<count { limiter.release() }
+        metrics.inFlight.record(limiter.inUse)
+    }
+
+    /// An event handled without a task of its own, waiting to be settled with the others of its batch.
+    private struct QuickOutcome: Sendable {
+        let settlement: WorkerQueue.Settlement
+        let result: Result
+        let event: WebhookEvent?
+        let entryAttempts: Int
+
+        enum Result { case handled, duplicate, unhandled }
+    }
+
+    /// Runs an inline handler (or recognises a duplicate or an unhandled type) at once;
+    /// nil when the event needs the full path.
+    private func quickOutcome(_ taken: WorkerQueue.Taken<ParsedEntry>) -> QuickOutcome? {
+        guard case .success(let identity) = taken.parsed.identity, let claim = taken.claim else { return nil }
+        let entry = taken.parsed.entry
+        switch claim {
+        case .alreadyDone:
+            return QuickOutcome(settlement: .acknowledge(entry: taken.stored), result: .duplicate, event: nil, entryAttempts: entry.attempts)
+        case .heldElsewhere:
+            return nil
+        case .claimed:
+            guard let token = taken.token else { return nil }
+            let handler = handlers.handler(for: identity.type)
+            if let handler, !handler.runsInline { return nil }
+            let event = WebhookEvent(id: identity.id, type: identity.type, attempt: entry.attempts + 1, body: Data(buffer: entry.body))
+            if let handler {
+                handler.handleInline(event, context: HandlerContext(logger: eventLogger(event), timeout: configuration.handlerTimeout))
+            }
+            return QuickOutcome(
+                settlement: .complete(entry: taken.stored, eventID: identity.id, token: token),
+                result: handler == nil ? .unhandled : .handled, event: event, entryAttempts: entry.attempts)
+        }
+    }
+
+    private func settle(_ outcomes: [QuickOutcome]) async {
+        guard await persist("settle", { () throws(RedisError) in try await self.queue.settle(outcomes.map(\.settlement)) }) != nil
+        else { return }
+        for outcome in outcomes {
+            switch outcome.result {
+            case .handled:
+                metrics.processed.increment()
+                if logger.logLevel <= .info, let event = outcome.event {
+                    eventLogger(event).info("handled", metadata: ["anima.result": "ok", "anima.duration_ms": "0"])
+                }
+            case .duplicate:
+                metrics.duplicates.increment()
+                logger.info("duplicate of a handled event skipped", metadata: ["anima.result": "duplicate"])
+            case .unhandled:
+                metrics.unhandled.increment()
+                if let event = outcome.event {
+                    eventLogger(event).notice("no handler for this type: acknowledged", metadata: ["anima.result": "unhandled"])
+                }
+            }
+        }
+    }
+
+    private func eventLogger(_ event: WebhookEvent) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "anima.event.id"] = "\(event.id)"
+        logger[metadataKey: "anima.event.type"] = "\(event.type)"
+        logger[metadataKey: "anima.event.attempt"] = "\(event.attempt)"
+        return logger
     }
 
     /// Lets running handlers finish within the grace period, then interrupts the rest.
@@ -169,11 +266,12 @@ public final class Worker: Service, Sendable {
 
     // MARK: One event
 
-    private func process(_ stored: ByteBuffer) async {
-        let entry = QueueEntry(stored: stored)
+    private func process(_ taken: WorkerQueue.Taken<ParsedEntry>) async {
+        let stored = taken.stored
+        let entry = taken.parsed.entry
         let body = Data(buffer: entry.body)
         let identity: (id: String, type: String)
-        switch WebhookEvent.identify(body) {
+        switch taken.parsed.identity {
         case .failure(let malformed):
             let letter = DeadLetter(id: malformed.id, type: malformed.type, body: body, error: malformed.description, attempts: 0, worker: configuration.workerID)
             if await persist("dead-letter", { () throws(RedisError) in
@@ -187,10 +285,7 @@ public final class Worker: Service, Sendable {
             identity = found
         }
         let attempt = entry.attempts + 1
-        var logger = self.logger
-        logger[metadataKey: "anima.event.id"] = "\(identity.id)"
-        logger[metadataKey: "anima.event.type"] = "\(identity.type)"
-        logger[metadataKey: "anima.event.attempt"] = "\(attempt)"
+        let logger = eventLogger(WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data()))
 
         if entry.attempts >= configuration.maxAttempts {
             // Only a recovery can bring an event here: its last attempt died with its worker.
@@ -201,10 +296,15 @@ public final class Worker: Service, Sendable {
             return
         }
 
-        let token = "lease:\(configuration.workerID):\(UInt64.random(in: 0...UInt64.max))"
-        guard let claim = await persist("claim", { () throws(RedisError) in
-            try await self.queue.claim(eventID: identity.id, token: token, lease: self.configuration.leaseTTL)
-        }) else { return }
+        var token = taken.token ?? ""
+        var claim = taken.claim
+        if claim == nil {
+            token = "lease:\(configuration.workerID):r\(tokenCounter.add(1, ordering: .relaxed).newValue)"
+            claim = await persist("claim", { () throws(RedisError) in
+                try await self.queue.claim(eventID: identity.id, token: token, lease: self.configuration.leaseTTL)
+            })
+        }
+        guard let claim else { return }
 
         switch claim {
         case .alreadyDone:
@@ -224,6 +324,7 @@ public final class Worker: Service, Sendable {
         case .claimed:
             leases.add(eventID: identity.id, token: token)
             defer { leases.remove(eventID: identity.id) }
+            let token = token
             guard let handler = handlers.handler(for: identity.type) else {
                 if await persist("complete", { () throws(RedisError) in
                     try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
@@ -388,6 +489,22 @@ public final class Worker: Service, Sendable {
             return outage
         }
         if was { logger.notice("Redis is reachable again") }
+    }
+}
+
+/// A taken entry as the worker reads it: its header and body, and the event's id and type.
+struct ParsedEntry: Sendable {
+    let entry: QueueEntry
+    let identity: Result<(id: String, type: String), MalformedEventError>
+
+    init(_ stored: ByteBuffer) {
+        entry = QueueEntry(stored: stored)
+        identity = entry.body.withUnsafeReadableBytes { WebhookEvent.identify(bytes: $0) }
+    }
+
+    var eventID: String? {
+        if case .success(let identity) = identity { return identity.id }
+        return nil
     }
 }
 

@@ -23,11 +23,8 @@ struct WorkerCrashTests {
             #expect(took < .seconds(4), "recovery took \(took) with ANIMA_RECOVERY_SECONDS=2")
             // Long enough for the killed attempt's `sleep 3` to have ended, had it survived.
             try await Task.sleep(for: .seconds(3))
-            withKnownIssue(
-                "a SIGKILLed worker's command handler lives on in its own process group and finishes beside the recovered run"
-            ) {
-                #expect(f.lines("runs.log") == ["\(event.id) 2"], "expected one run (attempt 2), saw \(f.lines("runs.log"))")
-            }
+            // The killed worker's command must die with it (its orphan reaper kills the group).
+            #expect(f.lines("runs.log") == ["\(event.id) 2"], "expected one run (attempt 2), saw \(f.lines("runs.log"))")
         }
     }
 
