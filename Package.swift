@@ -205,5 +205,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DeployTests",
+            dependencies: [
+                "AnimaTestSupport",
+                // Built before the tests run: they read each executable's --help.
+                "anima-ingress", "anima-worker", "anima-admin",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )
