@@ -137,7 +137,7 @@ struct RedisConnectionTests {
             let code = await redisErrorCode { _ = try await client.send(RedisCommand("PING")) }
             let took = ContinuousClock.now - started
             #expect(code == .timeout, "expected .timeout, saw \(String(describing: code))")
-            #expect(took < .seconds(2), "a 0.3 s command timeout took \(took)")
+            #expect(took < .seconds(3), "a 0.3 s command timeout took \(took)")
         }
     }
 
@@ -155,7 +155,7 @@ struct RedisConnectionTests {
             let started = ContinuousClock.now
             let code = await redisErrorCode { _ = try await client.send(RedisCommand("PING")) }
             #expect(code == .timeout, "expected .timeout, saw \(String(describing: code))")
-            #expect(ContinuousClock.now - started < .seconds(1.5), "took \(ContinuousClock.now - started)")
+            #expect(ContinuousClock.now - started < .seconds(3), "took \(ContinuousClock.now - started)")
             _ = try? await blocker.value
             let recovered = try await client.send(RedisCommand("PING"))
             #expect(recovered == .status("PONG"), "after the timeout: \(recovered)")

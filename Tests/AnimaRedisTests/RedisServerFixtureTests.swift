@@ -10,7 +10,9 @@ struct RedisServerFixtureTests {
         let started = ContinuousClock.now
         await server.stop()
         let took = ContinuousClock.now - started
-        #expect(took < .seconds(1), "SIGTERM stop took \(took): the server ignored SIGTERM and was killed")
+        // The fallback SIGKILL comes after 5 s; anything well below that means SIGTERM was honoured
+        // (a loaded 2-core CI machine can take over a second to stop a server).
+        #expect(took < .seconds(3), "SIGTERM stop took \(took): the server ignored SIGTERM and was killed")
         #expect(!server.isRunning)
     }
 
