@@ -46,7 +46,7 @@ public func buildIngressApplication(
             _ = try await probe.send(RedisCommand("PING"))
             return JSONAnswers.response(.ok, #"{"ready":true}"#)
         } catch {
-            context.logger.warning("not ready: \(error)")
+            context.logger.debug("not ready: \(error)")  // probes ask every few seconds; push failures log at warning
             return JSONAnswers.response(.serviceUnavailable, #"{"ready":false,"error":"Redis unavailable"}"#)
         }
     }
