@@ -28,11 +28,17 @@ enum QueueScripts {
         return 2
         """)
 
-    /// Extends a lease if it is still ours.
+    /// Extends a lease if it is still ours, or takes it again if it expired meanwhile (a Redis
+    /// outage longer than the lease) and nobody else took it. 0 when another owns it or it is done.
     static let renew = RedisScript(
         """
-        if redis.call('GET', KEYS[1]) == ARGV[1] then
+        local v = redis.call('GET', KEYS[1])
+        if v == ARGV[1] then
           return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        end
+        if not v then
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return 1
         end
         return 0
         """)

@@ -48,6 +48,8 @@ public final class Worker: Service, Sendable {
     private let abandon = StopSignal()
     private let outage = Mutex<Bool>(false)
     private let tokenCounter = Atomic<UInt64>(0)
+    /// No recovery of other workers before this instant (set after each failed upkeep).
+    private let recoveryAllowedAfter = Mutex<ContinuousClock.Instant>(.now)
 
     public init(configuration: WorkerConfiguration, handlers: HandlerRegistry, logger: Logger) {
         self.configuration = configuration
@@ -435,6 +437,10 @@ public final class Worker: Service, Sendable {
                 }
                 if !stopping.isFired {
                     _ = try await queue.promoteDueRetries()
+                }
+                // After an outage, every live worker needs a tick to renew its expired heartbeat:
+                // recovering before that would take the events of workers that are alive.
+                if !stopping.isFired, ContinuousClock.now >= recoveryAllowedAfter.withLock({ $0 }) {
                     let returned = try await queue.recoverDeadWorkers()
                     if returned > 0 {
                         metrics.recovered.increment(by: returned)
@@ -444,6 +450,8 @@ public final class Worker: Service, Sendable {
                 recovered()
             } catch {
                 failed("upkeep", error)
+                let wait = configuration.leaseTTL + configuration.tick
+                recoveryAllowedAfter.withLock { $0 = ContinuousClock.now + wait }
             }
             await finished.sleep(for: configuration.tick)
         }
