@@ -41,6 +41,21 @@ struct ForwardingDeliveryTests {
         }
     }
 
+    @Test func eventIDWithALineBreakInjectsNoHeader() async throws {
+        try await withForwarding(environment: ["ANIMA_MAX_ATTEMPTS": "1"]) { f, stub in
+            let body = #"{"id":"evt_inj\r\nx-injected: yes","type":"resource.created"}"#
+            try await f.push(body)
+            // Either way it settles: forwarded (done) or refused by the client (dead letter).
+            let settled = await eventually(timeout: .seconds(10)) { (try? await f.isIdle()) == true }
+            #expect(settled, "the event never settled")
+            let done = try await f.isDone("evt_inj\r\nx-injected: yes")
+            let letters = try await f.deadLetters()
+            #expect(done != (letters.count == 1), "expected done or one dead letter, saw done \(done) and \(letters)")
+            let injected = stub.requests.filter { $0.header("x-injected") != nil }
+            #expect(injected.isEmpty, "a line break in the id injected a header: \(injected.map(\.headers))")
+        }
+    }
+
     @Test func forwardSecretSignsTheRequestSoSignatureVerifierAcceptsIt() async throws {
         try await withForwarding(environment: ["ANIMA_FORWARD_SECRET": "s3cret"]) { f, stub in
             let event = makeEvent()
