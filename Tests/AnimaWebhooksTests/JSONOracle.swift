@@ -130,24 +130,14 @@ enum JSONOracle {
 
     /// Whether a `,` outside strings is followed (after whitespace) by `]` or `}`.
     static func hasTrailingComma(_ bytes: [UInt8]) -> Bool {
-        var inString = false
-        var escaped = false
+        var strings = StringTracker()
         var afterComma = false
         for byte in bytes {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
+            if strings.isInString(byte) {
+                afterComma = false
                 continue
             }
             switch byte {
-            case UInt8(ascii: "\""):
-                inString = true
-                afterComma = false
             case UInt8(ascii: ","): afterComma = true
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 if afterComma { return true }
@@ -162,24 +152,12 @@ enum JSONOracle {
     /// RFC 8259 number replaced by `0`. Validity is unchanged, except for range limits.
     static func numbersZeroed(_ bytes: [UInt8]) -> [UInt8] {
         var result: [UInt8] = []
-        var inString = false
-        var escaped = false
+        var strings = StringTracker()
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
-                }
-                result.append(byte)
-                index += 1
-                continue
-            }
-            if isNumberCharacter(byte) {
+            if !strings.isInString(byte), isNumberCharacter(byte) {
+                // Number characters are never quotes: the tracker needs not see the rest of the run.
                 var end = index
                 while end < bytes.count, isNumberCharacter(bytes[end]) { end += 1 }
                 let run = bytes[index..<end]
@@ -187,7 +165,6 @@ enum JSONOracle {
                 index = end
                 continue
             }
-            if byte == UInt8(ascii: "\"") { inString = true }
             result.append(byte)
             index += 1
         }
@@ -223,5 +200,27 @@ enum JSONOracle {
             if digits() == 0 { return false }
         }
         return bytes.isEmpty
+    }
+}
+
+/// Follows a byte-by-byte scan of JSON text: whether each byte is part of a string.
+struct StringTracker {
+    private var inString = false
+    private var escaped = false
+
+    /// Whether `byte`, the next one, belongs to a string (its quotes included).
+    mutating func isInString(_ byte: UInt8) -> Bool {
+        if inString {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+            }
+            return true
+        }
+        inString = byte == UInt8(ascii: "\"")
+        return inString
     }
 }
