@@ -197,6 +197,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "AnimaForwardingTests",
+            dependencies: [
+                "AnimaTestSupport", "AnimaWebhooks",
+                // Built before the tests run: they launch the real binary.
+                "anima-worker",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "AnimaAdminTests",
             dependencies: [
                 "AnimaRedis", "AnimaTestSupport",

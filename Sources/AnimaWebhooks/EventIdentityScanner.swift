@@ -56,8 +56,9 @@ struct EventIdentityScanner {
         }
     }
 
+    /// `depth` counts the arrays and objects around the value, itself included if it is one:
+    /// a scalar inside the 512th level is fine.
     private mutating func value(depth: Int) throws(Failure) {
-        guard depth <= Self.maxDepth else { throw .invalid }
         skipWhitespace()
         switch peek() {
         case UInt8(ascii: "{"):
@@ -109,6 +110,7 @@ struct EventIdentityScanner {
     }
 
     private mutating func array(depth: Int) throws(Failure) {
+        guard depth <= Self.maxDepth else { throw .invalid }
         try expect(UInt8(ascii: "["))
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {

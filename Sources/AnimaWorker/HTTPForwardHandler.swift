@@ -24,6 +24,10 @@ public struct HTTPForwardHandler: EventHandler {
     static let sharedClient: HTTPClient = {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        // Fail an attempt as soon as the connection fails (refused, unreachable): the worker
+        // retries with its own backoff. Retrying inside the client would wait out the whole
+        // handler timeout and report the refusal as a timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout = .init(connect: .seconds(10))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()

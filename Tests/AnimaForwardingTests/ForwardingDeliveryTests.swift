@@ -1,0 +1,106 @@
+import AnimaTestSupport
+import AnimaWebhooks
+import Foundation
+import Testing
+
+/// What a forwarded request carries when the destination accepts it, signed or not.
+@Suite("Forwarding: delivery")
+struct ForwardingDeliveryTests {
+    @Test func twoXXAnswerGetsExactlyOnePostPerEventWithTheRawBodyAndEventHeaders() async throws {
+        try await withForwarding(otherwise: Answer(status: 204)) { f, stub in
+            // Spacing, escapes and non-ASCII must reach the destination byte for byte.
+            let events = [
+                ("evt_fwd_a", #"{"id":"evt_fwd_a", "type":"resource.created","data":{"name":"Zoë ☃\u00e9","n":[1, 2.50]}}"#),
+                ("evt_fwd_b", #" {"type":"resource.created","id":"evt_fwd_b"} "#),
+            ]
+            for (_, body) in events { try await f.push(body) }
+            #expect(await f.waitUntilDone(events.map(\.0)), "not every event was marked done")
+            // A second POST, if any, would come right after the first.
+            try await Task.sleep(for: .milliseconds(300))
+            let requests = stub.requests
+            #expect(requests.count == events.count, "expected \(events.count) POSTs, saw \(requests)")
+            for (id, body) in events {
+                let matching = requests.filter { $0.header("x-anima-event-id") == id }
+                guard matching.count == 1, let request = matching.first else {
+                    Issue.record("\(id): expected one request, saw \(matching)")
+                    continue
+                }
+                #expect(request.method == "POST" && request.path == "/hook", "\(id): saw \(request.method) \(request.path)")
+                #expect(request.body == Array(body.utf8), "\(id): body differs: sent \(body), received \(String(decoding: request.body, as: UTF8.self))")
+                let contentType = request.header("content-type")
+                #expect(contentType == "application/json", "\(id): content-type \(contentType ?? "missing")")
+                let type = request.header("x-anima-event-type")
+                #expect(type == "resource.created", "\(id): x-anima-event-type \(type ?? "missing")")
+                let attempt = request.header("x-anima-event-attempt")
+                #expect(attempt == "1", "\(id): x-anima-event-attempt \(attempt ?? "missing")")
+            }
+            for (id, _) in events {
+                let mark = try await f.get("anima:event:\(id)")
+                #expect(mark == "done", "anima:event:\(id): expected done, saw \(mark ?? "nil")")
+            }
+        }
+    }
+
+    @Test func eventIDWithALineBreakInjectsNoHeader() async throws {
+        try await withForwarding(environment: ["ANIMA_MAX_ATTEMPTS": "1"]) { f, stub in
+            let body = #"{"id":"evt_inj\r\nx-injected: yes","type":"resource.created"}"#
+            try await f.push(body)
+            // Either way it settles: forwarded (done) or refused by the client (dead letter).
+            let id = "evt_inj\r\nx-injected: yes"
+            let settled = await eventually(timeout: .seconds(10)) {
+                if (try? await f.isDone(id)) == true { return true }
+                return (try? await f.count("anima:dead")) == 1
+            }
+            let pending = try await f.entries().count
+            #expect(settled, "neither done nor dead-lettered; \(pending) pending, stub saw \(stub.requests)")
+            let injected = stub.requests.filter { $0.header("x-injected") != nil }
+            #expect(injected.isEmpty, "a line break in the id injected a header: \(injected.map(\.headers))")
+        }
+    }
+
+    @Test func forwardSecretSignsTheRequestSoSignatureVerifierAcceptsIt() async throws {
+        try await withForwarding(environment: ["ANIMA_FORWARD_SECRET": "s3cret"]) { f, stub in
+            let event = makeEvent()
+            try await f.push(event.body)
+            let requests = await stub.waitForRequests(1)
+            let request = try #require(requests.first, "no request arrived")
+            let timestamp = request.header(WebhookHeaders.timestamp)
+            let signature = request.header(WebhookHeaders.signature)
+            #expect(timestamp != nil && signature != nil, "expected both signature headers, saw \(request.headers)")
+            let result = SignatureVerifier(secrets: ["s3cret"])
+                .verify(timestamp: timestamp, signature: signature, body: request.body, now: Date())
+            #expect((try? result.get()) != nil, "SignatureVerifier rejected the forwarded request: \(result)")
+            let wrong = SignatureVerifier(secrets: ["other"])
+                .verify(timestamp: timestamp, signature: signature, body: request.body, now: Date())
+            #expect((try? wrong.get()) == nil, "a different secret verified it too: \(wrong)")
+            #expect(await f.waitUntilDone([event.id]))
+        }
+    }
+
+    @Test func withoutForwardSecretTheRequestCarriesNoSignature() async throws {
+        try await withForwarding { f, stub in
+            let event = makeEvent()
+            try await f.push(event.body)
+            let request = try #require(await stub.waitForRequests(1).first, "no request arrived")
+            let signature = request.header(WebhookHeaders.signature)
+            let timestamp = request.header(WebhookHeaders.timestamp)
+            #expect(signature == nil && timestamp == nil, "unsigned forwarding sent \(signature ?? "-") / \(timestamp ?? "-")")
+            #expect(await f.waitUntilDone([event.id]))
+        }
+    }
+
+    @Test func slowDestinationAtConcurrencyFourTakesEightEventsInTwoRounds() async throws {
+        let slow = Answer(status: 200, delay: .seconds(1))
+        try await withForwarding(otherwise: slow, environment: ["ANIMA_WORKER_CONCURRENCY": "4"]) { f, stub in
+            let events = (0..<8).map { _ in makeEvent() }
+            let started = ContinuousClock.now
+            for event in events { try await f.push(event.body) }
+            #expect(await f.waitUntilDone(events.map(\.id), timeout: .seconds(15)))
+            let took = ContinuousClock.now - started
+            #expect(took < .seconds(5), "8 × 1 s at concurrency 4 took \(took)")
+            #expect(stub.requests.count == 8, "expected 8 POSTs, saw \(stub.requests.count)")
+            // Pooled: the second round reuses the first round's connections.
+            #expect(stub.connectionCount < 8, "8 requests opened \(stub.connectionCount) connections")
+        }
+    }
+}
