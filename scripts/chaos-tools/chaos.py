@@ -1,0 +1,385 @@
+#!/usr/bin/env python3
+"""The chaos run behind scripts/chaos: N signed events through the real ingress into three
+workers while workers are SIGKILLed and restarted, one is stopped with SIGTERM, and Redis
+(AOF on) restarts once. Then it checks that every accepted event was handled successfully
+exactly once and that nothing is left over.
+
+Usage: chaos.py N BIN_DIR WORK_DIR
+
+How "handled twice" is told from a legitimate re-run: every handler run appends
+`start ID WORKER_PID` and `end ID WORKER_PID` to one file, and every SIGKILL this script sends
+appends `kill WORKER_PID` to the same file just before the signal (appends to one file are
+ordered). A second run of an id is legitimate only when the worker of the run before it was
+killed after that run started (at-least-once: the result may not have reached Redis). Anything
+else — two runs at once, or a re-run of a finished event whose worker lived on — is a duplicate.
+"""
+import hashlib, hmac, http.client, json, os, random, signal, socket, subprocess, sys, threading, time
+
+N = int(sys.argv[1])
+BIN = sys.argv[2]
+WORK = sys.argv[3]
+SECRET = "chaos-secret"
+SENDERS = 16
+WORKERS = 3
+RUNS = os.path.join(WORK, "runs.log")
+random.seed(int(os.environ.get("CHAOS_SEED", "7")))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def log(message):
+    print("[chaos %6.1fs] %s" % (time.time() - T0, message), file=sys.stderr, flush=True)
+
+
+def append_line(line):
+    fd = os.open(RUNS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.write(fd, (line + "\n").encode())
+    os.close(fd)
+
+
+class Redis:
+    """A minimal RESP client for the checks (reconnects on demand)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.sock = None
+        self.buf = b""
+
+    def call(self, *args):
+        for attempt in range(50):
+            try:
+                if self.sock is None:
+                    self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+                    self.buf = b""
+                out = b"*%d\r\n" % len(args) + b"".join(
+                    b"$%d\r\n%s\r\n" % (len(a), a) for a in (x.encode() if isinstance(x, str) else x for x in args))
+                self.sock.sendall(out)
+                return self._reply()
+            except (OSError, ConnectionError):
+                self.sock = None
+                time.sleep(0.1)
+        raise RuntimeError("Redis unreachable")
+
+    def _read(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("closed")
+        self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._read()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _reply(self):
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b":":
+            return int(rest)
+        if kind == b"-":
+            raise RuntimeError(rest.decode())
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self._read()
+            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            return data
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self._reply() for _ in range(n)]
+        raise RuntimeError("bad reply")
+
+
+class Processes:
+    def __init__(self):
+        self.redis = None
+        self.ingress = None
+        self.workers = {}  # pid -> Popen
+        self.serial = 0
+
+    def start_redis(self):
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--dir", WORK, "--save", "",
+             "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"],
+            stdout=open(os.path.join(WORK, "redis.log"), "ab"), stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def start_ingress(self):
+        env = dict(os.environ, ANIMA_WEBHOOK_SECRET=SECRET, PORT=str(INGRESS_PORT), REDIS_URL=REDIS_URL, ANIMA_LOG_LEVEL="warning")
+        self.ingress = subprocess.Popen([os.path.join(BIN, "anima-ingress")], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "ingress.log"), "ab"))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", INGRESS_PORT), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("anima-ingress did not start")
+
+    def start_worker(self):
+        self.serial += 1
+        env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="2", ANIMA_RETRY_BASE_SECONDS="0.2",
+                   ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
+                   ANIMA_LOG_LEVEL="notice")
+        handler = ('echo "start $ANIMA_EVENT_ID $PPID" >> %s; cat > /dev/null; echo "end $ANIMA_EVENT_ID $PPID" >> %s'
+                   % (RUNS, RUNS))
+        worker = subprocess.Popen([os.path.join(BIN, "anima-worker"), "--on", "*=" + handler], env=env,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
+        self.workers[worker.pid] = worker
+        return worker
+
+    def kill_worker(self, pid):
+        append_line("kill %d" % pid)
+        os.kill(pid, signal.SIGKILL)
+        self.workers.pop(pid).wait(10)
+
+    def term_worker(self, pid):
+        worker = self.workers.pop(pid)
+        worker.send_signal(signal.SIGTERM)
+        status = worker.wait(30)
+        return status
+
+    def stop_all(self):
+        for worker in list(self.workers.values()):
+            worker.send_signal(signal.SIGTERM)
+        for worker in list(self.workers.values()):
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        self.workers = {}
+        for process in (self.ingress, self.redis):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+T0 = time.time()
+REDIS_PORT = free_port()
+INGRESS_PORT = free_port()
+REDIS_URL = "redis://127.0.0.1:%d/0" % REDIS_PORT
+redis_down = threading.Event()
+done_sending = threading.Event()
+lock = threading.Lock()
+accepted, rejected503, unexpected = set(), [0], []
+
+
+def sender(ids):
+    connection = None
+    for event_id in ids:
+        body = json.dumps({"id": event_id, "type": "resource.created", "data": {"n": event_id}}, separators=(",", ":"))
+        while True:
+            ts = str(int(time.time()))
+            sig = hmac.new(SECRET.encode(), (ts + "." + body).encode(), hashlib.sha256).hexdigest()
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection("127.0.0.1", INGRESS_PORT, timeout=10)
+                connection.request("POST", "/webhooks/anima", body=body,
+                                   headers={"x-anima-timestamp": ts, "x-anima-signature": sig, "content-type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connection = None
+                time.sleep(0.05)
+                continue
+            if status == 200:
+                with lock:
+                    accepted.add(event_id)
+                break
+            if status == 503:
+                with lock:
+                    rejected503[0] += 1
+                    if not redis_down.is_set():
+                        unexpected.append("503 for %s while Redis was up" % event_id)
+                time.sleep(0.2)  # the sender retries, as Anima does
+                continue
+            with lock:
+                unexpected.append("HTTP %d for %s" % (status, event_id))
+            break
+
+
+def monkey(processes):
+    """Kills and restarts workers at random, SIGTERMs one, restarts Redis once, while events flow."""
+    terminated = False
+    restarted_redis = False
+    kills = 0
+    while not done_sending.is_set():
+        time.sleep(random.uniform(0.3, 1.2))
+        progress = len(accepted) / N
+        if not restarted_redis and progress > 0.5:
+            log("restarting Redis (AOF on)")
+            redis_down.set()
+            processes.redis.send_signal(signal.SIGTERM)
+            processes.redis.wait(20)
+            time.sleep(0.5)
+            processes.start_redis()
+            # A request sent while Redis was down may get its 503 up to the push timeout (2 s) later.
+            time.sleep(2.5)
+            redis_down.clear()
+            restarted_redis = True
+            continue
+        if not terminated and progress > 0.3:
+            pid = random.choice(list(processes.workers))
+            log("SIGTERM worker %d" % pid)
+            status = processes.term_worker(pid)
+            if status != 0:
+                unexpected.append("worker %d exited %s after SIGTERM" % (pid, status))
+            processes.start_worker()
+            terminated = True
+            continue
+        pid = random.choice(list(processes.workers))
+        processes.kill_worker(pid)
+        kills += 1
+        processes.start_worker()
+    return kills
+
+
+def analyse():
+    """Counts handled ids, legitimate re-runs and duplicates from the runs file."""
+    open_runs = {}  # id -> (pid, index of its start line)
+    finished = {}  # id -> (pid, index of the start line of its last successful run)
+    kills = {}  # pid -> [line indexes]
+    handled_runs, reruns, duplicates = 0, 0, []
+    with open(RUNS) as f:
+        lines = [line.split() for line in f if line.strip()]
+    for index, parts in enumerate(lines):
+        if parts[0] == "kill":
+            kills.setdefault(int(parts[1]), []).append(index)
+    def killed_after(pid, index, until):
+        return any(index < k < until for k in kills.get(pid, []))
+    for index, parts in enumerate(lines):
+        if parts[0] == "start":
+            event_id, pid = parts[1], int(parts[2])
+            if event_id in open_runs:
+                other_pid, other_start = open_runs[event_id]
+                if not killed_after(other_pid, other_start, index):
+                    duplicates.append("%s started by %d while %d still ran it" % (event_id, pid, other_pid))
+            if event_id in finished:
+                other_pid, other_start = finished[event_id]
+                if killed_after(other_pid, other_start, index):
+                    reruns += 1
+                else:
+                    duplicates.append("%s ran again after it was handled (by %d, who was not killed)" % (event_id, other_pid))
+            open_runs[event_id] = (pid, index)
+        elif parts[0] == "end":
+            event_id, pid = parts[1], int(parts[2])
+            handled_runs += 1
+            start = open_runs.pop(event_id, (pid, index))[1]
+            finished[event_id] = (pid, start)
+    return set(finished), handled_runs, reruns, duplicates
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    open(RUNS, "w").close()
+    processes = Processes()
+    try:
+        processes.start_redis()
+        processes.start_ingress()
+        for _ in range(WORKERS):
+            processes.start_worker()
+        ids = ["evt_chaos_%06d" % i for i in range(N)]
+        threads = [threading.Thread(target=sender, args=(ids[i::SENDERS],)) for i in range(SENDERS)]
+        started = time.time()
+        for thread in threads:
+            thread.start()
+        result = {}
+        chaos = threading.Thread(target=lambda: result.setdefault("kills", monkey(processes)))
+        chaos.start()
+        for thread in threads:
+            thread.join()
+        done_sending.set()
+        chaos.join()
+        log("all %d events sent (%d accepted); waiting for the queue to drain" % (N, len(accepted)))
+        redis = Redis(REDIS_PORT)
+        deadline = time.time() + max(120, N / 50)
+        while time.time() < deadline:
+            pending = redis.call("LLEN", "anima:events")
+            scheduled = redis.call("ZCARD", "anima:scheduled")
+            workers = [w.decode() for w in redis.call("SMEMBERS", "anima:workers")]
+            busy = sum(redis.call("LLEN", "anima:processing:" + w) for w in workers)
+            done = sum(1 for reply in redis_pipeline_done(redis) if reply == b"done")
+            if pending == 0 and scheduled == 0 and busy == 0 and done >= len(accepted):
+                break
+            time.sleep(0.5)
+        elapsed = time.time() - started
+        processes.stop_all()
+        processes.start_redis()
+        redis = Redis(REDIS_PORT)
+        pending = redis.call("LLEN", "anima:events")
+        scheduled = redis.call("ZCARD", "anima:scheduled")
+        processing = [k for k in (redis.call("KEYS", "anima:processing:*") or []) if redis.call("LLEN", k)]
+        dead = redis.call("LLEN", "anima:dead")
+        not_done = [i for i, reply in zip(sorted(accepted), redis_pipeline_done(redis)) if reply != b"done"]
+        processes.stop_all()
+    finally:
+        processes.stop_all()
+
+    handled, handled_runs, reruns, duplicates = analyse()
+    lost = sorted(accepted - handled) + [i for i in not_done if i in handled]
+    problems = list(unexpected)
+    if pending or scheduled or processing:
+        problems.append("left over: pending=%d scheduled=%d processing lists=%d" % (pending, scheduled, len(processing)))
+    if dead:
+        problems.append("%d dead letters (none expected)" % dead)
+    problems += duplicates[:10]
+    problems += ["lost: %s" % i for i in lost[:10]]
+    print("chaos figures: sent=%d accepted=%d rejected503=%d handled=%d handler_runs=%d reruns_after_kill=%d "
+          "duplicates=%d lost=%d dead=%d worker_kills=%d sigterm=1 redis_restarts=1 seconds=%.1f"
+          % (N, len(accepted), rejected503[0], len(handled & accepted), handled_runs, reruns, len(duplicates),
+             len(lost), dead, result.get("kills", 0), elapsed))
+    for problem in problems:
+        print("problem: " + problem)
+    print("chaos: sent=%d accepted=%d rejected503=%d handled=%d duplicates=%d lost=%d seconds=%.0f"
+          % (N, len(accepted), rejected503[0], len(handled & accepted), len(duplicates), len(lost), elapsed))
+    sys.exit(1 if problems or len(accepted) != N else 0)
+
+
+def redis_pipeline_done(redis):
+    """GET anima:event:<id> for every accepted id, in sorted order (pipelined in chunks)."""
+    ids = sorted(accepted)
+    replies = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        out = b"".join(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(k), k)
+                       for k in (("anima:event:" + i).encode() for i in chunk))
+        for attempt in range(50):
+            try:
+                if redis.sock is None:
+                    redis.sock = socket.create_connection(("127.0.0.1", redis.port), timeout=5)
+                    redis.buf = b""
+                redis.sock.sendall(out)
+                replies += [redis._reply() for _ in chunk]
+                break
+            except (OSError, ConnectionError):
+                redis.sock = None
+                time.sleep(0.1)
+    return replies
+
+
+if __name__ == "__main__":
+    main()
