@@ -28,24 +28,40 @@ struct RedisConfigTests {
             let confPath = directory.appendingPathComponent("redis.conf").path
             try conf.replacingOccurrences(of: RedisConfigTests.includeLine, with: "include \(authPath)")
                 .write(toFile: confPath, atomically: true, encoding: .utf8)
-            port = FreePort.find()
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "redis-server", confPath, "--port", String(port), "--dir", directory.path, "--bind", "127.0.0.1",
-                "--logfile", directory.appendingPathComponent("redis.log").path,
-            ]
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try await process.runWithDefaultSignalMask()
-            let port = self.port
-            let up = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
-                (try? TestSocket(port: port, timeout: .milliseconds(200))) != nil || !process.isRunning
-            }
-            guard up, process.isRunning else {
-                let log = (try? String(contentsOf: directory.appendingPathComponent("redis.log"), encoding: .utf8)) ?? ""
-                stop()
+            // A free port can be taken by a parallel test before redis-server binds it: try another.
+            var attempt = 0
+            while true {
+                attempt += 1
+                let candidate = FreePort.find()
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = [
+                    "redis-server", confPath, "--port", String(candidate), "--dir", directory.path, "--bind", "127.0.0.1",
+                    "--logfile", directory.appendingPathComponent("redis.log").path,
+                ]
+                process.standardInput = FileHandle.nullDevice
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try await process.runWithDefaultSignalMask()
+                let up = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+                    (try? TestSocket(port: candidate, timeout: .milliseconds(200))) != nil || !process.isRunning
+                }
+                if up, process.isRunning {
+                    self.port = candidate
+                    self.process = process
+                    return
+                }
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                }
+                let logURL = directory.appendingPathComponent("redis.log")
+                let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+                if log.contains("Address already in use"), attempt < 5 {
+                    try? FileManager.default.removeItem(at: logURL)
+                    continue
+                }
+                try? FileManager.default.removeItem(at: directory)
                 throw DeployFailure("redis-server with deploy/redis/redis.conf did not start. Log:\n\(log)")
             }
         }
