@@ -48,8 +48,9 @@ public final class Worker: Service, Sendable {
     private let abandon = StopSignal()
     private let outage = Mutex<Bool>(false)
     private let tokenCounter = Atomic<UInt64>(0)
-    /// No recovery of other workers before this instant (set after each failed upkeep).
-    private let recoveryAllowedAfter = Mutex<ContinuousClock.Instant>(.now)
+    /// No recovery of other workers before this instant: a heartbeat TTL after start and after
+    /// every Redis failure, so that live workers have re-registered by then.
+    private let recoveryAllowedAfter: Mutex<ContinuousClock.Instant>
 
     public init(configuration: WorkerConfiguration, handlers: HandlerRegistry, logger: Logger) {
         self.configuration = configuration
@@ -67,6 +68,7 @@ public final class Worker: Service, Sendable {
             operations: operations, fetcher: fetcher)
         self.retryPolicy = RetryPolicy(base: configuration.retryBase, max: configuration.retryMax)
         self.limiter = ConcurrencyLimiter(capacity: configuration.concurrency)
+        self.recoveryAllowedAfter = Mutex(.now + configuration.leaseTTL + configuration.tick)
     }
 
     /// Runs until SIGTERM or SIGINT, then stops gracefully.
@@ -450,8 +452,6 @@ public final class Worker: Service, Sendable {
                 recovered()
             } catch {
                 failed("upkeep", error)
-                let wait = configuration.leaseTTL + configuration.tick
-                recoveryAllowedAfter.withLock { $0 = ContinuousClock.now + wait }
             }
             await finished.sleep(for: configuration.tick)
         }
@@ -482,6 +482,10 @@ public final class Worker: Service, Sendable {
     }
 
     private func failed(_ what: String, _ error: RedisError) {
+        // Heartbeats may expire while Redis is away: give every live worker a heartbeat TTL
+        // to register again before this one takes anybody's events.
+        let wait = configuration.leaseTTL + configuration.tick
+        recoveryAllowedAfter.withLock { $0 = ContinuousClock.now + wait }
         let first = outage.withLock { outage -> Bool in
             defer { outage = true }
             return !outage

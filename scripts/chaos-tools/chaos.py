@@ -7,11 +7,11 @@ exactly once and that nothing is left over.
 Usage: chaos.py N BIN_DIR WORK_DIR
 
 How "handled twice" is told from a legitimate re-run: every handler run appends
-`start ID WORKER_PID` and `end ID WORKER_PID` to one file, and every SIGKILL this script sends
-appends `kill WORKER_PID` to the same file just before the signal (appends to one file are
-ordered). A second run of an id is legitimate only when the worker of the run before it was
-killed after that run started (at-least-once: the result may not have reached Redis). Anything
-else — two runs at once, or a re-run of a finished event whose worker lived on — is a duplicate.
+`start ID WORKER_PID TIME` and `end ID WORKER_PID TIME` to one file, and every SIGKILL this
+script sends appends `kill WORKER_PID TIME`. A second run of an id is legitimate only when the
+worker of the run before it was killed around that run (from just before it started to a
+second after it ended: at-least-once, its result may not have reached Redis). Anything else —
+two runs at once, or a re-run of an event whose worker lived on — is a duplicate.
 """
 import hashlib, hmac, http.client, json, os, random, signal, socket, subprocess, sys, threading, time
 
@@ -140,8 +140,8 @@ class Processes:
         env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="2", ANIMA_RETRY_BASE_SECONDS="0.2",
                    ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
                    ANIMA_LOG_LEVEL="notice")
-        handler = ('echo "start $ANIMA_EVENT_ID $PPID" >> %s; cat > /dev/null; echo "end $ANIMA_EVENT_ID $PPID" >> %s'
-                   % (RUNS, RUNS))
+        handler = ('echo "start $ANIMA_EVENT_ID $PPID $(date +%%s.%%N)" >> %s; cat > /dev/null; '
+                   'echo "end $ANIMA_EVENT_ID $PPID $(date +%%s.%%N)" >> %s' % (RUNS, RUNS))
         worker = subprocess.Popen([os.path.join(BIN, "anima-worker"), "--on", "*=" + handler], env=env,
                                   stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
@@ -149,7 +149,7 @@ class Processes:
         return worker
 
     def kill_worker(self, pid):
-        append_line("kill %d" % pid)
+        append_line("kill %d %.6f" % (pid, time.time()))
         os.kill(pid, signal.SIGKILL)
         self.workers.pop(pid).wait(10)
 
@@ -187,9 +187,13 @@ lock = threading.Lock()
 accepted, rejected503, unexpected = set(), [0], []
 
 
+PACE = 8.0 * SENDERS / N  # seconds between one sender's events: the run lasts at least ~8 s
+
+
 def sender(ids):
     connection = None
     for event_id in ids:
+        time.sleep(PACE)
         body = json.dumps({"id": event_id, "type": "resource.created", "data": {"n": event_id}}, separators=(",", ":"))
         while True:
             ts = str(int(time.time()))
@@ -228,9 +232,9 @@ def monkey(processes):
     restarted_redis = False
     kills = 0
     while not done_sending.is_set():
-        time.sleep(random.uniform(0.3, 1.2))
+        time.sleep(random.uniform(0.2, 0.8))
         progress = len(accepted) / N
-        if not restarted_redis and progress > 0.5:
+        if not restarted_redis and progress > 0.5 and kills >= 2:
             log("restarting Redis (AOF on)")
             redis_down.set()
             processes.redis.send_signal(signal.SIGTERM)
@@ -242,7 +246,7 @@ def monkey(processes):
             redis_down.clear()
             restarted_redis = True
             continue
-        if not terminated and progress > 0.3:
+        if not terminated and progress > 0.3 and kills >= 1:
             pid = random.choice(list(processes.workers))
             log("SIGTERM worker %d" % pid)
             status = processes.term_worker(pid)
@@ -260,36 +264,41 @@ def monkey(processes):
 
 def analyse():
     """Counts handled ids, legitimate re-runs and duplicates from the runs file."""
-    open_runs = {}  # id -> (pid, index of its start line)
-    finished = {}  # id -> (pid, index of the start line of its last successful run)
-    kills = {}  # pid -> [line indexes]
-    handled_runs, reruns, duplicates = 0, 0, []
     with open(RUNS) as f:
         lines = [line.split() for line in f if line.strip()]
-    for index, parts in enumerate(lines):
+    kills = {}  # worker pid -> kill times
+    for parts in lines:
         if parts[0] == "kill":
-            kills.setdefault(int(parts[1]), []).append(index)
-    def killed_after(pid, index, until):
-        return any(index < k < until for k in kills.get(pid, []))
-    for index, parts in enumerate(lines):
-        if parts[0] == "start":
-            event_id, pid = parts[1], int(parts[2])
+            kills.setdefault(int(parts[1]), []).append(float(parts[2]))
+
+    def unconfirmed(pid, started, ended):
+        """The run's worker died around it: from just before it started (a command forked an
+        instant before the SIGKILL) to a second after it ended (its result not yet in Redis)."""
+        return any(started - 0.5 <= k <= ended + 1.0 for k in kills.get(pid, []))
+
+    open_runs = {}  # id -> (pid, start time)
+    finished = {}  # id -> (pid, start time, end time) of its last successful run
+    handled_runs, reruns, duplicates = 0, 0, []
+    for parts in lines:
+        if parts[0] == "kill":
+            continue
+        kind, event_id, pid, at = parts[0], parts[1], int(parts[2]), float(parts[3])
+        if kind == "start":
             if event_id in open_runs:
                 other_pid, other_start = open_runs[event_id]
-                if not killed_after(other_pid, other_start, index):
+                if not unconfirmed(other_pid, other_start, at):
                     duplicates.append("%s started by %d while %d still ran it" % (event_id, pid, other_pid))
             if event_id in finished:
-                other_pid, other_start = finished[event_id]
-                if killed_after(other_pid, other_start, index):
+                other_pid, other_start, other_end = finished[event_id]
+                if unconfirmed(other_pid, other_start, other_end):
                     reruns += 1
                 else:
-                    duplicates.append("%s ran again after it was handled (by %d, who was not killed)" % (event_id, other_pid))
-            open_runs[event_id] = (pid, index)
-        elif parts[0] == "end":
-            event_id, pid = parts[1], int(parts[2])
+                    duplicates.append("%s ran again after it was handled (by %d, who lived on)" % (event_id, other_pid))
+            open_runs[event_id] = (pid, at)
+        else:
             handled_runs += 1
-            start = open_runs.pop(event_id, (pid, index))[1]
-            finished[event_id] = (pid, start)
+            started = open_runs.pop(event_id, (pid, at))[1]
+            finished[event_id] = (pid, started, at)
     return set(finished), handled_runs, reruns, duplicates
 
 
