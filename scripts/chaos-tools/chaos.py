@@ -64,6 +64,10 @@ class Redis:
             except (OSError, ConnectionError):
                 self.sock = None
                 time.sleep(0.1)
+            except RuntimeError as error:
+                if not str(error).startswith("LOADING"):
+                    raise
+                time.sleep(0.1)  # still reading the AOF after a restart
         raise RuntimeError("Redis unreachable")
 
     def _read(self):
@@ -140,9 +144,12 @@ class Processes:
         env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="2", ANIMA_RETRY_BASE_SECONDS="0.2",
                    ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
                    ANIMA_LOG_LEVEL="notice")
-        handler = ('echo "start $ANIMA_EVENT_ID $PPID $(date +%%s.%%N)" >> %s; cat > /dev/null; '
-                   'echo "end $ANIMA_EVENT_ID $PPID $(date +%%s.%%N)" >> %s' % (RUNS, RUNS))
-        worker = subprocess.Popen([os.path.join(BIN, "anima-worker"), "--on", "*=" + handler], env=env,
+        # $CHAOS_WORKER, not $PPID: a command forked an instant before its worker's SIGKILL
+        # starts with init as its parent.
+        handler = ('echo "start $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s; cat > /dev/null; '
+                   'echo "end $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s' % (RUNS, RUNS))
+        worker = subprocess.Popen(["/bin/sh", "-c", 'CHAOS_WORKER=$$ exec "$0" "$@"',
+                                   os.path.join(BIN, "anima-worker"), "--on", "*=" + handler], env=env,
                                   stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
         self.workers[worker.pid] = worker
