@@ -85,7 +85,7 @@ struct EventIdentityScanner {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw .invalid }
-            let key = try string(capture: capture)
+            let key = capture ? try keyName() : try string(capture: false)
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
@@ -161,6 +161,29 @@ struct EventIdentityScanner {
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// Reads an object key; returns "id" or "type" for those keys and nil for any other, without
+    /// building a string for the common case of a key without escapes.
+    private mutating func keyName() throws(Failure) -> String? {
+        let start = index + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20,
+            bytes[end] < 0x80
+        {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let length = end - start
+            let isID = length == 2 && bytes[start] == UInt8(ascii: "i") && bytes[start + 1] == UInt8(ascii: "d")
+            let isType = length == 4 && bytes[start] == UInt8(ascii: "t") && bytes[start + 1] == UInt8(ascii: "y")
+                && bytes[start + 2] == UInt8(ascii: "p") && bytes[start + 3] == UInt8(ascii: "e")
+            index = end + 1
+            return isID ? "id" : isType ? "type" : nil
+        }
+        // Escapes or non-ASCII: decode the key the slow way.
+        let key = try string(capture: true)
+        return key == "id" || key == "type" ? key : nil
+    }
 
     /// Reads a string; returns its decoded text when `capture` is set.
     private mutating func string(capture: Bool) throws(Failure) -> String? {

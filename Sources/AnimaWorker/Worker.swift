@@ -204,13 +204,17 @@ public final class Worker: Service, Sendable {
             guard let token = taken.token else { return nil }
             let handler = handlers.handler(for: identity.type)
             if let handler, !handler.runsInline { return nil }
-            let event = WebhookEvent(id: identity.id, type: identity.type, attempt: entry.attempts + 1, body: Data(buffer: entry.body))
-            if let handler {
+            let attempt = entry.attempts + 1
+            // `builtin:ack` looks at nothing: spare it the copy of the body and the logger.
+            if let handler, !(handler is AckHandler) {
+                let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data(buffer: entry.body))
                 handler.handleInline(event, context: HandlerContext(logger: eventLogger(event), timeout: configuration.handlerTimeout))
             }
             return QuickOutcome(
                 settlement: .complete(entry: taken.stored, eventID: identity.id, token: token),
-                result: handler == nil ? .unhandled : .handled, event: event, entryAttempts: entry.attempts)
+                result: handler == nil ? .unhandled : .handled,
+                event: WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data()),
+                entryAttempts: entry.attempts)
         }
     }
 

@@ -54,7 +54,13 @@ extension HandlerRegistry {
                 specs[type] = try parse(type: type, handler: text, origin: path)
             }
         }
-        for item in options.on {
+        // `--on` wins over ANIMA_ON (one TYPE=HANDLER per line: commands may hold ; and spaces).
+        let pairs = options.on.isEmpty
+            ? (settings.text(nil, "ANIMA_ON") ?? "").split(separator: "\n").map(String.init).filter {
+                !$0.trimmingCharacters(in: .whitespaces).isEmpty
+            }
+            : options.on
+        for item in pairs {
             guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
                 throw ConfigurationError("--on '\(item)': expected TYPE=HANDLER, e.g. --on 'resource.created=builtin:log'")
             }
@@ -62,7 +68,7 @@ extension HandlerRegistry {
             specs[type] = try parse(type: type, handler: String(item[item.index(after: equals)...]), origin: "--on")
         }
         guard !specs.isEmpty else {
-            throw ConfigurationError("no handlers: give --on TYPE=HANDLER or --handlers FILE (--on '*=builtin:ack' acknowledges every event)")
+            throw ConfigurationError("no handlers: give --on TYPE=HANDLER (env ANIMA_ON, one per line) or --handlers FILE (--on '*=builtin:ack' acknowledges every event)")
         }
         var registry = HandlerRegistry()
         for (type, spec) in specs {

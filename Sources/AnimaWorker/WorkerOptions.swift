@@ -7,7 +7,7 @@ public struct WorkerOptions: ParsableArguments, Sendable {
     @OptionGroup public var log: LogOptions
 
     @Option(name: .customLong("on"), help: ArgumentHelp(
-        "TYPE=HANDLER, repeatable. TYPE may be * (every type without its own handler). HANDLER: builtin:ack, builtin:log, http(s)://URL, or a shell command.",
+        "TYPE=HANDLER, repeatable (env ANIMA_ON: one per line). TYPE may be * (every type without its own handler). HANDLER: builtin:ack, builtin:log, http(s)://URL, or a shell command.",
         valueName: "type=handler"))
     public var on: [String] = []
     @Option(name: .customLong("handlers"), help: "A JSON or YAML file mapping event types to handlers (env ANIMA_HANDLERS).")
