@@ -71,6 +71,7 @@ let package = Package(
         .target(
             name: "AnimaCLI",
             dependencies: [
+                "AnimaRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

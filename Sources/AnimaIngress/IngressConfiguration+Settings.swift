@@ -35,16 +35,7 @@ extension IngressConfiguration {
         guard !secrets.isEmpty else {
             throw ConfigurationError("ANIMA_WEBHOOK_SECRET is empty: set the secret Anima signs webhooks with")
         }
-        let redis: RedisConfiguration
-        do {
-            redis = try RedisConfiguration(url: settings.string(options.redis.redisURL, "REDIS_URL", default: RedisConfiguration.defaultURL))
-        } catch {
-            throw ConfigurationError(error.message)
-        }
-        let prefix = settings.string(options.redis.keyPrefix, "ANIMA_KEY_PREFIX", default: "anima")
-        guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else {
-            throw ConfigurationError("--key-prefix (ANIMA_KEY_PREFIX) must be non-empty without spaces, got '\(prefix)'")
-        }
+        let (redis, prefix) = try options.redis.resolve(settings)
         self.init(
             host: settings.string(options.host, "ANIMA_INGRESS_HOST", default: "127.0.0.1"),
             port: try settings.integer(options.port, "PORT", default: 3000, range: 0...65535),

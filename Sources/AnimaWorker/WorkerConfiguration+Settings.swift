@@ -6,16 +6,7 @@ import Yams
 extension WorkerConfiguration {
     /// Builds the configuration from flags and environment, validating every value.
     public init(options: WorkerOptions, settings: SettingsReader) throws(ConfigurationError) {
-        let redis: RedisConfiguration
-        do {
-            redis = try RedisConfiguration(url: settings.string(options.redis.redisURL, "REDIS_URL", default: RedisConfiguration.defaultURL))
-        } catch {
-            throw ConfigurationError(error.message)
-        }
-        let prefix = settings.string(options.redis.keyPrefix, "ANIMA_KEY_PREFIX", default: "anima")
-        guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else {
-            throw ConfigurationError("--key-prefix (ANIMA_KEY_PREFIX) must be non-empty without spaces, got '\(prefix)'")
-        }
+        let (redis, prefix) = try options.redis.resolve(settings)
         let metricsPort: Int? =
             settings.text(options.metricsPort, "ANIMA_METRICS_PORT") == nil
             ? nil : try settings.integer(options.metricsPort, "ANIMA_METRICS_PORT", default: 0, range: 0...65535)

@@ -11,9 +11,9 @@ struct AdminContext {
 
     init(_ options: RedisOptions) throws {
         let settings = SettingsReader(environment: ProcessInfo.processInfo.environment)
-        var configuration = try RedisConfiguration(url: settings.string(options.redisURL, "REDIS_URL", default: RedisConfiguration.defaultURL))
+        var (configuration, prefix) = try options.resolve(settings)
         configuration.commandTimeout = .seconds(10)
-        keys = QueueKeys(prefix: settings.string(options.keyPrefix, "ANIMA_KEY_PREFIX", default: "anima"))
+        keys = QueueKeys(prefix: prefix)
         client = RedisClient(configuration: configuration)
     }
 
