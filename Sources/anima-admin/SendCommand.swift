@@ -29,6 +29,9 @@ struct SendCommand: AsyncParsableCommand {
     var timestamp: Int64?
     @Option(help: "Send this many events.")
     var count: Int = 1
+    /// Accepted like on every subcommand, so scripts can pass the shared options uniformly;
+    /// `send` talks HTTP only.
+    @OptionGroup var redis: RedisOptions
 
     func validate() throws {
         if file == nil && type == nil { throw ValidationError("give an event TYPE, or --file PATH") }
