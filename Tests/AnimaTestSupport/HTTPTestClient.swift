@@ -1,3 +1,5 @@
+import Foundation
+
 /// Speaks HTTP/1.1 to a local server over a raw socket, one connection per request
 /// (`connection: close`), so tests control every byte: duplicate or huge headers, chunked or
 /// oversized bodies. Every request is bounded by its timeout.
@@ -65,4 +67,62 @@ public struct HTTPTestClient: Sendable {
             return answer
         }
     }
+
+    /// What one raw exchange brought back: every complete answer, and whether the server
+    /// closed the connection (else the deadline or `answers` ended the wait).
+    public struct Exchange: Sendable {
+        public let answers: [HTTPAnswer]
+        public let closed: Bool
+        /// Every byte received.
+        public let received: [UInt8]
+    }
+
+    /// Writes `raw` (the first `trickle.bytes` of it one byte at a time, `trickle.pause` after
+    /// each, when given), optionally half-closes, and reads until `answers` complete answers came, the server
+    /// closed, or `timeout` passed. Never throws for what the server does: a refused write or
+    /// a reset connection is just an exchange with fewer answers.
+    public func exchange(
+        raw: [UInt8], answers expected: Int = 1, halfClose: Bool = false,
+        trickle: (bytes: Int, pause: Duration)? = nil, timeout: Duration = .seconds(2)
+    ) async throws -> Exchange {
+        let port = self.port
+        return try await runBlocking {
+            let deadline = ContinuousClock.now + timeout
+            let socket = try TestSocket(port: port, timeout: timeout)
+            do {
+                let slow = min(trickle?.bytes ?? 0, raw.count)
+                for index in 0..<slow {
+                    try socket.send(raw[index...index])
+                    Thread.sleep(forTimeInterval: trickle!.pause.seconds)
+                }
+                try socket.send(raw[slow...])
+            } catch {}
+            if halfClose { socket.shutdownWrite() }
+            var received: [UInt8] = []
+            var closed = false
+            while HTTPAnswer.all(in: received, atEnd: false).count < expected {
+                let left = deadline - .now
+                guard left > .zero else { break }
+                socket.setTimeouts(left)
+                let chunk: [UInt8]
+                do {
+                    chunk = try socket.receive()
+                } catch {
+                    closed = ContinuousClock.now < deadline  // a reset, not the receive timeout
+                    break
+                }
+                if chunk.isEmpty {
+                    closed = true
+                    break
+                }
+                received += chunk
+            }
+            return Exchange(answers: HTTPAnswer.all(in: received, atEnd: closed), closed: closed, received: received)
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
