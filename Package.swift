@@ -214,6 +214,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "AnimaChaosTests",
+            dependencies: [
+                "AnimaTestSupport",
+                // Built before the tests run: scripts/chaos runs the real binaries.
+                "anima-ingress", "anima-worker", "anima-admin",
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "DeployTests",
             dependencies: [
                 "AnimaTestSupport",
