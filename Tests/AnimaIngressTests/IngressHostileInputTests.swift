@@ -292,17 +292,7 @@ private func raw(
     return bytes + [13, 10] + body
 }
 
-/// `body` in the chunked encoding, in chunks of `size`.
-private func chunked(_ body: [UInt8], size: Int) -> [UInt8] {
-    var encoded: [UInt8] = []
-    var offset = 0
-    while offset < body.count {
-        let chunk = body[offset..<min(offset + size, body.count)]
-        encoded += Array((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + [13, 10]
-        offset += chunk.count
-    }
-    return encoded + Array("0\r\n\r\n".utf8)
-}
+private func chunked(_ body: [UInt8], size: Int) -> [UInt8] { HTTPTestClient.chunked(body, size: size) }
 
 /// A small seeded generator, so a failing barrage can be replayed (ANIMA_HOSTILE_SEED).
 private struct SplitMix64: RandomNumberGenerator {

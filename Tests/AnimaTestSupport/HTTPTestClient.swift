@@ -31,16 +31,21 @@ public struct HTTPTestClient: Sendable {
         _ path: String, headers: [(String, String)] = [], body: [UInt8], chunkSize: Int = 1024,
         timeout: Duration = .seconds(10)
     ) async throws -> HTTPAnswer {
+        try await request(
+            "POST", path, headers: headers + [("transfer-encoding", "chunked")], body: Self.chunked(body, size: chunkSize),
+            timeout: timeout)
+    }
+
+    /// `body` in the chunked transfer encoding, in chunks of `size`, with the last chunk.
+    public static func chunked(_ body: [UInt8], size: Int) -> [UInt8] {
         var encoded: [UInt8] = []
         var offset = 0
         while offset < body.count {
-            let chunk = body[offset..<min(offset + chunkSize, body.count)]
+            let chunk = body[offset..<min(offset + size, body.count)]
             encoded += Array((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + [13, 10]
             offset += chunk.count
         }
-        encoded += Array("0\r\n\r\n".utf8)
-        return try await request(
-            "POST", path, headers: headers + [("transfer-encoding", "chunked")], body: encoded, timeout: timeout)
+        return encoded + Array("0\r\n\r\n".utf8)
     }
 
     /// Writes `raw` as it is and reads one response. A server that answers early and closes
