@@ -149,6 +149,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        /// The libFuzzer target of the parsers of untrusted bytes; `scripts/fuzz` builds and runs it
+        /// (with `-DANIMA_FUZZ`; a plain build compiles a stub).
+        .executableTarget(
+            name: "anima-fuzz",
+            dependencies: [
+                "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
         /// A worker whose handler is written in Swift with the library API: the README's example,
         /// run by the end-to-end tests.
         .executableTarget(
@@ -212,6 +222,14 @@ let package = Package(
                 // Built before the tests run: they launch the real binaries.
                 "anima-admin", "anima-ingress", "anima-worker",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaChaosTests",
+            dependencies: [
+                "AnimaTestSupport",
+                // Built before the tests run: scripts/chaos runs the real binaries.
+                "anima-ingress", "anima-worker", "anima-admin",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

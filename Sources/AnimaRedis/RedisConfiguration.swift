@@ -54,7 +54,7 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
                 let query = rest[rest.index(after: q)...]
                 rest = rest[..<q]
                 for pair in query.split(separator: "&") {
-                    let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                    let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                     let value = parts.count == 2 ? Self.percentDecoded(parts[1]) : ""
                     switch parts[0] {
                     case "db":

@@ -58,6 +58,8 @@ struct RedisConfigurationTests {
         "redis://127.0.0.1:notaport/0", "redis://127.0.0.1:0/0", "redis://127.0.0.1:70000/0",
         "redis://127.0.0.1:6379/x", "redis://127.0.0.1:6379/-1", "unix://relative/path.sock",
         "unix:///tmp/r.sock?db=x", "unix:///tmp/r.sock?color=blue", "redis://[::1:6379/0",
+        // Found by scripts/fuzz: a query pair that starts with "=" crashed the parser.
+        "unix:///tmp/r.sock?=1", "unix:///tmp/r.sock?=", "unix:///tmp/r.sock?db=1&=",
     ])
     func badURLIsInvalid(url: String) {
         do {

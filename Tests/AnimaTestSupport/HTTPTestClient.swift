@@ -1,3 +1,5 @@
+import Foundation
+
 /// Speaks HTTP/1.1 to a local server over a raw socket, one connection per request
 /// (`connection: close`), so tests control every byte: duplicate or huge headers, chunked or
 /// oversized bodies. Every request is bounded by its timeout.
@@ -29,16 +31,21 @@ public struct HTTPTestClient: Sendable {
         _ path: String, headers: [(String, String)] = [], body: [UInt8], chunkSize: Int = 1024,
         timeout: Duration = .seconds(10)
     ) async throws -> HTTPAnswer {
+        try await request(
+            "POST", path, headers: headers + [("transfer-encoding", "chunked")], body: Self.chunked(body, size: chunkSize),
+            timeout: timeout)
+    }
+
+    /// `body` in the chunked transfer encoding, in chunks of `size`, with the last chunk.
+    public static func chunked(_ body: [UInt8], size: Int) -> [UInt8] {
         var encoded: [UInt8] = []
         var offset = 0
         while offset < body.count {
-            let chunk = body[offset..<min(offset + chunkSize, body.count)]
+            let chunk = body[offset..<min(offset + size, body.count)]
             encoded += Array((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + [13, 10]
             offset += chunk.count
         }
-        encoded += Array("0\r\n\r\n".utf8)
-        return try await request(
-            "POST", path, headers: headers + [("transfer-encoding", "chunked")], body: encoded, timeout: timeout)
+        return encoded + Array("0\r\n\r\n".utf8)
     }
 
     /// Writes `raw` as it is and reads one response. A server that answers early and closes
@@ -65,4 +72,62 @@ public struct HTTPTestClient: Sendable {
             return answer
         }
     }
+
+    /// What one raw exchange brought back: every complete answer, and whether the server
+    /// closed the connection (else the deadline or `answers` ended the wait).
+    public struct Exchange: Sendable {
+        public let answers: [HTTPAnswer]
+        public let closed: Bool
+        /// Every byte received.
+        public let received: [UInt8]
+    }
+
+    /// Writes `raw` (the first `trickle.bytes` of it one byte at a time, `trickle.pause` after
+    /// each, when given), optionally half-closes, and reads until `answers` complete answers came, the server
+    /// closed, or `timeout` passed. Never throws for what the server does: a refused write or
+    /// a reset connection is just an exchange with fewer answers.
+    public func exchange(
+        raw: [UInt8], answers expected: Int = 1, halfClose: Bool = false,
+        trickle: (bytes: Int, pause: Duration)? = nil, timeout: Duration = .seconds(2)
+    ) async throws -> Exchange {
+        let port = self.port
+        return try await runBlocking {
+            let deadline = ContinuousClock.now + timeout
+            let socket = try TestSocket(port: port, timeout: timeout)
+            do {
+                let slow = min(trickle?.bytes ?? 0, raw.count)
+                for index in 0..<slow {
+                    try socket.send(raw[index...index])
+                    Thread.sleep(forTimeInterval: trickle!.pause.seconds)
+                }
+                try socket.send(raw[slow...])
+            } catch {}
+            if halfClose { socket.shutdownWrite() }
+            var received: [UInt8] = []
+            var closed = false
+            while HTTPAnswer.all(in: received, atEnd: false).count < expected {
+                let left = deadline - .now
+                guard left > .zero else { break }
+                socket.setTimeouts(left)
+                let chunk: [UInt8]
+                do {
+                    chunk = try socket.receive()
+                } catch {
+                    closed = ContinuousClock.now < deadline  // a reset, not the receive timeout
+                    break
+                }
+                if chunk.isEmpty {
+                    closed = true
+                    break
+                }
+                received += chunk
+            }
+            return Exchange(answers: HTTPAnswer.all(in: received, atEnd: closed), closed: closed, received: received)
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
