@@ -254,7 +254,9 @@ def monkey(processes):
             restarted_redis = True
             continue
         if not terminated and progress > 0.3 and kills >= 1:
-            pid = random.choice(list(processes.workers))
+            # The oldest worker: one restarted an instant ago may not have its signal handling
+            # installed yet, and dies of the signal like any process would.
+            pid = next(iter(processes.workers))
             log("SIGTERM worker %d" % pid)
             status = processes.term_worker(pid)
             if status != 0:
