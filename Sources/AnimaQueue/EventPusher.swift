@@ -1,7 +1,6 @@
 public import AnimaRedis
 public import Logging
 public import NIOCore
-import NIOPosix
 public import ServiceLifecycle
 import Synchronization
 
@@ -24,9 +23,14 @@ public final class EventPusher: Service, Sendable {
 
     private struct State {
         var waiting: [PendingPush] = []
-        var drainer: CheckedContinuation<Void, Never>?
+        /// The batch on the wire, so that the sweeper can answer it in time if Redis hangs.
+        var inFlight: [PendingPush] = []
+        var drainer: UnsafeContinuation<Void, Never>?
         var stopping = false
     }
+
+    /// How often waiting callers are checked against their deadlines.
+    private static let sweepInterval = Duration.milliseconds(50)
 
     /// Pushes only while the list holds fewer than `ARGV[1]` entries; returns how many of the
     /// values (in order) were pushed.
@@ -54,11 +58,12 @@ public final class EventPusher: Service, Sendable {
     }
 
     /// Stores `body` on the pending list, waiting at most `timeout` for Redis.
+    /// (Within about 50 ms: one sweeper answers late callers, instead of a timer per request.)
     public func push(_ body: ByteBuffer, timeout: Duration) async -> PushOutcome {
-        let item = PendingPush(body: body)
-        return await withCheckedContinuation { continuation in
+        let item = PendingPush(body: body, deadline: .now + timeout)
+        return await withUnsafeContinuation { continuation in
             item.install(continuation)
-            let accepted = state.withLock { state -> CheckedContinuation<Void, Never>?? in
+            let accepted = state.withLock { state -> UnsafeContinuation<Void, Never>?? in
                 if state.stopping { return .none }
                 state.waiting.append(item)
                 defer { state.drainer = nil }
@@ -69,17 +74,17 @@ public final class EventPusher: Service, Sendable {
                 return
             }
             drainer?.resume()
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-                item.resolve(.timedOut)
-            }
-            item.attach(timer)
         }
     }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            while let batch = await nextBatch() {
-                await push(batch)
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.sweep() }
+                while let batch = await nextBatch() {
+                    await push(batch)
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             let drainer = self.state.withLock { state in
@@ -109,7 +114,7 @@ public final class EventPusher: Service, Sendable {
             case .batch(let batch): return batch
             case .finished: return nil
             case .wait:
-                await withCheckedContinuation { continuation in
+                await withUnsafeContinuation { continuation in
                     let resumeNow = state.withLock { state -> Bool in
                         if !state.waiting.isEmpty || state.stopping { return true }
                         state.drainer = continuation
@@ -121,9 +126,23 @@ public final class EventPusher: Service, Sendable {
         }
     }
 
+    /// Answers `.timedOut` to callers past their deadline, waiting or on the wire.
+    private func sweep() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.sweepInterval)
+            let now = ContinuousClock.now
+            let late = state.withLock { state in
+                (state.waiting + state.inFlight).filter { $0.deadline <= now }
+            }
+            for item in late { item.resolve(.timedOut) }
+        }
+    }
+
     private func push(_ batch: [PendingPush]) async {
         let live = batch.filter { !$0.isResolved }
         if live.isEmpty { return }
+        state.withLock { $0.inFlight = live }
+        defer { state.withLock { $0.inFlight = [] } }
         let bodies: [any RedisArgument] = live.map(\.body)
         let key = self.key
         let maxPending = self.maxPending
@@ -150,48 +169,35 @@ public final class EventPusher: Service, Sendable {
 }
 
 /// One caller waiting for its push; answered exactly once (stored, refused, or timed out).
+/// The `resolved` flag is what makes the unchecked continuation safe: it is resumed once.
 final class PendingPush: Sendable {
     let body: ByteBuffer
+    let deadline: ContinuousClock.Instant
     private let state = Mutex(Slot())
 
     private struct Slot {
-        var continuation: CheckedContinuation<PushOutcome, Never>?
-        var timer: Scheduled<Void>?
+        var continuation: UnsafeContinuation<PushOutcome, Never>?
         var resolved = false
     }
 
-    init(body: ByteBuffer) { self.body = body }
+    init(body: ByteBuffer, deadline: ContinuousClock.Instant) {
+        self.body = body
+        self.deadline = deadline
+    }
 
     var isResolved: Bool { state.withLock { $0.resolved } }
 
-    func install(_ continuation: CheckedContinuation<PushOutcome, Never>) {
+    func install(_ continuation: UnsafeContinuation<PushOutcome, Never>) {
         state.withLock { $0.continuation = continuation }
     }
 
-    func attach(_ timer: Scheduled<Void>) {
-        let alreadyResolved = state.withLock { slot -> Bool in
-            if slot.resolved { return true }
-            slot.timer = timer
-            return false
-        }
-        if alreadyResolved { timer.cancel() }
-    }
-
     func resolve(_ outcome: PushOutcome) {
-        let taken = state.withLock { slot -> (CheckedContinuation<PushOutcome, Never>?, Scheduled<Void>?) in
-            if slot.resolved { return (nil, nil) }
+        let continuation = state.withLock { slot -> UnsafeContinuation<PushOutcome, Never>? in
+            if slot.resolved { return nil }
             slot.resolved = true
-            defer { slot.continuation = nil; slot.timer = nil }
-            return (slot.continuation, slot.timer)
+            defer { slot.continuation = nil }
+            return slot.continuation
         }
-        taken.1?.cancel()
-        taken.0?.resume(returning: outcome)
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        continuation?.resume(returning: outcome)
     }
 }

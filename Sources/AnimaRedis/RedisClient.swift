@@ -30,7 +30,7 @@ public final class RedisClient: Sendable {
 
     private struct Pending {
         let command: RedisCommand
-        let continuation: CheckedContinuation<RedisValue, any Error>
+        let continuation: UnsafeContinuation<RedisValue, any Error>
     }
 
     private struct Queue {
@@ -51,7 +51,7 @@ public final class RedisClient: Sendable {
     /// Pipelined with the commands of other concurrent callers.
     public func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
         do {
-            return try await withCheckedThrowingContinuation { continuation in
+            return try await withUnsafeThrowingContinuation { continuation in
                 let schedule = queue.withLock { queue -> Bool in
                     queue.pending.append(Pending(command: command, continuation: continuation))
                     if queue.drainScheduled { return false }

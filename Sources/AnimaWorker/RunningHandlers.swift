@@ -64,7 +64,7 @@ final class RunningHandlers: Sendable {
 final class Attempt: Sendable {
     private struct State {
         var outcome: HandlerOutcome?
-        var waiter: CheckedContinuation<HandlerOutcome, Never>?
+        var waiter: UnsafeContinuation<HandlerOutcome, Never>?
         var task: Task<Void, Never>?
     }
     private let state = Mutex(State())
@@ -81,7 +81,7 @@ final class Attempt: Sendable {
     /// Records the outcome if none is recorded yet; true when this call decided it.
     @discardableResult
     func finish(_ outcome: HandlerOutcome) -> Bool {
-        let (decided, waiter) = state.withLock { state -> (Bool, CheckedContinuation<HandlerOutcome, Never>?) in
+        let (decided, waiter) = state.withLock { state -> (Bool, UnsafeContinuation<HandlerOutcome, Never>?) in
             if state.outcome != nil { return (false, nil) }
             state.outcome = outcome
             defer { state.waiter = nil }
@@ -98,7 +98,7 @@ final class Attempt: Sendable {
     }
 
     func outcome() async -> HandlerOutcome {
-        await withCheckedContinuation { continuation in
+        await withUnsafeContinuation { continuation in
             let ready = state.withLock { state -> HandlerOutcome? in
                 if let outcome = state.outcome { return outcome }
                 state.waiter = continuation
