@@ -2,7 +2,7 @@ public import AnimaRedis
 public import Logging
 public import NIOCore
 public import ServiceLifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Pushes raw events onto the pending list, combining the pushes of concurrent callers into one
 /// `LPUSH key v1 v2 …` round trip (group commit).
@@ -19,7 +19,7 @@ public final class EventPusher: Service, Sendable {
     private let maxPending: Int
     private let maxBatch: Int
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     private struct State {
         var waiting: [PendingPush] = []
@@ -63,7 +63,7 @@ public final class EventPusher: Service, Sendable {
         let item = PendingPush(body: body, deadline: .now + timeout)
         return await withUnsafeContinuation { continuation in
             item.install(continuation)
-            let accepted = state.withLock { state -> UnsafeContinuation<Void, Never>?? in
+            let accepted = state.withLockedValue { state -> UnsafeContinuation<Void, Never>?? in
                 if state.stopping { return .none }
                 state.waiting.append(item)
                 defer { state.drainer = nil }
@@ -87,7 +87,7 @@ public final class EventPusher: Service, Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            let drainer = self.state.withLock { state in
+            let drainer = self.state.withLockedValue { state in
                 state.stopping = true
                 defer { state.drainer = nil }
                 return state.drainer
@@ -101,7 +101,7 @@ public final class EventPusher: Service, Sendable {
     private func nextBatch() async -> [PendingPush]? {
         while true {
             enum Step { case batch([PendingPush]), finished, wait }
-            let step = state.withLock { state -> Step in
+            let step = state.withLockedValue { state -> Step in
                 if !state.waiting.isEmpty {
                     let count = min(state.waiting.count, maxBatch)
                     let batch = Array(state.waiting.prefix(count))
@@ -115,7 +115,7 @@ public final class EventPusher: Service, Sendable {
             case .finished: return nil
             case .wait:
                 await withUnsafeContinuation { continuation in
-                    let resumeNow = state.withLock { state -> Bool in
+                    let resumeNow = state.withLockedValue { state -> Bool in
                         if !state.waiting.isEmpty || state.stopping { return true }
                         state.drainer = continuation
                         return false
@@ -131,7 +131,7 @@ public final class EventPusher: Service, Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.sweepInterval)
             let now = ContinuousClock.now
-            let late = state.withLock { state in
+            let late = state.withLockedValue { state in
                 (state.waiting + state.inFlight).filter { $0.deadline <= now }
             }
             for item in late { item.resolve(.timedOut) }
@@ -141,8 +141,8 @@ public final class EventPusher: Service, Sendable {
     private func push(_ batch: [PendingPush]) async {
         let live = batch.filter { !$0.isResolved }
         if live.isEmpty { return }
-        state.withLock { $0.inFlight = live }
-        defer { state.withLock { $0.inFlight = [] } }
+        state.withLockedValue { $0.inFlight = live }
+        defer { state.withLockedValue { $0.inFlight = [] } }
         let bodies: [any RedisArgument] = live.map(\.body)
         let key = self.key
         let maxPending = self.maxPending
@@ -173,7 +173,7 @@ public final class EventPusher: Service, Sendable {
 final class PendingPush: Sendable {
     let body: ByteBuffer
     let deadline: ContinuousClock.Instant
-    private let state = Mutex(Slot())
+    private let state = NIOLockedValueBox(Slot())
 
     private struct Slot {
         var continuation: UnsafeContinuation<PushOutcome, Never>?
@@ -185,14 +185,14 @@ final class PendingPush: Sendable {
         self.deadline = deadline
     }
 
-    var isResolved: Bool { state.withLock { $0.resolved } }
+    var isResolved: Bool { state.withLockedValue { $0.resolved } }
 
     func install(_ continuation: UnsafeContinuation<PushOutcome, Never>) {
-        state.withLock { $0.continuation = continuation }
+        state.withLockedValue { $0.continuation = continuation }
     }
 
     func resolve(_ outcome: PushOutcome) {
-        let continuation = state.withLock { slot -> UnsafeContinuation<PushOutcome, Never>? in
+        let continuation = state.withLockedValue { slot -> UnsafeContinuation<PushOutcome, Never>? in
             if slot.resolved { return nil }
             slot.resolved = true
             defer { slot.continuation = nil }

@@ -1,5 +1,5 @@
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// An async front for one ``RedisConnection``, which it keeps on a thread of its own.
 ///
@@ -16,7 +16,7 @@ public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     private let thread: NIOThreadPool
     private let box: ConnectionBox
-    private let queue = Mutex(Queue())
+    private let queue = NIOLockedValueBox(Queue())
     private let maxBatch: Int
 
     /// Holds the connection so `@Sendable` work items can reach it.
@@ -52,7 +52,7 @@ public final class RedisClient: Sendable {
     public func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
         do {
             return try await withUnsafeThrowingContinuation { continuation in
-                let schedule = queue.withLock { queue -> Bool in
+                let schedule = queue.withLockedValue { queue -> Bool in
                     queue.pending.append(Pending(command: command, continuation: continuation))
                     if queue.drainScheduled { return false }
                     queue.drainScheduled = true
@@ -70,7 +70,7 @@ public final class RedisClient: Sendable {
     private func submitDrain() {
         thread.submit { [self] state in
             guard case .active = state else {
-                let orphans = queue.withLock { queue in
+                let orphans = queue.withLockedValue { queue in
                     defer { queue.pending = []; queue.drainScheduled = false }
                     return queue.pending
                 }
@@ -86,7 +86,7 @@ public final class RedisClient: Sendable {
     /// Runs on the connection's thread: pipelines everything waiting until nothing is.
     private func drain() {
         while true {
-            let batch = queue.withLock { queue -> [Pending] in
+            let batch = queue.withLockedValue { queue -> [Pending] in
                 if queue.pending.isEmpty {
                     queue.drainScheduled = false
                     return []

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Subprocess
 import SystemPackage
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -98,11 +98,11 @@ public struct CommandHandler: EventHandler {
 /// The process group of one running command, killed at most once, and known to the
 /// ``OrphanReaper`` while it runs.
 final class ProcessGroup: Sendable {
-    private let state = Mutex<(pid: pid_t?, killed: Bool)>((nil, false))
+    private let state = NIOLockedValueBox<(pid: pid_t?, killed: Bool)>((nil, false))
 
     func started(pid: pid_t) {
         OrphanReaper.shared?.register(processGroup: pid)
-        let killNow = state.withLock { state -> Bool in
+        let killNow = state.withLockedValue { state -> Bool in
             state.pid = pid
             return state.killed
         }
@@ -111,11 +111,11 @@ final class ProcessGroup: Sendable {
 
     /// The command has exited: its group id may be reused from now on.
     func finished() {
-        if let pid = state.withLock({ $0.pid }) { OrphanReaper.shared?.unregister(processGroup: pid) }
+        if let pid = state.withLockedValue({ $0.pid }) { OrphanReaper.shared?.unregister(processGroup: pid) }
     }
 
     func kill() {
-        let pid = state.withLock { state -> pid_t? in
+        let pid = state.withLockedValue { state -> pid_t? in
             state.killed = true
             return state.pid
         }

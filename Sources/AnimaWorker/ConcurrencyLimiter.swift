@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Counts free handler slots. The fetch loop waits for a free slot before it takes events,
 /// and takes no more than there are free slots, so a busy worker leaves events to idle ones.
@@ -9,24 +9,24 @@ final class ConcurrencyLimiter: Sendable {
         var closed = false
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     let capacity: Int
 
     init(capacity: Int) {
         self.capacity = capacity
-        self.state = Mutex(State(free: capacity))
+        self.state = NIOLockedValueBox(State(free: capacity))
     }
 
-    var inUse: Int { capacity - state.withLock { $0.free } }
+    var inUse: Int { capacity - state.withLockedValue { $0.free } }
 
     /// Waits until at least one slot is free; returns how many are (0 once closed).
     func waitForFree() async -> Int {
         while true {
-            let (free, closed) = state.withLock { ($0.free, $0.closed) }
+            let (free, closed) = state.withLockedValue { ($0.free, $0.closed) }
             if closed { return 0 }
             if free > 0 { return free }
             await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
+                let resumeNow = state.withLockedValue { state -> Bool in
                     if state.free > 0 || state.closed { return true }
                     state.waiter = continuation
                     return false
@@ -37,11 +37,11 @@ final class ConcurrencyLimiter: Sendable {
     }
 
     func acquire(_ count: Int) {
-        state.withLock { $0.free -= count }
+        state.withLockedValue { $0.free -= count }
     }
 
     func release() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.free += 1
             defer { state.waiter = nil }
             return state.waiter
@@ -51,7 +51,7 @@ final class ConcurrencyLimiter: Sendable {
 
     /// Wakes the fetch loop for good: shutdown.
     func close() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
             state.closed = true
             defer { state.waiter = nil }
             return state.waiter

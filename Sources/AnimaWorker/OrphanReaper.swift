@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +17,7 @@ final class OrphanReaper: Sendable {
     /// (no `awk`), in which case commands run unprotected and a warning says so once.
     static let shared: OrphanReaper? = OrphanReaper()
 
-    private let writeEnd: Mutex<Int32>
+    private let writeEnd: NIOLockedValueBox<Int32>
 
     static let script = """
         /^\\+/ { live[substr($0, 2)] = 1; next }
@@ -62,14 +62,14 @@ final class OrphanReaper: Sendable {
             close(fds[1])
             return nil
         }
-        writeEnd = Mutex(fds[1])
+        writeEnd = NIOLockedValueBox(fds[1])
     }
 
     func register(processGroup: pid_t) { send("+\(processGroup)\n") }
     func unregister(processGroup: pid_t) { send("-\(processGroup)\n") }
 
     private func send(_ line: String) {
-        writeEnd.withLock { fd in
+        writeEnd.withLockedValue { fd in
             guard fd >= 0 else { return }
             var line = line
             let written = line.withUTF8 { write(fd, $0.baseAddress, $0.count) }

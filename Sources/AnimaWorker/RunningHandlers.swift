@@ -1,6 +1,7 @@
 import AnimaWebhooks
 import NIOCore
 import NIOPosix
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Runs handler attempts as tasks of their own, each bounded by the handler timeout, and keeps
@@ -9,15 +10,15 @@ import Synchronization
 /// An attempt is answered as soon as it finishes, times out or is interrupted, whichever comes
 /// first; a handler that ignores cancellation cannot hold its event hostage.
 final class RunningHandlers: Sendable {
-    private let attempts = Mutex<[UInt64: Attempt]>([:])
+    private let attempts = NIOLockedValueBox<[UInt64: Attempt]>([:])
     private let counter = Atomic<UInt64>(0)
 
     /// Runs `handler` for `event`, answering within `timeout`.
     func run(_ handler: any EventHandler, event: WebhookEvent, context: HandlerContext) async -> HandlerOutcome {
         let key = counter.add(1, ordering: .relaxed).newValue
         let attempt = Attempt()
-        attempts.withLock { $0[key] = attempt }
-        defer { _ = attempts.withLock { $0.removeValue(forKey: key) } }
+        attempts.withLockedValue { $0[key] = attempt }
+        defer { _ = attempts.withLockedValue { $0.removeValue(forKey: key) } }
 
         let task = Task {
             do {
@@ -46,13 +47,13 @@ final class RunningHandlers: Sendable {
     /// Interrupts every running attempt (shutdown grace has passed). Returns how many.
     @discardableResult
     func interruptAll() -> Int {
-        let running = attempts.withLock { Array($0.values) }
+        let running = attempts.withLockedValue { Array($0.values) }
         var count = 0
         for attempt in running where attempt.interrupt() { count += 1 }
         return count
     }
 
-    var count: Int { attempts.withLock { $0.count } }
+    var count: Int { attempts.withLockedValue { $0.count } }
 
     static func describe(_ error: any Error) -> String {
         if let failure = error as? HandlerFailure { return failure.message }
@@ -67,10 +68,10 @@ final class Attempt: Sendable {
         var waiter: UnsafeContinuation<HandlerOutcome, Never>?
         var task: Task<Void, Never>?
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func attach(_ task: Task<Void, Never>) {
-        let cancelNow = state.withLock { state -> Bool in
+        let cancelNow = state.withLockedValue { state -> Bool in
             state.task = task
             if case .interrupted = state.outcome { return true }
             return false
@@ -81,7 +82,7 @@ final class Attempt: Sendable {
     /// Records the outcome if none is recorded yet; true when this call decided it.
     @discardableResult
     func finish(_ outcome: HandlerOutcome) -> Bool {
-        let (decided, waiter) = state.withLock { state -> (Bool, UnsafeContinuation<HandlerOutcome, Never>?) in
+        let (decided, waiter) = state.withLockedValue { state -> (Bool, UnsafeContinuation<HandlerOutcome, Never>?) in
             if state.outcome != nil { return (false, nil) }
             state.outcome = outcome
             defer { state.waiter = nil }
@@ -93,13 +94,13 @@ final class Attempt: Sendable {
 
     func interrupt() -> Bool {
         guard finish(.interrupted) else { return false }
-        state.withLock { $0.task }?.cancel()
+        state.withLockedValue { $0.task }?.cancel()
         return true
     }
 
     func outcome() async -> HandlerOutcome {
         await withUnsafeContinuation { continuation in
-            let ready = state.withLock { state -> HandlerOutcome? in
+            let ready = state.withLockedValue { state -> HandlerOutcome? in
                 if let outcome = state.outcome { return outcome }
                 state.waiter = continuation
                 return nil

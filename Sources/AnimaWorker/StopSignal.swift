@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A one-way switch that tasks can check or wait for.
 final class StopSignal: Sendable {
@@ -6,14 +6,14 @@ final class StopSignal: Sendable {
         var fired: ContinuousClock.Instant?
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    var isFired: Bool { state.withLock { $0.fired != nil } }
+    var isFired: Bool { state.withLockedValue { $0.fired != nil } }
     /// When it was fired.
-    var firedAt: ContinuousClock.Instant? { state.withLock { $0.fired } }
+    var firedAt: ContinuousClock.Instant? { state.withLockedValue { $0.fired } }
 
     func fire() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             if state.fired != nil { return [] }
             state.fired = .now
             defer { state.waiters = [] }
@@ -36,7 +36,7 @@ final class StopSignal: Sendable {
     private func wait() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> Bool in
+                let now = state.withLockedValue { state -> Bool in
                     if state.fired != nil || Task.isCancelled { return true }
                     state.waiters.append(continuation)
                     return false
@@ -45,7 +45,7 @@ final class StopSignal: Sendable {
             }
         } onCancel: {
             // Wake every waiter; they re-check nothing and just return. Cheap and rare.
-            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
                 defer { state.waiters = [] }
                 return state.waiters
             }

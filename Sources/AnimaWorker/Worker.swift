@@ -8,6 +8,7 @@ import NIOFoundationCompat
 import CoreMetrics
 import UnixSignals
 public import ServiceLifecycle
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -46,11 +47,11 @@ public final class Worker: Service, Sendable {
     private let finished = StopSignal()
     /// Fired when draining took too long: queue writes stop retrying.
     private let abandon = StopSignal()
-    private let outage = Mutex<Bool>(false)
+    private let outage = NIOLockedValueBox<Bool>(false)
     private let tokenCounter = Atomic<UInt64>(0)
     /// No recovery of other workers before this instant: a heartbeat TTL after start and after
     /// every Redis failure, so that live workers have re-registered by then.
-    private let recoveryAllowedAfter: Mutex<ContinuousClock.Instant>
+    private let recoveryAllowedAfter: NIOLockedValueBox<ContinuousClock.Instant>
 
     public init(configuration: WorkerConfiguration, handlers: HandlerRegistry, logger: Logger) {
         self.configuration = configuration
@@ -68,7 +69,7 @@ public final class Worker: Service, Sendable {
             operations: operations, fetcher: fetcher)
         self.retryPolicy = RetryPolicy(base: configuration.retryBase, max: configuration.retryMax)
         self.limiter = ConcurrencyLimiter(capacity: configuration.concurrency)
-        self.recoveryAllowedAfter = Mutex(.now + configuration.leaseTTL + configuration.tick)
+        self.recoveryAllowedAfter = NIOLockedValueBox(.now + configuration.leaseTTL + configuration.tick)
     }
 
     /// Runs until SIGTERM or SIGINT, then stops gracefully.
@@ -446,7 +447,7 @@ public final class Worker: Service, Sendable {
                 }
                 // After an outage, every live worker needs a tick to renew its expired heartbeat:
                 // recovering before that would take the events of workers that are alive.
-                if !stopping.isFired, ContinuousClock.now >= recoveryAllowedAfter.withLock({ $0 }) {
+                if !stopping.isFired, ContinuousClock.now >= recoveryAllowedAfter.withLockedValue({ $0 }) {
                     let returned = try await queue.recoverDeadWorkers()
                     if returned > 0 {
                         metrics.recovered.increment(by: returned)
@@ -489,8 +490,8 @@ public final class Worker: Service, Sendable {
         // Heartbeats may expire while Redis is away: give every live worker a heartbeat TTL
         // to register again before this one takes anybody's events.
         let wait = configuration.leaseTTL + configuration.tick
-        recoveryAllowedAfter.withLock { $0 = ContinuousClock.now + wait }
-        let first = outage.withLock { outage -> Bool in
+        recoveryAllowedAfter.withLockedValue { $0 = ContinuousClock.now + wait }
+        let first = outage.withLockedValue { outage -> Bool in
             defer { outage = true }
             return !outage
         }
@@ -500,7 +501,7 @@ public final class Worker: Service, Sendable {
     }
 
     private func recovered() {
-        let was = outage.withLock { outage -> Bool in
+        let was = outage.withLockedValue { outage -> Bool in
             defer { outage = false }
             return outage
         }
