@@ -25,7 +25,7 @@ public final class EventPusher: Service, Sendable {
         var waiting: [PendingPush] = []
         /// The batch on the wire, so that the sweeper can answer it in time if Redis hangs.
         var inFlight: [PendingPush] = []
-        var drainer: UnsafeContinuation<Void, Never>?
+        var drainer: CheckedContinuation<Void, Never>?
         var stopping = false
     }
 
@@ -61,9 +61,9 @@ public final class EventPusher: Service, Sendable {
     /// (Within about 50 ms: one sweeper answers late callers, instead of a timer per request.)
     public func push(_ body: ByteBuffer, timeout: Duration) async -> PushOutcome {
         let item = PendingPush(body: body, deadline: .now + timeout)
-        return await withUnsafeContinuation { continuation in
+        return await withCheckedContinuation { continuation in
             item.install(continuation)
-            let accepted = state.withLockedValue { state -> UnsafeContinuation<Void, Never>?? in
+            let accepted = state.withLockedValue { state -> CheckedContinuation<Void, Never>?? in
                 if state.stopping { return .none }
                 state.waiting.append(item)
                 defer { state.drainer = nil }
@@ -114,7 +114,7 @@ public final class EventPusher: Service, Sendable {
             case .batch(let batch): return batch
             case .finished: return nil
             case .wait:
-                await withUnsafeContinuation { continuation in
+                await withCheckedContinuation { continuation in
                     let resumeNow = state.withLockedValue { state -> Bool in
                         if !state.waiting.isEmpty || state.stopping { return true }
                         state.drainer = continuation
@@ -169,14 +169,15 @@ public final class EventPusher: Service, Sendable {
 }
 
 /// One caller waiting for its push; answered exactly once (stored, refused, or timed out).
-/// The `resolved` flag is what makes the unchecked continuation safe: it is resumed once.
+/// (Checked continuations: besides the check, their hand-off is visible to ThreadSanitizer,
+/// which the runtime's unchecked ones are not with this toolchain.)
 final class PendingPush: Sendable {
     let body: ByteBuffer
     let deadline: ContinuousClock.Instant
     private let state = NIOLockedValueBox(Slot())
 
     private struct Slot {
-        var continuation: UnsafeContinuation<PushOutcome, Never>?
+        var continuation: CheckedContinuation<PushOutcome, Never>?
         var resolved = false
     }
 
@@ -187,12 +188,12 @@ final class PendingPush: Sendable {
 
     var isResolved: Bool { state.withLockedValue { $0.resolved } }
 
-    func install(_ continuation: UnsafeContinuation<PushOutcome, Never>) {
+    func install(_ continuation: CheckedContinuation<PushOutcome, Never>) {
         state.withLockedValue { $0.continuation = continuation }
     }
 
     func resolve(_ outcome: PushOutcome) {
-        let continuation = state.withLockedValue { slot -> UnsafeContinuation<PushOutcome, Never>? in
+        let continuation = state.withLockedValue { slot -> CheckedContinuation<PushOutcome, Never>? in
             if slot.resolved { return nil }
             slot.resolved = true
             defer { slot.continuation = nil }

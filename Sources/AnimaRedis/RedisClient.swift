@@ -30,7 +30,7 @@ public final class RedisClient: Sendable {
 
     private struct Pending {
         let command: RedisCommand
-        let continuation: UnsafeContinuation<RedisValue, any Error>
+        let continuation: CheckedContinuation<RedisValue, any Error>
     }
 
     private struct Queue {
@@ -51,7 +51,7 @@ public final class RedisClient: Sendable {
     /// Pipelined with the commands of other concurrent callers.
     public func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
         do {
-            return try await withUnsafeThrowingContinuation { continuation in
+            return try await withCheckedThrowingContinuation { continuation in
                 let schedule = queue.withLockedValue { queue -> Bool in
                     queue.pending.append(Pending(command: command, continuation: continuation))
                     if queue.drainScheduled { return false }

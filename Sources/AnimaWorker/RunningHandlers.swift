@@ -65,7 +65,7 @@ final class RunningHandlers: Sendable {
 final class Attempt: Sendable {
     private struct State {
         var outcome: HandlerOutcome?
-        var waiter: UnsafeContinuation<HandlerOutcome, Never>?
+        var waiter: CheckedContinuation<HandlerOutcome, Never>?
         var task: Task<Void, Never>?
     }
     private let state = NIOLockedValueBox(State())
@@ -82,7 +82,7 @@ final class Attempt: Sendable {
     /// Records the outcome if none is recorded yet; true when this call decided it.
     @discardableResult
     func finish(_ outcome: HandlerOutcome) -> Bool {
-        let (decided, waiter) = state.withLockedValue { state -> (Bool, UnsafeContinuation<HandlerOutcome, Never>?) in
+        let (decided, waiter) = state.withLockedValue { state -> (Bool, CheckedContinuation<HandlerOutcome, Never>?) in
             if state.outcome != nil { return (false, nil) }
             state.outcome = outcome
             defer { state.waiter = nil }
@@ -99,7 +99,7 @@ final class Attempt: Sendable {
     }
 
     func outcome() async -> HandlerOutcome {
-        await withUnsafeContinuation { continuation in
+        await withCheckedContinuation { continuation in
             let ready = state.withLockedValue { state -> HandlerOutcome? in
                 if let outcome = state.outcome { return outcome }
                 state.waiter = continuation
