@@ -1,53 +1,12 @@
 #!/usr/bin/env python3
 """Helpers for scripts/bench: make signed request bodies for wrk, fill the queue, time a drain.
 
-Talks RESP to Redis over a plain socket (no client library needed).
+Talks to Redis through scripts/pylib/resp.py (no client library needed).
 """
-import hashlib, hmac, json, os, socket, sys, time
+import hashlib, hmac, json, os, sys, time
 
-
-def resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        if isinstance(a, str):
-            a = a.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-class Redis:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", int(port)))
-        self.buf = b""
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            self.buf += self.sock.recv(65536)
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def reply(self):
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind in (b"+", b":"):
-            return int(rest) if kind == b":" else rest.decode()
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self.buf += self.sock.recv(65536)
-            data, self.buf = self.buf[:n], self.buf[n + 2:]
-            return data
-        if kind == b"*":
-            return [self.reply() for _ in range(int(rest))]
-        raise RuntimeError("bad reply %r" % line)
-
-    def call(self, *args):
-        self.sock.sendall(resp(*args))
-        return self.reply()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from resp import Redis  # noqa: E402
 
 
 def event_body(i, size):
@@ -74,8 +33,7 @@ def fill(port, key, count, size):
     sent = 0
     while sent < int(count):
         n = min(batch, int(count) - sent)
-        r.sock.sendall(resp("LPUSH", key, *[event_body(sent + i, int(size)) for i in range(n)]))
-        r.reply()
+        r.call("LPUSH", key, *[event_body(sent + i, int(size)) for i in range(n)])
         sent += n
     print(r.call("LLEN", key))
 

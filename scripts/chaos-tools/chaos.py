@@ -15,6 +15,9 @@ two runs at once, or a re-run of an event whose worker lived on — is a duplica
 """
 import hashlib, hmac, http.client, json, os, random, signal, socket, subprocess, sys, threading, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from resp import Redis  # noqa: E402
+
 N = int(sys.argv[1])
 BIN = sys.argv[2]
 WORK = sys.argv[3]
@@ -41,68 +44,6 @@ def append_line(line):
     fd = os.open(RUNS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     os.write(fd, (line + "\n").encode())
     os.close(fd)
-
-
-class Redis:
-    """A minimal RESP client for the checks (reconnects on demand)."""
-
-    def __init__(self, port):
-        self.port = port
-        self.sock = None
-        self.buf = b""
-
-    def call(self, *args):
-        for attempt in range(50):
-            try:
-                if self.sock is None:
-                    self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-                    self.buf = b""
-                out = b"*%d\r\n" % len(args) + b"".join(
-                    b"$%d\r\n%s\r\n" % (len(a), a) for a in (x.encode() if isinstance(x, str) else x for x in args))
-                self.sock.sendall(out)
-                return self._reply()
-            except (OSError, ConnectionError):
-                self.sock = None
-                time.sleep(0.1)
-            except RuntimeError as error:
-                if not str(error).startswith("LOADING"):
-                    raise
-                time.sleep(0.1)  # still reading the AOF after a restart
-        raise RuntimeError("Redis unreachable")
-
-    def _read(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise ConnectionError("closed")
-        self.buf += data
-
-    def _line(self):
-        while b"\r\n" not in self.buf:
-            self._read()
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def _reply(self):
-        line = self._line()
-        kind, rest = line[:1], line[1:]
-        if kind == b"+":
-            return rest.decode()
-        if kind == b":":
-            return int(rest)
-        if kind == b"-":
-            raise RuntimeError(rest.decode())
-        if kind == b"$":
-            n = int(rest)
-            if n < 0:
-                return None
-            while len(self.buf) < n + 2:
-                self._read()
-            data, self.buf = self.buf[:n], self.buf[n + 2:]
-            return data
-        if kind == b"*":
-            n = int(rest)
-            return None if n < 0 else [self._reply() for _ in range(n)]
-        raise RuntimeError("bad reply")
 
 
 class Processes:
@@ -382,20 +323,7 @@ def redis_pipeline_done(redis):
     ids = sorted(accepted)
     replies = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        out = b"".join(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(k), k)
-                       for k in (("anima:event:" + i).encode() for i in chunk))
-        for attempt in range(50):
-            try:
-                if redis.sock is None:
-                    redis.sock = socket.create_connection(("127.0.0.1", redis.port), timeout=5)
-                    redis.buf = b""
-                redis.sock.sendall(out)
-                replies += [redis._reply() for _ in chunk]
-                break
-            except (OSError, ConnectionError):
-                redis.sock = None
-                time.sleep(0.1)
+        replies += redis.pipeline([("GET", "anima:event:" + i) for i in ids[start:start + 500]])
     return replies
 
 
