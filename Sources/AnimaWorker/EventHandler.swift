@@ -18,47 +18,6 @@ public protocol EventHandler: Sendable {
     func handleInline(_ event: WebhookEvent, context: HandlerContext)
 }
 
-/// What a handler gets besides the event.
-public struct HandlerContext: Sendable {
-    /// A logger with the event's id, type and attempt attached.
-    public var logger: Logger
-    /// How long this attempt may run.
-    public var timeout: Duration
-
-    public init(logger: Logger, timeout: Duration) {
-        self.logger = logger
-        self.timeout = timeout
-    }
-}
-
-/// An ``EventHandler`` made of a closure.
-public struct ClosureEventHandler: EventHandler {
-    private let body: @Sendable (WebhookEvent, HandlerContext) async throws -> Void
-
-    public init(_ body: @escaping @Sendable (WebhookEvent, HandlerContext) async throws -> Void) {
-        self.body = body
-    }
-
-    public func handle(_ event: WebhookEvent, context: HandlerContext) async throws {
-        try await body(event, context)
-    }
-}
-
-/// A handler failure with a message meant for logs and dead letters.
-public struct HandlerFailure: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    /// Wait at least this long before the next attempt (e.g. an HTTP `Retry-After`), up to
-    /// the longest retry delay.
-    public let retryAfter: Duration?
-
-    public init(_ message: String, retryAfter: Duration? = nil) {
-        self.message = message
-        self.retryAfter = retryAfter
-    }
-
-    public var description: String { message }
-}
-
 extension EventHandler {
     public var runsInline: Bool { false }
 

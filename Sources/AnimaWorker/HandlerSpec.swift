@@ -39,9 +39,3 @@ public enum HandlerSpec: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-public struct HandlerSpecError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
