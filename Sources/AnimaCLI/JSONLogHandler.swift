@@ -18,8 +18,13 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-        source: String, file: String, function: String, line: UInt
+        level: Logger.Level,
+        message: Logger.Message,
+        metadata explicit: Logger.Metadata?,
+        source: String,
+        file: String,
+        function: String,
+        line: UInt
     ) {
         var object: [String: Any] = [:]
         for (key, value) in metadata { object[key] = Self.plain(value) }

@@ -2,7 +2,11 @@ public import ArgumentParser
 
 /// The settings every executable shares: where Redis is and the key prefix.
 public struct RedisOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("redis-url"), help: "Redis to use (env REDIS_URL; default redis://127.0.0.1:6379/0). Also redis://:password@host:port/db, redis://user:password@host:port/db, unix:///path/redis.sock.")
+    @Option(
+        name: .customLong("redis-url"),
+        help:
+            "Redis to use (env REDIS_URL; default redis://127.0.0.1:6379/0). Also redis://:password@host:port/db, redis://user:password@host:port/db, unix:///path/redis.sock."
+    )
     public var redisURL: String?
 
     @Option(name: .customLong("key-prefix"), help: "Prefix of every Redis key (env ANIMA_KEY_PREFIX; default anima).")

@@ -21,20 +21,27 @@ public struct SettingsReader: Sendable {
     }
 
     public func integer(
-        _ flag: String?, _ variable: String, default fallback: Int, range: ClosedRange<Int> = 0...Int.max
+        _ flag: String?,
+        _ variable: String,
+        default fallback: Int,
+        range: ClosedRange<Int> = 0...Int.max
     ) throws(ConfigurationError) -> Int {
         guard let raw = text(flag, variable) else { return fallback }
         let trimmed = raw.trimmingWhitespace()
         guard let value = Int(trimmed), range.contains(value) else {
             throw ConfigurationError(
-                "\(Self.name(variable)) must be a whole number in \(range.lowerBound)…\(range.upperBound == Int.max ? "" : String(range.upperBound)), got '\(raw)'")
+                "\(Self.name(variable)) must be a whole number in \(range.lowerBound)…\(range.upperBound == Int.max ? "" : String(range.upperBound)), got '\(raw)'"
+            )
         }
         return value
     }
 
     /// A `*_SECONDS` setting: decimals allowed (`0.2`).
     public func seconds(
-        _ flag: String?, _ variable: String, default fallback: Duration, minimum: Double = 0
+        _ flag: String?,
+        _ variable: String,
+        default fallback: Duration,
+        minimum: Double = 0
     ) throws(ConfigurationError) -> Duration {
         guard let raw = text(flag, variable) else { return fallback }
         let trimmed = raw.trimmingWhitespace()
@@ -45,7 +52,10 @@ public struct SettingsReader: Sendable {
     }
 
     public func choice(
-        _ flag: String?, _ variable: String, default fallback: String, among choices: [String]
+        _ flag: String?,
+        _ variable: String,
+        default fallback: String,
+        among choices: [String]
     ) throws(ConfigurationError) -> String {
         guard let raw = text(flag, variable) else { return fallback }
         guard choices.contains(raw) else {

@@ -1,5 +1,5 @@
-public import AnimaRedis
 import AnimaQueue
+public import AnimaRedis
 import AnimaWebhooks
 public import Hummingbird
 import HummingbirdCore
@@ -22,19 +22,28 @@ public func buildIngressApplication(
     pushRedis.commandTimeout = min(pushRedis.commandTimeout, configuration.pushTimeout)
     pushRedis.connectTimeout = min(pushRedis.connectTimeout, configuration.pushTimeout)
     let pusher = EventPusher(
-        client: RedisClient(configuration: pushRedis), key: keys.events,
-        maxPending: configuration.maxPending, logger: logger)
+        client: RedisClient(configuration: pushRedis),
+        key: keys.events,
+        maxPending: configuration.maxPending,
+        logger: logger
+    )
     let probe = RedisClient(configuration: pushRedis)
     let metrics = IngressMetrics()
     let controller = WebhookController(
         verifier: SignatureVerifier(secrets: configuration.secrets, tolerance: configuration.tolerance),
-        pusher: pusher, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
-        pushTimeout: configuration.pushTimeout, retryAfter: String(configuration.retryAfterSeconds))
+        pusher: pusher,
+        metrics: metrics,
+        maxBodyBytes: configuration.maxBodyBytes,
+        pushTimeout: configuration.pushTimeout,
+        retryAfter: String(configuration.retryAfterSeconds)
+    )
 
     let router = Router()
-    router.add(middleware: MethodNotAllowedMiddleware(allowed: [
-        "/webhooks/anima": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
-    ]))
+    router.add(
+        middleware: MethodNotAllowedMiddleware(allowed: [
+            "/webhooks/anima": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
+        ])
+    )
     router.post("/webhooks/anima") { request, context in
         await controller.receive(request, context: context)
     }
@@ -52,18 +61,24 @@ public func buildIngressApplication(
     }
     router.get("/metrics") { _, _ in
         Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: metrics.render()))
+        )
     }
 
-    let server = HTTPServerBuilder.http1(configuration: .init(
-        idleTimeout: .seconds(30),
-        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)))
+    let server = HTTPServerBuilder.http1(
+        configuration: .init(
+            idleTimeout: .seconds(30),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
+        )
+    )
     return Application(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: [pusher, ClientCloser(client: probe)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-        logger: logger)
+        logger: logger
+    )
 }

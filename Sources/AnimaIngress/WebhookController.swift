@@ -1,10 +1,10 @@
 import AnimaQueue
 import AnimaWebhooks
-import Foundation
-import Hummingbird
-import HTTPTypes
-import Logging
 import CoreMetrics
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
 import NIOCore
 
 /// `POST /webhooks/anima`: size limit, signature, push, answer. Never throws: every request
@@ -44,7 +44,9 @@ struct WebhookController: Sendable {
             verifier.verify(
                 timestamp: request.headers[Self.timestampHeader],
                 signature: request.headers[Self.signatureHeader],
-                body: bytes, now: Date())
+                body: bytes,
+                now: Date()
+            )
         }
         if case .failure(let failure) = verdict {
             metrics.rejected(reason: failure.label)
@@ -52,7 +54,8 @@ struct WebhookController: Sendable {
             context.logger.info("webhook rejected: \(failure)")
             return JSONAnswers.response(
                 .unauthorized,
-                failure.isTimestampFailure ? JSONAnswers.timestampOutsideTolerance : JSONAnswers.invalidSignature)
+                failure.isTimestampFailure ? JSONAnswers.timestampOutsideTolerance : JSONAnswers.invalidSignature
+            )
         }
 
         // 3. Store, then answer.

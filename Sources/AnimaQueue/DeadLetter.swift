@@ -19,13 +19,23 @@ public struct DeadLetter: Codable, Sendable, Equatable {
     public var worker: String?
 
     enum CodingKeys: String, CodingKey {
-        case deadID = "dead_id", id, type, event, eventBase64 = "event_base64", error, attempts
-        case failedAt = "failed_at", worker
+        case deadID = "dead_id"
+        case id, type, event
+        case eventBase64 = "event_base64"
+        case error, attempts
+        case failedAt = "failed_at"
+        case worker
     }
 
     public init(
-        deadID: String = DeadLetter.newID(), id: String?, type: String?, body: Data, error: String, attempts: Int,
-        failedAt: Date = Date(), worker: String?
+        deadID: String = DeadLetter.newID(),
+        id: String?,
+        type: String?,
+        body: Data,
+        error: String,
+        attempts: Int,
+        failedAt: Date = Date(),
+        worker: String?
     ) {
         self.deadID = deadID
         self.id = id

@@ -121,7 +121,8 @@ public struct DeadLetterStore: Sendable {
           return 1
         end
         return 0
-        """)
+        """
+    )
 
     /// Walks up to ARGV[2] entries from the oldest end, skipping the ARGV[3] oldest already kept;
     /// requeues those of type ARGV[1] (any type when empty) and removes them in the same step.
@@ -147,5 +148,6 @@ public struct DeadLetterStore: Sendable {
         local done = 0
         if #window < chunk then done = 1 end
         return {replayed, kept, done}
-        """)
+        """
+    )
 }

@@ -1,8 +1,8 @@
 public import AnimaRedis
 public import Logging
+import NIOConcurrencyHelpers
 public import NIOCore
 public import ServiceLifecycle
-import NIOConcurrencyHelpers
 
 /// Pushes raw events onto the pending list, combining the pushes of concurrent callers into one
 /// `LPUSH key v1 v2 …` round trip (group commit).
@@ -42,7 +42,8 @@ public final class EventPusher: Service, Sendable {
         if n <= 0 then return 0 end
         for i = 2, n + 1 do redis.call('LPUSH', KEYS[1], ARGV[i]) end
         return n
-        """)
+        """
+    )
 
     /// - Parameters:
     ///   - client: the connection to push on; used by this pusher alone.
@@ -100,7 +101,10 @@ public final class EventPusher: Service, Sendable {
     /// Waits for work; nil once stopping with nothing left.
     private func nextBatch() async -> [PendingPush]? {
         while true {
-            enum Step { case batch([PendingPush]), finished, wait }
+            enum Step {
+                case batch([PendingPush])
+                case finished, wait
+            }
             let step = state.withLockedValue { state -> Step in
                 if !state.waiting.isEmpty {
                     let count = min(state.waiting.count, maxBatch)

@@ -14,7 +14,8 @@ enum QueueScripts {
           out[#out + 1] = v
         end
         return out
-        """)
+        """
+    )
 
     /// Claims an event id: 1 claimed (lease set), 0 already done, 2 held by another lease.
     static let claim = RedisScript(
@@ -26,7 +27,8 @@ enum QueueScripts {
         end
         if v == 'done' then return 0 end
         return 2
-        """)
+        """
+    )
 
     /// Extends a lease if it is still ours, or takes it again if it expired meanwhile (a Redis
     /// outage longer than the lease) and nobody else took it. 0 when another owns it or it is done.
@@ -41,7 +43,8 @@ enum QueueScripts {
           return 1
         end
         return 0
-        """)
+        """
+    )
 
     /// Success: writes the done mark unless another worker owns the id now, and acknowledges
     /// the entry. Returns 1 when the mark was written.
@@ -55,7 +58,8 @@ enum QueueScripts {
         end
         redis.call('LREM', KEYS[2], 1, ARGV[2])
         return recorded
-        """)
+        """
+    )
 
     /// Failure or deferral: releases our lease (if ARGV[1] is non-empty and still ours), then,
     /// only if the entry is still in our processing list, either schedules ARGV[4] in the retry
@@ -75,7 +79,8 @@ enum QueueScripts {
           redis.call('LPUSH', KEYS[4], ARGV[4])
         end
         return 1
-        """)
+        """
+    )
 
     /// Shutdown: releases our lease and puts the entry back at the front of the pending list,
     /// unchanged (the interrupted attempt does not count).
@@ -89,7 +94,8 @@ enum QueueScripts {
           return 1
         end
         return 0
-        """)
+        """
+    )
 
     /// Moves up to ARGV[1] due entries from the retry set to the pending list, by the server's clock.
     static let promote = RedisScript(
@@ -102,7 +108,8 @@ enum QueueScripts {
           redis.call('LPUSH', KEYS[2], m)
         end
         return #due
-        """)
+        """
+    )
 
     /// For every registered worker whose heartbeat expired: moves the events of its processing
     /// list back to the front of the pending list with one more attempt counted, and forgets
@@ -130,7 +137,8 @@ enum QueueScripts {
           end
         end
         return recovered
-        """)
+        """
+    )
 
     /// Clean stop: puts whatever is left in our processing list back on the pending list
     /// unchanged, and removes our heartbeat and registration.
@@ -146,5 +154,6 @@ enum QueueScripts {
         redis.call('DEL', KEYS[3])
         redis.call('SREM', KEYS[4], ARGV[1])
         return n
-        """)
+        """
+    )
 }

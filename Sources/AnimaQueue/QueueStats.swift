@@ -13,7 +13,10 @@ public struct QueueStats: Sendable, Codable {
         public let concurrency: Int?
 
         enum CodingKeys: String, CodingKey {
-            case id, heartbeatAgeSeconds = "heartbeat_age_seconds", inFlight = "in_flight", pid, concurrency
+            case id
+            case heartbeatAgeSeconds = "heartbeat_age_seconds"
+            case inFlight = "in_flight"
+            case pid, concurrency
         }
     }
 
@@ -26,7 +29,10 @@ public struct QueueStats: Sendable, Codable {
     public let workerList: [WorkerInfo]
 
     enum CodingKeys: String, CodingKey {
-        case pending, scheduled, inFlight = "in_flight", dead, workers, workerList = "worker_list"
+        case pending, scheduled
+        case inFlight = "in_flight"
+        case dead, workers
+        case workerList = "worker_list"
     }
 
     /// Reads the snapshot in two round trips.
@@ -36,10 +42,11 @@ public struct QueueStats: Sendable, Codable {
             RedisCommand("SMEMBERS", keys.workers), RedisCommand("TIME"),
         ])
         let ids = (first[3].array ?? []).compactMap(\.string).sorted()
-        let serverNow = first[4].array.flatMap { parts -> Double? in
-            guard parts.count == 2, let s = parts[0].int, let us = parts[1].int else { return nil }
-            return Double(s) + Double(us) / 1e6
-        } ?? Date().timeIntervalSince1970
+        let serverNow =
+            first[4].array.flatMap { parts -> Double? in
+                guard parts.count == 2, let s = parts[0].int, let us = parts[1].int else { return nil }
+                return Double(s) + Double(us) / 1e6
+            } ?? Date().timeIntervalSince1970
         var commands: [RedisCommand] = []
         for id in ids {
             commands.append(RedisCommand("GET", keys.worker(id: id)))
@@ -54,12 +61,23 @@ public struct QueueStats: Sendable, Codable {
             guard let info = second[2 * index].bytes else { continue }  // heartbeat expired: not live
             let fields = (try? JSONSerialization.jsonObject(with: Data(String(buffer: info).utf8))) as? [String: Any] ?? [:]
             let beat = (fields["beat"] as? NSNumber)?.doubleValue
-            list.append(WorkerInfo(
-                id: id, heartbeatAgeSeconds: beat.map { max(0, serverNow - $0 / 1000) }, inFlight: processing,
-                pid: (fields["pid"] as? NSNumber)?.intValue, concurrency: (fields["concurrency"] as? NSNumber)?.intValue))
+            list.append(
+                WorkerInfo(
+                    id: id,
+                    heartbeatAgeSeconds: beat.map { max(0, serverNow - $0 / 1000) },
+                    inFlight: processing,
+                    pid: (fields["pid"] as? NSNumber)?.intValue,
+                    concurrency: (fields["concurrency"] as? NSNumber)?.intValue
+                )
+            )
         }
         return QueueStats(
-            pending: first[0].int ?? 0, scheduled: first[1].int ?? 0, inFlight: inFlight, dead: first[2].int ?? 0,
-            workers: list.count, workerList: list)
+            pending: first[0].int ?? 0,
+            scheduled: first[1].int ?? 0,
+            inFlight: inFlight,
+            dead: first[2].int ?? 0,
+            workers: list.count,
+            workerList: list
+        )
     }
 }

@@ -56,7 +56,10 @@ public struct WorkerQueue: Sendable {
     /// `parse` names, all in one visit to the connection: one round trip to take, one pipelined
     /// round trip for all the claims.
     public func takeAndClaim<Parsed: Sendable>(
-        limit: Int, block: Duration, lease: Duration, token: @escaping @Sendable () -> String,
+        limit: Int,
+        block: Duration,
+        lease: Duration,
+        token: @escaping @Sendable () -> String,
         parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
     ) async throws(RedisError) -> [Taken<Parsed>] {
         let keys = self.keys
@@ -72,8 +75,12 @@ public struct WorkerQueue: Sendable {
                 let (value, claimID) = parse(entry)
                 if let claimID {
                     let lease = token()
-                    claims.append(RedisCommand(
-                        "EVALSHA", arguments: [QueueScripts.claim.sha1, 1, keys.event(id: claimID), lease, leaseMilliseconds]))
+                    claims.append(
+                        RedisCommand(
+                            "EVALSHA",
+                            arguments: [QueueScripts.claim.sha1, 1, keys.event(id: claimID), lease, leaseMilliseconds]
+                        )
+                    )
                     parsed.append((value, claimID, lease))
                 } else {
                     parsed.append((value, nil, nil))
@@ -106,7 +113,11 @@ public struct WorkerQueue: Sendable {
     }
 
     private static func take(
-        _ connection: RedisConnection, keys: QueueKeys, processing: String, limit: Int, block: Duration
+        _ connection: RedisConnection,
+        keys: QueueKeys,
+        processing: String,
+        limit: Int,
+        block: Duration
     ) throws(RedisError) -> [ByteBuffer] {
         let batch = try connection.evaluate(QueueScripts.take, keys: [keys.events, processing], arguments: [limit])
         let entries = (batch.array ?? []).compactMap(\.bytes)
@@ -129,9 +140,12 @@ public struct WorkerQueue: Sendable {
         for settlement in settlements {
             switch settlement {
             case .complete(let entry, let eventID, let token):
-                commands.append(RedisCommand(
-                    "EVALSHA",
-                    arguments: [QueueScripts.complete.sha1, 2, keys.event(id: eventID), processing, token, entry, Self.doneTTLSeconds]))
+                commands.append(
+                    RedisCommand(
+                        "EVALSHA",
+                        arguments: [QueueScripts.complete.sha1, 2, keys.event(id: eventID), processing, token, entry, Self.doneTTLSeconds]
+                    )
+                )
             case .acknowledge(let entry):
                 commands.append(RedisCommand("LREM", processing, 1, entry))
             }
@@ -175,7 +189,8 @@ public struct WorkerQueue: Sendable {
     @discardableResult
     public func complete(entry: ByteBuffer, eventID: String, token: String) async throws(RedisError) -> Bool {
         try await script(
-            QueueScripts.complete, keys: [keys.event(id: eventID), processing],
+            QueueScripts.complete,
+            keys: [keys.event(id: eventID), processing],
             arguments: [token, entry, Self.doneTTLSeconds]
         ).int == 1
     }
@@ -189,11 +204,21 @@ public struct WorkerQueue: Sendable {
     /// Returns false when the entry was no longer ours (recovered by another worker).
     @discardableResult
     public func retry(
-        entry: ByteBuffer, eventID: String, token: String, body: ByteBuffer, attempts: Int, delay: Duration
+        entry: ByteBuffer,
+        eventID: String,
+        token: String,
+        body: ByteBuffer,
+        attempts: Int,
+        delay: Duration
     ) async throws(RedisError) -> Bool {
         try await settle(
-            entry: entry, eventID: eventID, token: token, mode: "retry",
-            payload: QueueEntry.encode(body: body, attempts: attempts), delay: delay)
+            entry: entry,
+            eventID: eventID,
+            token: token,
+            mode: "retry",
+            payload: QueueEntry.encode(body: body, attempts: attempts),
+            delay: delay
+        )
     }
 
     /// Releases the lease (if any) and moves the entry to the dead letters as `letter`.
@@ -203,7 +228,12 @@ public struct WorkerQueue: Sendable {
     }
 
     private func settle(
-        entry: ByteBuffer, eventID: String?, token: String?, mode: String, payload: ByteBuffer, delay: Duration
+        entry: ByteBuffer,
+        eventID: String?,
+        token: String?,
+        mode: String,
+        payload: ByteBuffer,
+        delay: Duration
     ) async throws(RedisError) -> Bool {
         try await script(
             QueueScripts.settle,
@@ -215,8 +245,10 @@ public struct WorkerQueue: Sendable {
     /// Puts an interrupted event back at the front of the pending list, unchanged, releasing the lease.
     public func putBack(entry: ByteBuffer, eventID: String?, token: String?) async throws(RedisError) {
         _ = try await script(
-            QueueScripts.putBack, keys: [keys.event(id: eventID ?? ""), processing, keys.events],
-            arguments: [token ?? "", entry])
+            QueueScripts.putBack,
+            keys: [keys.event(id: eventID ?? ""), processing, keys.events],
+            arguments: [token ?? "", entry]
+        )
     }
 
     /// Refreshes this worker's heartbeat and registration.
@@ -241,7 +273,8 @@ public struct WorkerQueue: Sendable {
     @discardableResult
     public func deregister() async throws(RedisError) -> Int {
         try await script(
-            QueueScripts.deregister, keys: [processing, keys.events, keys.worker(id: workerID), keys.workers],
+            QueueScripts.deregister,
+            keys: [processing, keys.events, keys.worker(id: workerID), keys.workers],
             arguments: [workerID]
         ).int ?? 0
     }
@@ -250,7 +283,7 @@ public struct WorkerQueue: Sendable {
         let all: [any RedisArgument] = keys + arguments
         do {
             return try await operations.send(RedisCommand("EVALSHA", arguments: [script.sha1, keys.count] + all))
-        } catch where error.code == .server && error.message.contains("NOSCRIPT") {
+        } catch  where error.code == .server && error.message.contains("NOSCRIPT") {
             return try await operations.send(RedisCommand("EVAL", arguments: [script.source, keys.count] + all))
         }
     }

@@ -1,5 +1,5 @@
-import NIOPosix
 import NIOConcurrencyHelpers
+import NIOPosix
 
 /// An async front for one ``RedisConnection``, which it keeps on a thread of its own.
 ///
@@ -71,7 +71,10 @@ public final class RedisClient: Sendable {
         thread.submit { [self] state in
             guard case .active = state else {
                 let orphans = queue.withLockedValue { queue in
-                    defer { queue.pending = []; queue.drainScheduled = false }
+                    defer {
+                        queue.pending = []
+                        queue.drainScheduled = false
+                    }
                     return queue.pending
                 }
                 for item in orphans {

@@ -121,7 +121,10 @@ public final class RedisConnection {
         for command in commands {
             let status = command.encoded.withUnsafeReadableBytes { bytes in
                 redisAppendFormattedCommand(
-                    context, bytes.baseAddress!.assumingMemoryBound(to: CChar.self), bytes.count)
+                    context,
+                    bytes.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    bytes.count
+                )
             }
             if status != REDIS_OK {
                 throw failAndClose(context)
@@ -183,7 +186,9 @@ public final class RedisConnection {
     }
 
     private static func error(
-        of context: UnsafeMutablePointer<redisContext>, errno savedErrno: Int32, connecting: Bool,
+        of context: UnsafeMutablePointer<redisContext>,
+        errno savedErrno: Int32,
+        connecting: Bool,
         to configuration: RedisConfiguration
     ) -> RedisError {
         let reason = withUnsafeBytes(of: context.pointee.errstr) { raw -> String in

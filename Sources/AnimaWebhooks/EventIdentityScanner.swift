@@ -175,7 +175,8 @@ struct EventIdentityScanner {
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             let length = end - start
             let isID = length == 2 && bytes[start] == UInt8(ascii: "i") && bytes[start + 1] == UInt8(ascii: "d")
-            let isType = length == 4 && bytes[start] == UInt8(ascii: "t") && bytes[start + 1] == UInt8(ascii: "y")
+            let isType =
+                length == 4 && bytes[start] == UInt8(ascii: "t") && bytes[start + 1] == UInt8(ascii: "y")
                 && bytes[start + 2] == UInt8(ascii: "p") && bytes[start + 3] == UInt8(ascii: "e")
             index = end + 1
             return isID ? "id" : isType ? "type" : nil
@@ -276,12 +277,27 @@ struct EventIdentityScanner {
         }
         switch lead {
         case 0xC2...0xDF: try continuation()
-        case 0xE0: try continuation(0xA0...0xBF); try continuation()
-        case 0xE1...0xEC, 0xEE...0xEF: try continuation(); try continuation()
-        case 0xED: try continuation(0x80...0x9F); try continuation()
-        case 0xF0: try continuation(0x90...0xBF); try continuation(); try continuation()
-        case 0xF1...0xF3: try continuation(); try continuation(); try continuation()
-        case 0xF4: try continuation(0x80...0x8F); try continuation(); try continuation()
+        case 0xE0:
+            try continuation(0xA0...0xBF)
+            try continuation()
+        case 0xE1...0xEC, 0xEE...0xEF:
+            try continuation()
+            try continuation()
+        case 0xED:
+            try continuation(0x80...0x9F)
+            try continuation()
+        case 0xF0:
+            try continuation(0x90...0xBF)
+            try continuation()
+            try continuation()
+        case 0xF1...0xF3:
+            try continuation()
+            try continuation()
+            try continuation()
+        case 0xF4:
+            try continuation(0x80...0x8F)
+            try continuation()
+            try continuation()
         default: throw .invalid
         }
     }

@@ -37,7 +37,10 @@ public struct SignatureVerifier: Sendable {
     ///   - now: the current time.
     /// - Returns: the accepted timestamp, or why the request is rejected.
     public func verify(
-        timestamp: String?, signature: String?, body: UnsafeRawBufferPointer, now: Date
+        timestamp: String?,
+        signature: String?,
+        body: UnsafeRawBufferPointer,
+        now: Date
     ) -> Result<Int64, VerificationFailure> {
         guard let rawTimestamp = timestamp else { return .failure(.timestampMissing) }
         let timestampText = Self.trimmed(rawTimestamp)

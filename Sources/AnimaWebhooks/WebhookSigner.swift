@@ -24,7 +24,11 @@ public struct WebhookSigner: Sendable {
         signature(timestamp: timestamp, body: Array(body.utf8))
     }
 
-    static func mac(key: SymmetricKey, timestamp: some StringProtocol, body: UnsafeRawBufferPointer)
+    static func mac(
+        key: SymmetricKey,
+        timestamp: some StringProtocol,
+        body: UnsafeRawBufferPointer
+    )
         -> HashedAuthenticationCode<SHA256>
     {
         var hmac = HMAC<SHA256>(key: key)

@@ -41,8 +41,13 @@ public struct CommandHandler: EventHandler {
         defer { group.finished() }
         let result = try await withTaskCancellationHandler {
             try await run(
-                .path("/bin/sh"), arguments: ["-c", command], environment: environment, platformOptions: options,
-                input: .inputWriter, output: .sequence, error: .combinedWithOutput
+                .path("/bin/sh"),
+                arguments: ["-c", command],
+                environment: environment,
+                platformOptions: options,
+                input: .inputWriter,
+                output: .sequence,
+                error: .combinedWithOutput
             ) { execution -> (output: [UInt8], dropped: Int) in
                 group.started(pid: execution.processIdentifier.value)
                 let writer = execution.standardInputWriter
@@ -79,7 +84,8 @@ public struct CommandHandler: EventHandler {
             let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 .replacingOccurrences(of: "\n", with: "\\n")
             context.logger.info(
-                "handler output: \(text)\(dropped > 0 ? " … (\(dropped) more bytes dropped)" : "")")
+                "handler output: \(text)\(dropped > 0 ? " … (\(dropped) more bytes dropped)" : "")"
+            )
         }
         if Task.isCancelled { throw CancellationError() }
         switch result.terminationStatus {

@@ -1,10 +1,10 @@
 public import AnimaWebhooks
 import AsyncHTTPClient
 public import Foundation
+import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import Logging
 
 /// Forwards events to an HTTP service: POSTs the raw body with `content-type:
 /// application/json` and `x-anima-event-id`, `x-anima-event-type`, `x-anima-event-attempt`.
@@ -50,7 +50,8 @@ public struct HTTPForwardHandler: EventHandler {
             request.headers.add(name: WebhookHeaders.timestamp, value: String(timestamp))
             request.headers.add(
                 name: WebhookHeaders.signature,
-                value: event.body.withUnsafeBytes { signer.signature(timestamp: timestamp, body: $0) })
+                value: event.body.withUnsafeBytes { signer.signature(timestamp: timestamp, body: $0) }
+            )
         }
         request.body = .bytes(ByteBuffer(data: event.body))
 
@@ -86,7 +87,9 @@ public struct HTTPForwardHandler: EventHandler {
             retryAfter = Self.retryAfter(value, now: Date())
         }
         throw HandlerFailure(
-            "HTTP \(status) from \(url.absoluteString)\(snippet.isEmpty ? "" : ": \(snippet)")", retryAfter: retryAfter)
+            "HTTP \(status) from \(url.absoluteString)\(snippet.isEmpty ? "" : ": \(snippet)")",
+            retryAfter: retryAfter
+        )
     }
 
     /// Parses `Retry-After`: delta seconds, or an HTTP date.

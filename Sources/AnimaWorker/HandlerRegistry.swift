@@ -1,3 +1,5 @@
+public import AnimaWebhooks
+
 /// Which handler runs for which event type. `*` is the fallback for types without their own.
 public struct HandlerRegistry: Sendable {
     private var handlers: [String: any EventHandler] = [:]
@@ -11,7 +13,8 @@ public struct HandlerRegistry: Sendable {
 
     /// Registers a closure for `type`.
     public mutating func on(
-        _ type: String, _ body: @escaping @Sendable (_ event: AnimaWebhooks.WebhookEvent, _ context: HandlerContext) async throws -> Void
+        _ type: String,
+        _ body: @escaping @Sendable (_ event: AnimaWebhooks.WebhookEvent, _ context: HandlerContext) async throws -> Void
     ) {
         handlers[type] = ClosureEventHandler(body)
     }
@@ -24,5 +27,3 @@ public struct HandlerRegistry: Sendable {
     public var types: [String] { handlers.keys.sorted() }
     public var isEmpty: Bool { handlers.isEmpty }
 }
-
-public import AnimaWebhooks

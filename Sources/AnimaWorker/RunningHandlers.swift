@@ -1,7 +1,7 @@
 import AnimaWebhooks
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
 import Synchronization
 
 /// Runs handler attempts as tasks of their own, each bounded by the handler timeout, and keeps

@@ -1,15 +1,15 @@
 public import AnimaQueue
 public import AnimaRedis
 import AnimaWebhooks
+import CoreMetrics
 import Foundation
 public import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
-import CoreMetrics
-import UnixSignals
 public import ServiceLifecycle
-import NIOConcurrencyHelpers
 import Synchronization
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
@@ -65,8 +65,11 @@ public final class Worker: Service, Sendable {
         fetchRedis.commandTimeout = max(fetchRedis.commandTimeout, .seconds(1))
         self.fetcher = RedisClient(configuration: fetchRedis)
         self.queue = WorkerQueue(
-            keys: QueueKeys(prefix: configuration.keyPrefix), workerID: configuration.workerID,
-            operations: operations, fetcher: fetcher)
+            keys: QueueKeys(prefix: configuration.keyPrefix),
+            workerID: configuration.workerID,
+            operations: operations,
+            fetcher: fetcher
+        )
         self.retryPolicy = RetryPolicy(base: configuration.retryBase, max: configuration.retryMax)
         self.limiter = ConcurrencyLimiter(capacity: configuration.concurrency)
         self.recoveryAllowedAfter = NIOLockedValueBox(.now + configuration.leaseTTL + configuration.tick)
@@ -75,16 +78,20 @@ public final class Worker: Service, Sendable {
     /// Runs until SIGTERM or SIGINT, then stops gracefully.
     public func runUntilSignalled() async throws {
         let group = ServiceGroup(
-            configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         try await group.run()
     }
 
     public func run() async throws {
         signal(SIGPIPE, SIG_IGN)  // a command that exits without reading stdin must not kill us
-        logger.info("worker starting", metadata: [
-            "anima.redis": "\(configuration.redis)", "anima.concurrency": "\(configuration.concurrency)",
-            "anima.handlers": "\(handlers.types.joined(separator: ","))",
-        ])
+        logger.info(
+            "worker starting",
+            metadata: [
+                "anima.redis": "\(configuration.redis)", "anima.concurrency": "\(configuration.concurrency)",
+                "anima.handlers": "\(handlers.types.joined(separator: ","))",
+            ]
+        )
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 if let port = configuration.metricsPort {
@@ -110,7 +117,9 @@ public final class Worker: Service, Sendable {
             let returned = try await queue.deregister()
             if returned > 0 { logger.warning("returned \(returned) unfinished events to the queue") }
         } catch {
-            logger.error("could not deregister (\(error)); other workers recover our events after \(configuration.leaseTTL.formattedSeconds)")
+            logger.error(
+                "could not deregister (\(error)); other workers recover our events after \(configuration.leaseTTL.formattedSeconds)"
+            )
         }
         await operations.shutdown()
         await fetcher.shutdown()
@@ -128,7 +137,9 @@ public final class Worker: Service, Sendable {
             if free == 0 || stopping.isFired { break }
             do {
                 let batch = try await queue.takeAndClaim(
-                    limit: free, block: configuration.blockTime, lease: configuration.leaseTTL,
+                    limit: free,
+                    block: configuration.blockTime,
+                    lease: configuration.leaseTTL,
                     token: { tokenPrefix + String(self.tokenCounter.add(1, ordering: .relaxed).newValue) },
                     parse: { stored in
                         let parsed = ParsedEntry(stored)
@@ -136,7 +147,8 @@ public final class Worker: Service, Sendable {
                             return (parsed, nil)
                         }
                         return (parsed, identity.id)
-                    })
+                    }
+                )
                 recovered()
                 delay = .milliseconds(50)
                 if stopping.isFired {
@@ -198,7 +210,12 @@ public final class Worker: Service, Sendable {
         let entry = taken.parsed.entry
         switch claim {
         case .alreadyDone:
-            return QuickOutcome(settlement: .acknowledge(entry: taken.stored), result: .duplicate, event: nil, entryAttempts: entry.attempts)
+            return QuickOutcome(
+                settlement: .acknowledge(entry: taken.stored),
+                result: .duplicate,
+                event: nil,
+                entryAttempts: entry.attempts
+            )
         case .heldElsewhere:
             return nil
         case .claimed:
@@ -215,7 +232,8 @@ public final class Worker: Service, Sendable {
                 settlement: .complete(entry: taken.stored, eventID: identity.id, token: token),
                 result: handler == nil ? .unhandled : .handled,
                 event: WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data()),
-                entryAttempts: entry.attempts)
+                entryAttempts: entry.attempts
+            )
         }
     }
 
@@ -269,7 +287,9 @@ public final class Worker: Service, Sendable {
         }
         if limiter.inUse > 0 {
             abandon.fire()
-            logger.error("\(limiter.inUse) events could not be settled in Redis; they stay in this worker's processing list and are recovered by another worker")
+            logger.error(
+                "\(limiter.inUse) events could not be settled in Redis; they stay in this worker's processing list and are recovered by another worker"
+            )
         }
     }
 
@@ -282,10 +302,20 @@ public final class Worker: Service, Sendable {
         let identity: (id: String, type: String)
         switch taken.parsed.identity {
         case .failure(let malformed):
-            let letter = DeadLetter(id: malformed.id, type: malformed.type, body: body, error: malformed.description, attempts: 0, worker: configuration.workerID)
-            if await persist("dead-letter", { () throws(RedisError) in
-                try await self.queue.deadLetter(entry: stored, eventID: nil, token: nil, letter: ByteBuffer(data: letter.encoded()))
-            }) != nil {
+            let letter = DeadLetter(
+                id: malformed.id,
+                type: malformed.type,
+                body: body,
+                error: malformed.description,
+                attempts: 0,
+                worker: configuration.workerID
+            )
+            if await persist(
+                "dead-letter",
+                { () throws(RedisError) in
+                    try await self.queue.deadLetter(entry: stored, eventID: nil, token: nil, letter: ByteBuffer(data: letter.encoded()))
+                }
+            ) != nil {
                 metrics.deadLettered.increment()
                 logger.error("event dead-lettered: \(malformed)", metadata: ["anima.dead_id": "\(letter.deadID)", "anima.result": "dead"])
             }
@@ -299,9 +329,14 @@ public final class Worker: Service, Sendable {
         if entry.attempts >= configuration.maxAttempts {
             // Only a recovery can bring an event here: its last attempt died with its worker.
             await deadLetter(
-                stored: stored, identity: identity, token: nil, body: body, attempts: entry.attempts,
+                stored: stored,
+                identity: identity,
+                token: nil,
+                body: body,
+                attempts: entry.attempts,
                 error: "attempt \(entry.attempts) did not finish: its worker stopped (killed or crashed) and the event was recovered",
-                logger: logger)
+                logger: logger
+            )
             return
         }
 
@@ -309,9 +344,12 @@ public final class Worker: Service, Sendable {
         var claim = taken.claim
         if claim == nil {
             token = "lease:\(configuration.workerID):r\(tokenCounter.add(1, ordering: .relaxed).newValue)"
-            claim = await persist("claim", { () throws(RedisError) in
-                try await self.queue.claim(eventID: identity.id, token: token, lease: self.configuration.leaseTTL)
-            })
+            claim = await persist(
+                "claim",
+                { () throws(RedisError) in
+                    try await self.queue.claim(eventID: identity.id, token: token, lease: self.configuration.leaseTTL)
+                }
+            )
         }
         guard let claim else { return }
 
@@ -323,10 +361,19 @@ public final class Worker: Service, Sendable {
             }
         case .heldElsewhere:
             let delay = configuration.deferDelay
-            if await persist("defer duplicate", { () throws(RedisError) in
-                try await self.queue.retry(
-                    entry: stored, eventID: identity.id, token: "", body: entry.body, attempts: entry.attempts, delay: delay)
-            }) != nil {
+            if await persist(
+                "defer duplicate",
+                { () throws(RedisError) in
+                    try await self.queue.retry(
+                        entry: stored,
+                        eventID: identity.id,
+                        token: "",
+                        body: entry.body,
+                        attempts: entry.attempts,
+                        delay: delay
+                    )
+                }
+            ) != nil {
                 metrics.deferred.increment()
                 logger.info("deferred: the same event is running elsewhere", metadata: ["anima.result": "deferred"])
             }
@@ -335,9 +382,12 @@ public final class Worker: Service, Sendable {
             defer { leases.remove(eventID: identity.id) }
             let token = token
             guard let handler = handlers.handler(for: identity.type) else {
-                if await persist("complete", { () throws(RedisError) in
-                    try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
-                }) != nil {
+                if await persist(
+                    "complete",
+                    { () throws(RedisError) in
+                        try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
+                    }
+                ) != nil {
                     metrics.unhandled.increment()
                     logger.notice("no handler for this type: acknowledged", metadata: ["anima.result": "unhandled"])
                 }
@@ -346,7 +396,10 @@ public final class Worker: Service, Sendable {
             let started = ContinuousClock.now
             let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: body)
             let outcome = await running.run(
-                handler, event: event, context: HandlerContext(logger: logger, timeout: configuration.handlerTimeout))
+                handler,
+                event: event,
+                context: HandlerContext(logger: logger, timeout: configuration.handlerTimeout)
+            )
             // Renewals stop before the outcome is settled: a renewal after it would find the
             // lease gone and warn of a loss that is none.
             leases.remove(eventID: identity.id)
@@ -355,39 +408,64 @@ public final class Worker: Service, Sendable {
             let duration: Logger.Metadata.Value = "\(elapsed.wholeNanoseconds / 1_000_000)"
             switch outcome {
             case .success:
-                guard let recorded = await persist("complete", { () throws(RedisError) in
-                    try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
-                }) else { return }
+                guard
+                    let recorded = await persist(
+                        "complete",
+                        { () throws(RedisError) in
+                            try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
+                        }
+                    )
+                else { return }
                 metrics.processed.increment()
                 if recorded {
                     logger.info("handled", metadata: ["anima.result": "ok", "anima.duration_ms": duration])
                 } else {
                     logger.warning(
                         "handled, but the lease was lost meanwhile and another worker owns the event now; its result stands",
-                        metadata: ["anima.result": "ok-lease-lost", "anima.duration_ms": duration])
+                        metadata: ["anima.result": "ok-lease-lost", "anima.duration_ms": duration]
+                    )
                 }
             case .failure(let message, let retryAfter):
                 metrics.failed.increment()
                 if attempt >= configuration.maxAttempts {
                     await deadLetter(
-                        stored: stored, identity: identity, token: token, body: body, attempts: attempt,
-                        error: message, logger: logger)
+                        stored: stored,
+                        identity: identity,
+                        token: token,
+                        body: body,
+                        attempts: attempt,
+                        error: message,
+                        logger: logger
+                    )
                     return
                 }
                 let delay = retryPolicy.delay(afterAttempt: attempt, atLeast: retryAfter)
-                if await persist("schedule retry", { () throws(RedisError) in
-                    try await self.queue.retry(
-                        entry: stored, eventID: identity.id, token: token, body: entry.body, attempts: attempt, delay: delay)
-                }) != nil {
+                if await persist(
+                    "schedule retry",
+                    { () throws(RedisError) in
+                        try await self.queue.retry(
+                            entry: stored,
+                            eventID: identity.id,
+                            token: token,
+                            body: entry.body,
+                            attempts: attempt,
+                            delay: delay
+                        )
+                    }
+                ) != nil {
                     metrics.retried.increment()
                     logger.warning(
                         "failed: \(message); retry in \(delay.formattedSeconds)",
-                        metadata: ["anima.result": "retry", "anima.duration_ms": duration])
+                        metadata: ["anima.result": "retry", "anima.duration_ms": duration]
+                    )
                 }
             case .interrupted:
-                if await persist("put back", { () throws(RedisError) in
-                    try await self.queue.putBack(entry: stored, eventID: identity.id, token: token)
-                }) != nil {
+                if await persist(
+                    "put back",
+                    { () throws(RedisError) in
+                        try await self.queue.putBack(entry: stored, eventID: identity.id, token: token)
+                    }
+                ) != nil {
                     logger.notice("interrupted by shutdown: put back on the queue", metadata: ["anima.result": "interrupted"])
                 }
             }
@@ -395,18 +473,38 @@ public final class Worker: Service, Sendable {
     }
 
     private func deadLetter(
-        stored: ByteBuffer, identity: (id: String, type: String), token: String?, body: Data, attempts: Int, error: String,
+        stored: ByteBuffer,
+        identity: (id: String, type: String),
+        token: String?,
+        body: Data,
+        attempts: Int,
+        error: String,
         logger: Logger
     ) async {
         let letter = DeadLetter(
-            id: identity.id, type: identity.type, body: body, error: error, attempts: attempts, worker: configuration.workerID)
-        if await persist("dead-letter", { () throws(RedisError) in
-            try await self.queue.deadLetter(
-                entry: stored, eventID: identity.id, token: token, letter: ByteBuffer(data: letter.encoded()))
-        }) != nil {
+            id: identity.id,
+            type: identity.type,
+            body: body,
+            error: error,
+            attempts: attempts,
+            worker: configuration.workerID
+        )
+        if await persist(
+            "dead-letter",
+            { () throws(RedisError) in
+                try await self.queue.deadLetter(
+                    entry: stored,
+                    eventID: identity.id,
+                    token: token,
+                    letter: ByteBuffer(data: letter.encoded())
+                )
+            }
+        ) != nil {
             metrics.deadLettered.increment()
             logger.error(
-                "dead-lettered after \(attempts) attempts: \(error)", metadata: ["anima.result": "dead", "anima.dead_id": "\(letter.deadID)"])
+                "dead-lettered after \(attempts) attempts: \(error)",
+                metadata: ["anima.result": "dead", "anima.dead_id": "\(letter.deadID)"]
+            )
         }
     }
 
@@ -436,7 +534,10 @@ public final class Worker: Service, Sendable {
                                 if (try? await self.queue.renew(eventID: eventID, token: token, lease: lease)) == false,
                                     self.leases.holds(eventID: eventID, token: token)
                                 {
-                                    self.logger.warning("lease lost: another worker may run this event too", metadata: ["anima.event.id": "\(eventID)"])
+                                    self.logger.warning(
+                                        "lease lost: another worker may run this event too",
+                                        metadata: ["anima.event.id": "\(eventID)"]
+                                    )
                                 }
                             }
                         }
@@ -468,7 +569,9 @@ public final class Worker: Service, Sendable {
     /// result must reach Redis. Gives up (nil) only when `until` fires (by default: when
     /// shutdown had to abandon what is left).
     private func persist<T: Sendable>(
-        _ what: String, until giveUp: StopSignal? = nil, _ operation: () async throws(RedisError) -> T
+        _ what: String,
+        until giveUp: StopSignal? = nil,
+        _ operation: () async throws(RedisError) -> T
     ) async -> T? {
         let giveUp = giveUp ?? abandon
         var delay = Duration.milliseconds(50)

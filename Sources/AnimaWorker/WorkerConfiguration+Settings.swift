@@ -13,7 +13,9 @@ extension WorkerConfiguration {
         let retryBase = try settings.seconds(options.retryBaseSeconds, "ANIMA_RETRY_BASE_SECONDS", default: .seconds(10), minimum: 0.001)
         let retryMax = try settings.seconds(options.retryMaxSeconds, "ANIMA_RETRY_MAX_SECONDS", default: .seconds(21_600), minimum: 0.001)
         guard retryMax >= retryBase else {
-            throw ConfigurationError("--retry-max-seconds (ANIMA_RETRY_MAX_SECONDS) must not be below --retry-base-seconds (ANIMA_RETRY_BASE_SECONDS)")
+            throw ConfigurationError(
+                "--retry-max-seconds (ANIMA_RETRY_MAX_SECONDS) must not be below --retry-base-seconds (ANIMA_RETRY_BASE_SECONDS)"
+            )
         }
         let workerID = settings.string(options.workerID, "ANIMA_WORKER_ID", default: WorkerConfiguration.makeWorkerID())
         guard !workerID.isEmpty, !workerID.contains(where: { $0.isWhitespace || $0 == ":" }) else {
@@ -26,7 +28,12 @@ extension WorkerConfiguration {
             maxAttempts: try settings.integer(options.maxAttempts, "ANIMA_MAX_ATTEMPTS", default: 20, range: 1...1_000),
             retryBase: retryBase,
             retryMax: retryMax,
-            handlerTimeout: try settings.seconds(options.handlerTimeoutSeconds, "ANIMA_HANDLER_TIMEOUT_SECONDS", default: .seconds(30), minimum: 0.001),
+            handlerTimeout: try settings.seconds(
+                options.handlerTimeoutSeconds,
+                "ANIMA_HANDLER_TIMEOUT_SECONDS",
+                default: .seconds(30),
+                minimum: 0.001
+            ),
             recovery: try settings.seconds(options.recoverySeconds, "ANIMA_RECOVERY_SECONDS", default: .seconds(60), minimum: 0.5),
             shutdownGrace: try settings.seconds(options.shutdownGraceSeconds, "ANIMA_SHUTDOWN_GRACE_SECONDS", default: .seconds(30)),
             metricsPort: metricsPort,
@@ -38,7 +45,10 @@ extension WorkerConfiguration {
 
 extension HandlerRegistry {
     /// The handlers named by `--on` and `--handlers` (`--on` wins for a type named in both).
-    public static func fromOptions(_ options: WorkerOptions, settings: SettingsReader) throws(ConfigurationError) -> (HandlerRegistry, [String: HandlerSpec]) {
+    public static func fromOptions(
+        _ options: WorkerOptions,
+        settings: SettingsReader
+    ) throws(ConfigurationError) -> (HandlerRegistry, [String: HandlerSpec]) {
         var specs: [String: HandlerSpec] = [:]
         if let path = settings.text(options.handlersFile, "ANIMA_HANDLERS") {
             for (type, text) in try loadHandlersFile(path) {
@@ -46,7 +56,8 @@ extension HandlerRegistry {
             }
         }
         // `--on` wins over ANIMA_ON (one TYPE=HANDLER per line: commands may hold ; and spaces).
-        let pairs = options.on.isEmpty
+        let pairs =
+            options.on.isEmpty
             ? (settings.text(nil, "ANIMA_ON") ?? "").split(separator: "\n").map(String.init).filter {
                 !$0.trimmingCharacters(in: .whitespaces).isEmpty
             }
@@ -59,7 +70,9 @@ extension HandlerRegistry {
             specs[type] = try parse(type: type, handler: String(item[item.index(after: equals)...]), origin: "--on")
         }
         guard !specs.isEmpty else {
-            throw ConfigurationError("no handlers: give --on TYPE=HANDLER (env ANIMA_ON, one per line) or --handlers FILE (--on '*=builtin:ack' acknowledges every event)")
+            throw ConfigurationError(
+                "no handlers: give --on TYPE=HANDLER (env ANIMA_ON, one per line) or --handlers FILE (--on '*=builtin:ack' acknowledges every event)"
+            )
         }
         var registry = HandlerRegistry()
         for (type, spec) in specs {

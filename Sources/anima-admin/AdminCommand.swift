@@ -7,5 +7,6 @@ struct AdminCommand: AsyncParsableCommand {
         commandName: "anima-admin",
         abstract: "Send signed test events, inspect and replay dead letters, show queue stats.",
         discussion: "Shared options (--redis-url, --key-prefix) go after the subcommand. Exit status: 0 success, 1 failure.",
-        subcommands: [SendCommand.self, DeadLetterCommand.self, StatsCommand.self])
+        subcommands: [SendCommand.self, DeadLetterCommand.self, StatsCommand.self]
+    )
 }

@@ -10,7 +10,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dlq",
         abstract: "Inspect, replay and delete dead letters.",
-        subcommands: [List.self, Show.self, Replay.self, Delete.self, Purge.self])
+        subcommands: [List.self, Show.self, Replay.self, Delete.self, Purge.self]
+    )
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List dead letters, newest first.")
@@ -25,11 +26,16 @@ struct DeadLetterCommand: AsyncParsableCommand {
                 print("[" + entries.map { String(buffer: $0.stored) }.joined(separator: ",") + "]")
                 return
             }
-            if entries.isEmpty { print("no dead letters"); return }
+            if entries.isEmpty {
+                print("no dead letters")
+                return
+            }
             let rows = entries.map { entry -> [String] in
                 guard let letter = entry.letter else { return ["?", "?", "?", "?", "?", "(not a dead-letter object)"] }
-                return [letter.deadID, letter.id ?? "-", letter.type ?? "-", String(letter.attempts), letter.failedAt,
-                        letter.error.replacingOccurrences(of: "\n", with: " ")]
+                return [
+                    letter.deadID, letter.id ?? "-", letter.type ?? "-", String(letter.attempts), letter.failedAt,
+                    letter.error.replacingOccurrences(of: "\n", with: " "),
+                ]
             }
             print(Table(header: ["DEAD_ID", "ID", "TYPE", "ATTEMPTS", "FAILED_AT", "ERROR"], rows: rows).render(width: terminalWidth))
         }
@@ -59,7 +65,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Queue dead letters again (attempts start over); each leaves the list in the same atomic step.")
+            abstract: "Queue dead letters again (attempts start over); each leaves the list in the same atomic step."
+        )
         @Argument(help: "The dead_id or the event id.") var id: String?
         @Flag(help: "Replay every dead letter (oldest first).") var all = false
         @Option(help: "With --all: only this event type.") var type: String?

@@ -11,7 +11,8 @@ import NIOHTTP1
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "Sign and POST a test event (or a payload file) to the ingress.")
+        abstract: "Sign and POST a test event (or a payload file) to the ingress."
+    )
 
     @Argument(help: "The event type, e.g. resource.created (not needed with --file).")
     var type: String?
@@ -45,7 +46,10 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let secret = secret ?? environment["ANIMA_WEBHOOK_SECRET"].flatMap({ SignatureVerifier.secrets(fromEnvironmentValue: $0).first }) else {
+        guard
+            let secret = secret
+                ?? environment["ANIMA_WEBHOOK_SECRET"].flatMap({ SignatureVerifier.secrets(fromEnvironmentValue: $0).first })
+        else {
             throw AdminFailure("no secret: set ANIMA_WEBHOOK_SECRET or pass --secret")
         }
         var fixedBody: Data?
@@ -64,7 +68,10 @@ struct SendCommand: AsyncParsableCommand {
                 request.method = .POST
                 request.headers.add(name: "content-type", value: "application/json")
                 request.headers.add(name: WebhookHeaders.timestamp, value: String(signedAt))
-                request.headers.add(name: WebhookHeaders.signature, value: body.withUnsafeBytes { signer.signature(timestamp: signedAt, body: $0) })
+                request.headers.add(
+                    name: WebhookHeaders.signature,
+                    value: body.withUnsafeBytes { signer.signature(timestamp: signedAt, body: $0) }
+                )
                 request.body = .bytes(ByteBuffer(data: body))
                 let response = try await client.execute(request, timeout: .seconds(30))
                 let answer = try await response.body.collect(upTo: 1 << 20)

@@ -37,11 +37,15 @@ struct StatsCommand: AsyncParsableCommand {
         ]
         if !stats.workerList.isEmpty {
             let rows = stats.workerList.map { worker in
-                [worker.id, worker.heartbeatAgeSeconds.map { String(format: "%.1fs", $0) } ?? "?", String(worker.inFlight),
-                 worker.concurrency.map(String.init) ?? "?", worker.pid.map(String.init) ?? "?"]
+                [
+                    worker.id, worker.heartbeatAgeSeconds.map { String(format: "%.1fs", $0) } ?? "?", String(worker.inFlight),
+                    worker.concurrency.map(String.init) ?? "?", worker.pid.map(String.init) ?? "?",
+                ]
             }
             lines.append("")
-            lines.append(Table(header: ["WORKER", "HEARTBEAT_AGE", "IN_FLIGHT", "CONCURRENCY", "PID"], rows: rows).render(width: terminalWidth))
+            lines.append(
+                Table(header: ["WORKER", "HEARTBEAT_AGE", "IN_FLIGHT", "CONCURRENCY", "PID"], rows: rows).render(width: terminalWidth)
+            )
         }
         return lines.joined(separator: "\n")
     }

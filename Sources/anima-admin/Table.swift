@@ -1,3 +1,5 @@
+import Foundation
+
 /// A plain-text table whose last column is cut to fit the terminal.
 struct Table {
     let header: [String]
@@ -26,5 +28,3 @@ struct Table {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 }
-
-import Foundation

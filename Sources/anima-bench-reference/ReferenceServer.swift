@@ -1,8 +1,8 @@
 import AnimaWebhooks
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HTTPTypes
 import Logging
 import NIOCore
 
@@ -34,12 +34,16 @@ struct ReferenceServer {
         }
         let app = Application(
             router: router,
-            server: .http1(configuration: .init(
-                idleTimeout: .seconds(30),
-                httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100))),
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .seconds(30),
+                    httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
+                )
+            ),
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
             onServerRunning: { _ in print("anima-bench-reference listening on 127.0.0.1:\(port)") },
-            logger: logger)
+            logger: logger
+        )
         try await app.runService()
     }
 }

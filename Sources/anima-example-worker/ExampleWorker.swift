@@ -25,7 +25,8 @@ struct ExampleWorker {
         }
 
         var configuration = WorkerConfiguration(
-            redis: try RedisConfiguration(url: environment["REDIS_URL"] ?? RedisConfiguration.defaultURL))
+            redis: try RedisConfiguration(url: environment["REDIS_URL"] ?? RedisConfiguration.defaultURL)
+        )
         if let id = environment["ANIMA_WORKER_ID"] { configuration.workerID = id }
         let worker = Worker(configuration: configuration, handlers: handlers, logger: Logger(label: "anima-example-worker"))
         try await worker.runUntilSignalled()

@@ -11,7 +11,8 @@ struct IngressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anima-ingress",
         abstract: "Receive signed Anima webhooks and queue them in Redis.",
-        discussion: "Every option can also be set by its environment variable; the flag wins.")
+        discussion: "Every option can also be set by its environment variable; the flag wins."
+    )
 
     @OptionGroup var options: IngressOptions
 
@@ -20,9 +21,12 @@ struct IngressCommand: AsyncParsableCommand {
         let log = try LogSetup(options: options.log, settings: settings)
         let configuration = try IngressConfiguration(options: options, settings: settings)
         let logger = log.bootstrap(label: "anima-ingress")
-        logger.info("starting", metadata: [
-            "anima.redis": "\(configuration.redis)", "anima.secrets": "\(configuration.secrets.count)",
-        ])
+        logger.info(
+            "starting",
+            metadata: [
+                "anima.redis": "\(configuration.redis)", "anima.secrets": "\(configuration.secrets.count)",
+            ]
+        )
         let app = buildIngressApplication(configuration: configuration, logger: logger) { port in
             // One line on stdout that scripts and tests wait for.
             FileHandle.standardOutput.write(Data("anima-ingress listening on \(configuration.host):\(port)\n".utf8))

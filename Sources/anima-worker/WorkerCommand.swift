@@ -10,7 +10,8 @@ struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anima-worker",
         abstract: "Take queued Anima events from Redis and run their handlers: de-duplicated, retried, dead-lettered.",
-        discussion: "Every option can also be set by its environment variable; the flag wins.")
+        discussion: "Every option can also be set by its environment variable; the flag wins."
+    )
 
     @OptionGroup var options: WorkerOptions
 

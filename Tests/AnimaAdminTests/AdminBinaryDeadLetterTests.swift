@@ -5,7 +5,8 @@ import Testing
 /// Bodies that are not UTF-8 text: the dead letter keeps the exact bytes and a replay restores them.
 @Suite("Admin: binary dead letters")
 struct AdminBinaryDeadLetterTests {
-    static let binaryBody: [UInt8] = Array("{\"id\":\"evt_bin\",\"type\":\"t\",\"data\":\"".utf8) + [0xff, 0xfe, 0x00, 0xc3] + Array("\"}".utf8)
+    static let binaryBody: [UInt8] =
+        Array("{\"id\":\"evt_bin\",\"type\":\"t\",\"data\":\"".utf8) + [0xff, 0xfe, 0x00, 0xc3] + Array("\"}".utf8)
 
     /// The binary body, dead-lettered as malformed by a real worker (then stopped); its dead_id.
     static func deadLetteredBinary(_ f: PipelineFixture) async throws -> String {

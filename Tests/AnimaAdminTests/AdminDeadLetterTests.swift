@@ -10,7 +10,9 @@ struct AdminDeadLetterTests {
     /// One slot, so they die in the order pushed: the last one is the newest dead letter.
     static func failedEvents(_ f: PipelineFixture) async throws -> [(id: String, body: String)] {
         let worker = try await f.startWorker(
-            ["*=exit 7"], environment: ["ANIMA_MAX_ATTEMPTS": "1", "ANIMA_WORKER_CONCURRENCY": "1"])
+            ["*=exit 7"],
+            environment: ["ANIMA_MAX_ATTEMPTS": "1", "ANIMA_WORKER_CONCURRENCY": "1"]
+        )
         let events = [makeEvent("resource.created"), makeEvent("resource.deleted"), makeEvent("resource.created")]
         for event in events { try await f.push(event.body) }
         try #require(await f.waitForDeadLetters(events.count), "the worker did not dead-letter the events")
@@ -30,7 +32,8 @@ struct AdminDeadLetterTests {
             #expect(json.succeeded, "\(json)")
             let array = try #require(
                 (try? JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8))) as? [[String: Any]],
-                "not a JSON array of objects: \(json.standardOutput)")
+                "not a JSON array of objects: \(json.standardOutput)"
+            )
             #expect(array.compactMap { $0["id"] as? String } == events.reversed().map(\.id), "expected newest first: \(array)")
             for letter in array {
                 for field in ["dead_id", "id", "type", "event", "error", "attempts", "failed_at"] {
@@ -60,7 +63,10 @@ struct AdminDeadLetterTests {
             for key in [deadID, events[1].id] {
                 let run = try await f.admin("dlq", "show", key)
                 #expect(run.succeeded, "show \(key): \(run)")
-                #expect(run.standardOutput.contains(deadID) && run.standardOutput.contains(events[1].id), "show \(key): \(run.standardOutput)")
+                #expect(
+                    run.standardOutput.contains(deadID) && run.standardOutput.contains(events[1].id),
+                    "show \(key): \(run.standardOutput)"
+                )
             }
         }
     }
@@ -71,7 +77,8 @@ struct AdminDeadLetterTests {
             let before = try await f.deadLetters()
             for command in [["show"], ["replay"], ["delete"]] {
                 let run = try await AdminProcess.run(
-                    ["dlq"] + command + ["evt_no_such_id", "--redis-url", f.redis.url])
+                    ["dlq"] + command + ["evt_no_such_id", "--redis-url", f.redis.url]
+                )
                 #expect(run.failed, "\(command): expected a non-zero exit: \(run)")
                 #expect(run.errorLines.count == 1, "\(command): stderr \(run.errorLines)")
             }

@@ -46,7 +46,10 @@ struct AdminReplayAllTests {
             let run = try await f.admin("dlq", "replay", "--all", "--type", "b.created")
             #expect(run.succeeded, "\(run)")
             let queued = try await f.entries().map { String(decoding: $0, as: UTF8.self) }
-            #expect(queued.count == 2500 && Set(queued) == bodies["b.created"], "expected the 2500 b.created bodies, saw \(queued.count) entries")
+            #expect(
+                queued.count == 2500 && Set(queued) == bodies["b.created"],
+                "expected the 2500 b.created bodies, saw \(queued.count) entries"
+            )
             let left = try await f.deadLetters().compactMap { jsonObject($0)?["event"] as? String }
             #expect(left.count == 2500 && Set(left) == bodies["a.created"], "expected the 2500 a.created entries left, saw \(left.count)")
         }

@@ -8,7 +8,11 @@ struct AdminSendTests {
     static let secretEnvironment = ["ANIMA_WEBHOOK_SECRET": IngressProcess.defaultSecret]
 
     /// Runs `anima-admin send ARGUMENTS --url <ingress>` with the ingress's secret (unless `environment` says otherwise).
-    func send(_ ingress: IngressProcess, _ arguments: [String], environment: [String: String] = AdminSendTests.secretEnvironment) async throws -> AdminProcess.Result {
+    func send(
+        _ ingress: IngressProcess,
+        _ arguments: [String],
+        environment: [String: String] = AdminSendTests.secretEnvironment
+    ) async throws -> AdminProcess.Result {
         try await AdminProcess.run(["send"] + arguments + ["--url", ingress.baseURL + "/webhooks/anima"], environment: environment)
     }
 

@@ -11,7 +11,9 @@ struct AdminStatsTests {
             // One live worker with its only slot busy: what is pushed next stays pending.
             let handler = #"\#(f.markStart); sleep 20"#
             try await f.startWorker(
-                ["*=\(handler)"], environment: ["ANIMA_WORKER_CONCURRENCY": "1", "ANIMA_SHUTDOWN_GRACE_SECONDS": "0.2"])
+                ["*=\(handler)"],
+                environment: ["ANIMA_WORKER_CONCURRENCY": "1", "ANIMA_SHUTDOWN_GRACE_SECONDS": "0.2"]
+            )
             try await f.push(makeEvent().body)
             #expect(await f.waitForHandlerStart(), "the handler never started")
             for _ in 0..<2 { try await f.push(makeEvent().body) }

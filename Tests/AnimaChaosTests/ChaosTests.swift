@@ -26,8 +26,14 @@ struct ChaosTests {
         }
         let output = run.standardOutput + run.standardError
         let last = run.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
-        #expect(status == .exited(0), "expected exit 0, saw \(status.map(\.description) ?? "still running after \(timeout)"); output:\n\(output)")
-        #expect(last.hasPrefix("chaos: sent=1000 accepted=1000"), "expected the last line to start with 'chaos: sent=1000 accepted=1000', saw '\(last)'; output:\n\(output)")
+        #expect(
+            status == .exited(0),
+            "expected exit 0, saw \(status.map(\.description) ?? "still running after \(timeout)"); output:\n\(output)"
+        )
+        #expect(
+            last.hasPrefix("chaos: sent=1000 accepted=1000"),
+            "expected the last line to start with 'chaos: sent=1000 accepted=1000', saw '\(last)'; output:\n\(output)"
+        )
         #expect(last.contains("duplicates=0 lost=0"), "expected 'duplicates=0 lost=0' in the last line, saw '\(last)'; output:\n\(output)")
     }
 }

@@ -26,7 +26,10 @@ struct ForwardingDeliveryTests {
                     continue
                 }
                 #expect(request.method == "POST" && request.path == "/hook", "\(id): saw \(request.method) \(request.path)")
-                #expect(request.body == Array(body.utf8), "\(id): body differs: sent \(body), received \(String(decoding: request.body, as: UTF8.self))")
+                #expect(
+                    request.body == Array(body.utf8),
+                    "\(id): body differs: sent \(body), received \(String(decoding: request.body, as: UTF8.self))"
+                )
                 let contentType = request.header("content-type")
                 #expect(contentType == "application/json", "\(id): content-type \(contentType ?? "missing")")
                 let type = request.header("x-anima-event-type")

@@ -7,7 +7,9 @@ typealias Answer = StubHTTPServer.Answer
 /// `otherwise`), and a real `anima-worker` forwarding `resource.created` to the stub's `/hook`
 /// with `environment` over the pipeline defaults. Everything is stopped afterwards.
 func withForwarding(
-    answers: [Answer] = [], otherwise: Answer = .ok, environment: [String: String] = [:],
+    answers: [Answer] = [],
+    otherwise: Answer = .ok,
+    environment: [String: String] = [:],
     _ body: (PipelineFixture, StubHTTPServer) async throws -> Void
 ) async throws {
     try await PipelineFixture.run { f in

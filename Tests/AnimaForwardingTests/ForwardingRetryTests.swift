@@ -6,7 +6,9 @@ import Testing
 @Suite("Forwarding: retries")
 struct ForwardingRetryTests {
     @Test func fiveHundredThenTwoHundredIsTwoPostsAttemptsOneAndTwoThenDone() async throws {
-        try await withForwarding(answers: [Answer(status: 500, body: "try later")], environment: ["ANIMA_RETRY_BASE_SECONDS": "0.2"]) { f, stub in
+        try await withForwarding(answers: [Answer(status: 500, body: "try later")], environment: ["ANIMA_RETRY_BASE_SECONDS": "0.2"]) {
+            f,
+            stub in
             let event = makeEvent()
             try await f.push(event.body)
             #expect(await f.waitUntilDone([event.id]), "the event was not done after the retry")

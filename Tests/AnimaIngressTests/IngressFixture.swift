@@ -14,14 +14,19 @@ struct IngressFixture {
     var http: HTTPTestClient { ingress.http }
 
     static func run(
-        secrets: [String] = [IngressProcess.defaultSecret], environment: [String: String] = [:],
+        secrets: [String] = [IngressProcess.defaultSecret],
+        environment: [String: String] = [:],
         _ body: (IngressFixture) async throws -> Void
     ) async throws {
         let redis = try await RedisServer()
         let ingress = try await IngressProcess(redisURL: redis.url, secrets: secrets, environment: environment)
         let client = RedisClient(configuration: try RedisConfiguration(url: redis.url))
         let fixture = IngressFixture(redis: redis, ingress: ingress, client: client)
-        try await withCleanup { try await body(fixture) } cleanup: { await fixture.tearDown() }
+        try await withCleanup {
+            try await body(fixture)
+        } cleanup: {
+            await fixture.tearDown()
+        }
     }
 
     private func tearDown() async {
@@ -39,7 +44,10 @@ struct IngressFixture {
 
     /// A signed POST to `/webhooks/anima` with `headers` replaced as given (nil removes one).
     func post(
-        _ body: [UInt8], timestamp: String?? = nil, signature: String?? = nil, extra: [(String, String)] = [],
+        _ body: [UInt8],
+        timestamp: String?? = nil,
+        signature: String?? = nil,
+        extra: [(String, String)] = [],
         timeout: Duration = .seconds(10)
     ) async throws -> HTTPAnswer {
         let signed = ingress.signedHeaders(for: body)

@@ -66,7 +66,11 @@ struct IngressHTTPTests {
         try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
             let body = [UInt8](repeating: UInt8(ascii: "c"), count: 3000)
             let answer = try await f.http.postChunked(
-                "/webhooks/anima", headers: f.ingress.signedHeaders(for: body), body: body, chunkSize: 500)
+                "/webhooks/anima",
+                headers: f.ingress.signedHeaders(for: body),
+                body: body,
+                chunkSize: 500
+            )
             #expect(answer.status == 413, "expected 413, saw \(answer.summary)")
             #expect(try await f.queued().isEmpty, "the oversized body was queued")
         }
@@ -76,7 +80,11 @@ struct IngressHTTPTests {
         try await IngressFixture.run { f in
             let body = eventBody()
             let answer = try await f.http.postChunked(
-                "/webhooks/anima", headers: f.ingress.signedHeaders(for: body), body: body, chunkSize: 7)
+                "/webhooks/anima",
+                headers: f.ingress.signedHeaders(for: body),
+                body: body,
+                chunkSize: 7
+            )
             #expect(answer.status == 200, "saw \(answer.summary)")
             #expect(try await f.queued() == [body])
         }

@@ -9,7 +9,8 @@ import Testing
 @Suite("Ingress: hostile input")
 struct IngressHostileInputTests {
     @Test func barrageOfHostileRequestsNeverGets5xxNorLosesAValidEventNorGrowsMemory() async throws {
-        let seed = ProcessInfo.processInfo.environment["ANIMA_HOSTILE_SEED"].flatMap(UInt64.init)
+        let seed =
+            ProcessInfo.processInfo.environment["ANIMA_HOSTILE_SEED"].flatMap(UInt64.init)
             ?? UInt64.random(in: 0...UInt64(UInt32.max))
         // A small body limit keeps the over-the-limit uploads cheap.
         try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "65536", "ANIMA_LOG_LEVEL": "warning"]) { f in
@@ -22,10 +23,18 @@ struct IngressHostileInputTests {
 
             let serverErrors = results.filter { $0.statuses.contains { $0 >= 500 } }.map(\.summary)
             #expect(serverErrors.isEmpty, "expected no 5xx, saw \(serverErrors.count): \(serverErrors.prefix(10)); \(context)")
-            let refusedValid = results.filter { $0.shot.mustLand.count > 0 && $0.statuses != Array(repeating: 200, count: $0.shot.mustLand.count) }
-            #expect(refusedValid.isEmpty, "expected 200 for every valid request, saw \(refusedValid.count) others: \(refusedValid.prefix(10).map(\.summary)); \(context)")
+            let refusedValid = results.filter {
+                $0.shot.mustLand.count > 0 && $0.statuses != Array(repeating: 200, count: $0.shot.mustLand.count)
+            }
+            #expect(
+                refusedValid.isEmpty,
+                "expected 200 for every valid request, saw \(refusedValid.count) others: \(refusedValid.prefix(10).map(\.summary)); \(context)"
+            )
 
-            #expect(f.ingress.process.isRunning, "the ingress died (\(f.ingress.process.exitStatus.map(\.description) ?? "?")); stderr: \(f.ingress.process.standardError.suffix(2000)); \(context)")
+            #expect(
+                f.ingress.process.isRunning,
+                "the ingress died (\(f.ingress.process.exitStatus.map(\.description) ?? "?")); stderr: \(f.ingress.process.standardError.suffix(2000)); \(context)"
+            )
             let health = try await f.http.request("GET", "/healthz", timeout: .seconds(5))
             #expect(health.status == 200, "expected /healthz 200 after the barrage, saw \(health.summary); \(context)")
 
@@ -36,7 +45,10 @@ struct IngressHostileInputTests {
             #expect(missing.isEmpty, "expected every valid body on anima:events, \(missing.count) of \(valid.count) missing; \(context)")
             let unsigned = queued.filter { !barrage.signedBodies.contains($0) }
             #expect(unsigned.isEmpty, "expected only signed bodies on anima:events, saw \(unsigned.count) others; \(context)")
-            #expect(queued.count == landed.count, "expected each body once on anima:events, saw \(queued.count - landed.count) doubles; \(context)")
+            #expect(
+                queued.count == landed.count,
+                "expected each body once on anima:events, saw \(queued.count - landed.count) doubles; \(context)"
+            )
 
             let rssAfter = try #require(residentKiB(of: f.ingress.process.pid), "no VmRSS for the ingress after the barrage")
             #expect(rssAfter < 200 * 1024, "expected VmRSS under 200 MiB, saw \(rssBefore) KiB before, \(rssAfter) KiB after; \(context)")
@@ -44,7 +56,9 @@ struct IngressHostileInputTests {
             let statuses = Dictionary(grouping: results.flatMap(\.statuses), by: { $0 }).mapValues(\.count)
             let unanswered = results.filter(\.statuses.isEmpty).count
             let smuggled = results.filter { $0.shot.hidden.map(landed.contains) == true }.map(\.shot.name)
-            print("hostile barrage: \(context); statuses \(statuses.sorted { $0.key < $1.key }), unanswered \(unanswered), valid stored \(valid.count - missing.count)/\(valid.count), VmRSS \(rssBefore) → \(rssAfter) KiB; hidden requests taken as a second request: \(smuggled.sorted())")
+            print(
+                "hostile barrage: \(context); statuses \(statuses.sorted { $0.key < $1.key }), unanswered \(unanswered), valid stored \(valid.count - missing.count)/\(valid.count), VmRSS \(rssBefore) → \(rssAfter) KiB; hidden requests taken as a second request: \(smuggled.sorted())"
+            )
         }
     }
 }
@@ -108,71 +122,174 @@ private struct Barrage {
         }
         for i in 0..<10 {
             shots.append(valid("HTTP/1.0 #\(i)", body(), version: "HTTP/1.0"))
-            shots.append(valid("header field just under 16 KiB #\(i)", body(), extra: [field("x-filler", String(repeating: "a", count: 16 * 1024 - 512))]))
-            shots.append(valid("header list just under 64 KiB #\(i)", body(), extra: (0..<3).map { field("x-filler-\($0)", String(repeating: "b", count: 15 * 1024)) }))
+            shots.append(
+                valid(
+                    "header field just under 16 KiB #\(i)",
+                    body(),
+                    extra: [field("x-filler", String(repeating: "a", count: 16 * 1024 - 512))]
+                )
+            )
+            shots.append(
+                valid(
+                    "header list just under 64 KiB #\(i)",
+                    body(),
+                    extra: (0..<3).map { field("x-filler-\($0)", String(repeating: "b", count: 15 * 1024)) }
+                )
+            )
             shots.append(valid("90 headers #\(i)", body(), extra: (0..<90).map { field("x-h\($0)", "v") }))
             var invalidUTF8 = body()
             invalidUTF8 += [0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]
             signed.insert(invalidUTF8)
             shots.append(valid("invalid UTF-8 body #\(i)", invalidUTF8))
             let chunkedBody = body()
-            shots.append(Shot(
-                name: "chunked within the limit #\(i)",
-                bytes: raw(headers: fields(headers(chunkedBody)) + [field("transfer-encoding", "chunked")], body: chunked(chunkedBody, size: 7), length: false),
-                mustLand: [chunkedBody], halfClose: false))
+            shots.append(
+                Shot(
+                    name: "chunked within the limit #\(i)",
+                    bytes: raw(
+                        headers: fields(headers(chunkedBody)) + [field("transfer-encoding", "chunked")],
+                        body: chunked(chunkedBody, size: 7),
+                        length: false
+                    ),
+                    mustLand: [chunkedBody],
+                    halfClose: false
+                )
+            )
             let pipelined = (0..<3).map { _ in body() }
-            shots.append(Shot(
-                name: "3 pipelined #\(i)",
-                bytes: pipelined.enumerated().flatMap { index, b in
-                    raw(headers: fields(headers(b)), body: b, close: index == pipelined.count - 1)
-                },
-                mustLand: pipelined, halfClose: false))
+            shots.append(
+                Shot(
+                    name: "3 pipelined #\(i)",
+                    bytes: pipelined.enumerated().flatMap { index, b in
+                        raw(headers: fields(headers(b)), body: b, close: index == pipelined.count - 1)
+                    },
+                    mustLand: pipelined,
+                    halfClose: false
+                )
+            )
         }
 
         // Hostile requests: any answer but a 5xx; closing the connection is fine.
         for i in 0..<5 {
             let b = body()
             let h = fields(headers(b))
-            shots.append(Shot(name: "header field over 16 KiB #\(i)", bytes: raw(headers: h + [field("x-filler", String(repeating: "a", count: 17 * 1024))], body: b)))
-            shots.append(Shot(name: "header list over 64 KiB #\(i)", bytes: raw(headers: h + (0..<5).map { field("x-filler-\($0)", String(repeating: "b", count: 15 * 1024)) }, body: b)))
+            shots.append(
+                Shot(
+                    name: "header field over 16 KiB #\(i)",
+                    bytes: raw(headers: h + [field("x-filler", String(repeating: "a", count: 17 * 1024))], body: b)
+                )
+            )
+            shots.append(
+                Shot(
+                    name: "header list over 64 KiB #\(i)",
+                    bytes: raw(headers: h + (0..<5).map { field("x-filler-\($0)", String(repeating: "b", count: 15 * 1024)) }, body: b)
+                )
+            )
             shots.append(Shot(name: "150 headers #\(i)", bytes: raw(headers: h + (0..<150).map { field("x-h\($0)", "v") }, body: b)))
             shots.append(Shot(name: "2000 headers #\(i)", bytes: raw(headers: h + (0..<2000).map { field("x-h\($0)", "v") }, body: b)))
             shots.append(Shot(name: "duplicate signature #\(i)", bytes: raw(headers: h + [h[1]], body: b)))
-            shots.append(Shot(name: "second, wrong signature #\(i)", bytes: raw(headers: h + [field("x-anima-signature", String(repeating: "0", count: 64))], body: b)))
+            shots.append(
+                Shot(
+                    name: "second, wrong signature #\(i)",
+                    bytes: raw(headers: h + [field("x-anima-signature", String(repeating: "0", count: 64))], body: b)
+                )
+            )
             shots.append(Shot(name: "duplicate timestamp #\(i)", bytes: raw(headers: h + [h[0]], body: b)))
             shots.append(Shot(name: "second, old timestamp #\(i)", bytes: raw(headers: h + [field("x-anima-timestamp", "1")], body: b)))
             let big = random.bytes(count: limit + 4096)
-            shots.append(Shot(name: "chunked over the limit #\(i)", bytes: raw(headers: fields(headers(big)) + [field("transfer-encoding", "chunked")], body: chunked(big, size: 4096), length: false)))
+            shots.append(
+                Shot(
+                    name: "chunked over the limit #\(i)",
+                    bytes: raw(
+                        headers: fields(headers(big)) + [field("transfer-encoding", "chunked")],
+                        body: chunked(big, size: 4096),
+                        length: false
+                    )
+                )
+            )
             shots.append(Shot(name: "content-length over the limit #\(i)", bytes: raw(headers: fields(headers(big)), body: big)))
             let long = random.bytes(count: 200)
-            shots.append(Shot(name: "content-length shorter than the body #\(i)", bytes: raw(headers: fields(headers(long)) + [field("content-length", "10")], body: long, length: false)))
-            shots.append(Shot(name: "content-length 1000, 200 sent, held open #\(i)", bytes: raw(headers: fields(headers(long)) + [field("content-length", "1000")], body: long, length: false), halfClose: false, timeout: .seconds(1)))
-            shots.append(Shot(name: "content-length 1000, 200 sent, half-closed #\(i)", bytes: raw(headers: fields(headers(long)) + [field("content-length", "1000")], body: long, length: false)))
-            shots.append(Shot(name: "invalid UTF-8 in headers #\(i)", bytes: raw(headers: h + [Array("x-bad: ".utf8) + [0xff, 0xc0, 0x80, 0xfe]], body: b)))
-            shots.append(Shot(name: "invalid UTF-8 signature #\(i)", bytes: raw(headers: [h[0], Array("x-anima-signature: ".utf8) + [UInt8](repeating: 0xff, count: 64)], body: b)))
-            shots.append(Shot(name: "invalid UTF-8 timestamp #\(i)", bytes: raw(headers: [Array("x-anima-timestamp: 17".utf8) + [0xff, 0xfe], h[1]], body: b)))
-            shots.append(Shot(name: "NUL in a header #\(i)", bytes: raw(headers: h + [Array("x-nul: a".utf8) + [0] + Array("b".utf8)], body: b)))
-            shots.append(Shot(name: "obs-fold #\(i)", bytes: raw(headers: h + [Array("x-fold: a".utf8), Array(" continued".utf8)], body: b)))
-            shots.append(Shot(name: "bare LF line ends #\(i)", bytes: Array("POST /webhooks/anima HTTP/1.1\nhost: x\ncontent-length: 2\n\nhi".utf8)))
+            shots.append(
+                Shot(
+                    name: "content-length shorter than the body #\(i)",
+                    bytes: raw(headers: fields(headers(long)) + [field("content-length", "10")], body: long, length: false)
+                )
+            )
+            shots.append(
+                Shot(
+                    name: "content-length 1000, 200 sent, held open #\(i)",
+                    bytes: raw(headers: fields(headers(long)) + [field("content-length", "1000")], body: long, length: false),
+                    halfClose: false,
+                    timeout: .seconds(1)
+                )
+            )
+            shots.append(
+                Shot(
+                    name: "content-length 1000, 200 sent, half-closed #\(i)",
+                    bytes: raw(headers: fields(headers(long)) + [field("content-length", "1000")], body: long, length: false)
+                )
+            )
+            shots.append(
+                Shot(
+                    name: "invalid UTF-8 in headers #\(i)",
+                    bytes: raw(headers: h + [Array("x-bad: ".utf8) + [0xff, 0xc0, 0x80, 0xfe]], body: b)
+                )
+            )
+            shots.append(
+                Shot(
+                    name: "invalid UTF-8 signature #\(i)",
+                    bytes: raw(headers: [h[0], Array("x-anima-signature: ".utf8) + [UInt8](repeating: 0xff, count: 64)], body: b)
+                )
+            )
+            shots.append(
+                Shot(
+                    name: "invalid UTF-8 timestamp #\(i)",
+                    bytes: raw(headers: [Array("x-anima-timestamp: 17".utf8) + [0xff, 0xfe], h[1]], body: b)
+                )
+            )
+            shots.append(
+                Shot(name: "NUL in a header #\(i)", bytes: raw(headers: h + [Array("x-nul: a".utf8) + [0] + Array("b".utf8)], body: b))
+            )
+            shots.append(
+                Shot(name: "obs-fold #\(i)", bytes: raw(headers: h + [Array("x-fold: a".utf8), Array(" continued".utf8)], body: b))
+            )
+            shots.append(
+                Shot(name: "bare LF line ends #\(i)", bytes: Array("POST /webhooks/anima HTTP/1.1\nhost: x\ncontent-length: 2\n\nhi".utf8))
+            )
         }
-        let methods = ["BREW", "post", "GET", "DELETE", "CONNECT", "TRACE", "PRI", String(repeating: "POST", count: 500), "P\u{1}ST", "", "POST POST", "\u{7f}"]
+        let methods = [
+            "BREW", "post", "GET", "DELETE", "CONNECT", "TRACE", "PRI", String(repeating: "POST", count: 500), "P\u{1}ST", "", "POST POST",
+            "\u{7f}",
+        ]
         let paths = [
-            "*", "/../../etc/passwd", "/webhooks/anima/../anima", "//webhooks//anima", "/webhooks/anima?x=" + String(repeating: "q", count: 8000),
-            "/webhooks/anima#frag", "http://evil.example/webhooks/anima", "/%00", "/webhooks/%61nima", "/webhooks anima", "", "webhooks/anima",
+            "*", "/../../etc/passwd", "/webhooks/anima/../anima", "//webhooks//anima",
+            "/webhooks/anima?x=" + String(repeating: "q", count: 8000),
+            "/webhooks/anima#frag", "http://evil.example/webhooks/anima", "/%00", "/webhooks/%61nima", "/webhooks anima", "",
+            "webhooks/anima",
             "/" + String(repeating: "a/", count: 3000), "/webhooks/anima%", "/\u{e9}",
         ]
         for method in methods {
             for path in paths.prefix(6) {
-                shots.append(Shot(name: "method \(method.prefix(20).debugDescription) path \(path.prefix(30).debugDescription)", bytes: raw(method: method, path: path, headers: [], body: [])))
+                shots.append(
+                    Shot(
+                        name: "method \(method.prefix(20).debugDescription) path \(path.prefix(30).debugDescription)",
+                        bytes: raw(method: method, path: path, headers: [], body: [])
+                    )
+                )
             }
         }
         for path in paths {
             let b = body()
-            shots.append(Shot(name: "signed POST to path \(path.prefix(40).debugDescription)", bytes: raw(path: path, headers: fields(headers(b)), body: b)))
+            shots.append(
+                Shot(
+                    name: "signed POST to path \(path.prefix(40).debugDescription)",
+                    bytes: raw(path: path, headers: fields(headers(b)), body: b)
+                )
+            )
         }
         for version in ["HTTP/0.9", "HTTP/2.0", "HTTP/1.2", "HTTP/9.9", "HTTP/1", "FOO/1.1", ""] {
             let b = body()
-            shots.append(Shot(name: "version \(version.debugDescription)", bytes: raw(version: version, headers: fields(headers(b)), body: b)))
+            shots.append(
+                Shot(name: "version \(version.debugDescription)", bytes: raw(version: version, headers: fields(headers(b)), body: b))
+            )
         }
 
         // Request smuggling shapes: both framings, obfuscated transfer-encodings, a signed
@@ -180,25 +297,77 @@ private struct Barrage {
         // Each shape gets bodies of its own, so that what was stored tells which shape it was.
         typealias Parts = (h: [[UInt8]], outer: [UInt8], chunkedOuter: [UInt8], hidden: [UInt8])
         let smuggling: [(String, (Parts) -> ([[UInt8]], [UInt8]))] = [
-            ("CL.TE", { p in (p.h + [field("content-length", String(p.chunkedOuter.count + p.hidden.count)), field("transfer-encoding", "chunked")], p.chunkedOuter + p.hidden) }),
+            (
+                "CL.TE",
+                { p in
+                    (
+                        p.h + [
+                            field("content-length", String(p.chunkedOuter.count + p.hidden.count)), field("transfer-encoding", "chunked"),
+                        ], p.chunkedOuter + p.hidden
+                    )
+                }
+            ),
             ("TE.CL", { p in (p.h + [field("transfer-encoding", "chunked"), field("content-length", "4")], p.chunkedOuter + p.hidden) }),
-            ("CL 0 with TE", { p in (p.h + [field("content-length", "0"), field("transfer-encoding", "chunked")], p.chunkedOuter + p.hidden) }),
+            (
+                "CL 0 with TE",
+                { p in (p.h + [field("content-length", "0"), field("transfer-encoding", "chunked")], p.chunkedOuter + p.hidden) }
+            ),
             ("TE chunked, identity", { p in (p.h + [field("transfer-encoding", "chunked, identity")], p.chunkedOuter + p.hidden) }),
             ("TE identity, chunked", { p in (p.h + [field("transfer-encoding", "identity, chunked")], p.chunkedOuter + p.hidden) }),
-            ("TE twice", { p in (p.h + [field("transfer-encoding", "chunked"), field("transfer-encoding", "identity")], p.chunkedOuter + p.hidden) }),
-            ("TE xchunked", { p in (p.h + [field("transfer-encoding", "xchunked"), field("content-length", String(p.outer.count))], p.outer + p.hidden) }),
-            ("TE space before colon", { p in (p.h + [Array("transfer-encoding : chunked".utf8), field("content-length", String(p.outer.count))], p.outer + p.hidden) }),
+            (
+                "TE twice",
+                { p in (p.h + [field("transfer-encoding", "chunked"), field("transfer-encoding", "identity")], p.chunkedOuter + p.hidden) }
+            ),
+            (
+                "TE xchunked",
+                { p in (p.h + [field("transfer-encoding", "xchunked"), field("content-length", String(p.outer.count))], p.outer + p.hidden)
+                }
+            ),
+            (
+                "TE space before colon",
+                { p in
+                    (p.h + [Array("transfer-encoding : chunked".utf8), field("content-length", String(p.outer.count))], p.outer + p.hidden)
+                }
+            ),
             ("TE tab value", { p in (p.h + [Array("transfer-encoding:\tchunked".utf8)], p.chunkedOuter + p.hidden) }),
             ("TE uppercase", { p in (p.h + [field("Transfer-Encoding", "CHUNKED")], p.chunkedOuter + p.hidden) }),
-            ("two content-lengths", { p in (p.h + [field("content-length", String(p.outer.count)), field("content-length", String(p.outer.count + p.hidden.count))], p.outer + p.hidden) }),
+            (
+                "two content-lengths",
+                { p in
+                    (
+                        p.h + [
+                            field("content-length", String(p.outer.count)), field("content-length", String(p.outer.count + p.hidden.count)),
+                        ], p.outer + p.hidden
+                    )
+                }
+            ),
             ("content-length list", { p in (p.h + [field("content-length", "\(p.outer.count), \(p.outer.count)")], p.outer + p.hidden) }),
             ("content-length plus sign", { p in (p.h + [field("content-length", "+\(p.outer.count)")], p.outer + p.hidden) }),
             ("content-length hex", { p in (p.h + [field("content-length", "0x10")], p.outer + p.hidden) }),
             ("content-length huge", { p in (p.h + [field("content-length", String(repeating: "9", count: 30))], p.outer + p.hidden) }),
             ("content-length negative", { p in (p.h + [field("content-length", "-1")], p.outer + p.hidden) }),
-            ("chunk size overflow", { p in (p.h + [field("transfer-encoding", "chunked")], Array("ffffffffffffffffff\r\n".utf8) + p.outer) }),
-            ("chunk extension", { p in (p.h + [field("transfer-encoding", "chunked")], Array("\(String(p.outer.count, radix: 16));ext=\"x\r\n".utf8) + p.outer + Array("\r\n0\r\n\r\n".utf8)) }),
-            ("chunk bad terminator", { p in (p.h + [field("transfer-encoding", "chunked")], Array("\(String(p.outer.count, radix: 16))\r\n".utf8) + p.outer + Array("XX0\r\n\r\n".utf8) + p.hidden) }),
+            (
+                "chunk size overflow",
+                { p in (p.h + [field("transfer-encoding", "chunked")], Array("ffffffffffffffffff\r\n".utf8) + p.outer) }
+            ),
+            (
+                "chunk extension",
+                { p in
+                    (
+                        p.h + [field("transfer-encoding", "chunked")],
+                        Array("\(String(p.outer.count, radix: 16));ext=\"x\r\n".utf8) + p.outer + Array("\r\n0\r\n\r\n".utf8)
+                    )
+                }
+            ),
+            (
+                "chunk bad terminator",
+                { p in
+                    (
+                        p.h + [field("transfer-encoding", "chunked")],
+                        Array("\(String(p.outer.count, radix: 16))\r\n".utf8) + p.outer + Array("XX0\r\n\r\n".utf8) + p.hidden
+                    )
+                }
+            ),
         ]
         for i in 0..<5 {
             for (name, shape) in smuggling {
@@ -206,9 +375,13 @@ private struct Barrage {
                 let outer = body()
                 let parts = (
                     h: fields(headers(outer)), outer: outer, chunkedOuter: chunked(outer, size: 16),
-                    hidden: raw(headers: fields(headers(inner)), body: inner, close: false))
+                    hidden: raw(headers: fields(headers(inner)), body: inner, close: false)
+                )
                 let (fieldLines, payload) = shape(parts)
-                var shot = Shot(name: "smuggling \(name) #\(i)", bytes: raw(headers: fieldLines, body: payload, length: false, close: false))
+                var shot = Shot(
+                    name: "smuggling \(name) #\(i)",
+                    bytes: raw(headers: fieldLines, body: payload, length: false, close: false)
+                )
                 shot.hidden = inner
                 shots.append(shot)
             }
@@ -227,7 +400,11 @@ private struct Barrage {
                 case 1: bytes.insert(random.byte(), at: random.int(0...bytes.count))
                 case 2: if bytes.count > 1 { bytes.remove(at: random.int(0...bytes.count - 1)) }
                 case 3: bytes.removeLast(random.int(0...bytes.count - 1))
-                default: bytes.insert(contentsOf: Array(["\r\n", ":", " ", "\r\n\r\n", "\0", "chunked"][random.int(0...5)].utf8), at: random.int(0...bytes.count))
+                default:
+                    bytes.insert(
+                        contentsOf: Array(["\r\n", ":", " ", "\r\n\r\n", "\0", "chunked"][random.int(0...5)].utf8),
+                        at: random.int(0...bytes.count)
+                    )
                 }
             }
             shots.append(Shot(name: "mutated signed request #\(i)", bytes: bytes))
@@ -240,8 +417,13 @@ private struct Barrage {
         self.slow = (0..<20).map { i in
             let b = body()
             return Shot(
-                name: "slow sender #\(i)", bytes: raw(headers: fields(headers(b)), body: b), mustLand: [b], halfClose: false,
-                trickle: (bytes: 10, pause: .milliseconds(200)), timeout: .seconds(10))
+                name: "slow sender #\(i)",
+                bytes: raw(headers: fields(headers(b)), body: b),
+                mustLand: [b],
+                halfClose: false,
+                trickle: (bytes: 10, pause: .milliseconds(200)),
+                timeout: .seconds(10)
+            )
         }
         self.signedBodies = signed
     }
@@ -268,8 +450,12 @@ private struct Barrage {
 
     static func send(_ shot: Shot, to http: HTTPTestClient) async throws -> Outcome {
         let exchange = try await http.exchange(
-            raw: shot.bytes, answers: max(1, shot.mustLand.count), halfClose: shot.halfClose, trickle: shot.trickle,
-            timeout: shot.timeout)
+            raw: shot.bytes,
+            answers: max(1, shot.mustLand.count),
+            halfClose: shot.halfClose,
+            trickle: shot.trickle,
+            timeout: shot.timeout
+        )
         return Outcome(shot: shot, statuses: exchange.answers.map(\.status), closed: exchange.closed)
     }
 }
@@ -282,8 +468,13 @@ private func fields(_ headers: [(String, String)]) -> [[UInt8]] { headers.map { 
 /// A request with `headers` (whole lines, without CRLF) after the host line; `content-length`
 /// added when `length`, `connection: close` when `close`.
 private func raw(
-    method: String = "POST", path: String = "/webhooks/anima", version: String = "HTTP/1.1", headers: [[UInt8]],
-    body: [UInt8], length: Bool = true, close: Bool = true
+    method: String = "POST",
+    path: String = "/webhooks/anima",
+    version: String = "HTTP/1.1",
+    headers: [[UInt8]],
+    body: [UInt8],
+    length: Bool = true,
+    close: Bool = true
 ) -> [UInt8] {
     var bytes = Array("\(method) \(path) \(version)\r\nhost: 127.0.0.1\r\n".utf8)
     for line in headers { bytes += line + [13, 10] }

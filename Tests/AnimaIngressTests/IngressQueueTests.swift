@@ -69,7 +69,10 @@ struct IngressQueueTests {
             let started = ContinuousClock.now
             let answer = try await f.post(eventBody(), timeout: .seconds(10))
             let took = ContinuousClock.now - started
-            #expect(answer.status == 503 && answer.text == Answers.unavailable, "expected 503 \(Answers.unavailable), saw \(answer.summary)")
+            #expect(
+                answer.status == 503 && answer.text == Answers.unavailable,
+                "expected 503 \(Answers.unavailable), saw \(answer.summary)"
+            )
             #expect(Int(answer.header("retry-after") ?? "") != nil, "Retry-After: \(String(describing: answer.header("retry-after")))")
             #expect(took < .seconds(2.5), "answered after \(took)")
             #expect(f.ingress.process.isRunning, "the ingress stopped when Redis went away")
@@ -80,7 +83,9 @@ struct IngressQueueTests {
         let silent = SilentListener()
         defer { silent.close() }
         let ingress = try await IngressProcess(
-            redisURL: "redis://127.0.0.1:\(silent.port)/0", environment: ["ANIMA_PUSH_TIMEOUT_SECONDS": "0.5"])
+            redisURL: "redis://127.0.0.1:\(silent.port)/0",
+            environment: ["ANIMA_PUSH_TIMEOUT_SECONDS": "0.5"]
+        )
         let started = ContinuousClock.now
         let answer = try await ingress.postSigned(eventBody())
         let took = ContinuousClock.now - started

@@ -10,9 +10,15 @@ struct IngressSignatureTests {
             let body = eventBody()
             let answer = try await f.post(body)
             #expect(answer.status == 200 && answer.text == Answers.received, "expected 200 \(Answers.received), saw \(answer.summary)")
-            #expect(answer.header("content-type")?.hasPrefix("application/json") == true, "content-type: \(String(describing: answer.header("content-type")))")
+            #expect(
+                answer.header("content-type")?.hasPrefix("application/json") == true,
+                "content-type: \(String(describing: answer.header("content-type")))"
+            )
             let queued = try await f.queued()
-            #expect(queued == [body], "expected exactly the body on anima:events, saw \(queued.map { String(decoding: $0, as: UTF8.self) })")
+            #expect(
+                queued == [body],
+                "expected exactly the body on anima:events, saw \(queued.map { String(decoding: $0, as: UTF8.self) })"
+            )
         }
     }
 
@@ -54,7 +60,8 @@ struct IngressSignatureTests {
                 let answer = try await f.post(body, signature: signature)
                 #expect(
                     answer.status == 401 && answer.text == Answers.invalidSignature,
-                    "\(name): expected 401 \(Answers.invalidSignature), saw \(answer.summary)")
+                    "\(name): expected 401 \(Answers.invalidSignature), saw \(answer.summary)"
+                )
             }
             #expect(try await f.queued().isEmpty, "a rejected event was queued")
         }
@@ -75,7 +82,8 @@ struct IngressSignatureTests {
                     let answer = try await f.post(body, timestamp: timestamp, signature: .some(signature))
                     #expect(
                         answer.status == 401 && answer.text == Answers.timestamp,
-                        "timestamp \(name), signature \(signature ?? "none"): expected 401 \(Answers.timestamp), saw \(answer.summary)")
+                        "timestamp \(name), signature \(signature ?? "none"): expected 401 \(Answers.timestamp), saw \(answer.summary)"
+                    )
                 }
             }
             #expect(try await f.queued().isEmpty, "a rejected event was queued")

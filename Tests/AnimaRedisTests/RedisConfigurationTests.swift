@@ -26,7 +26,10 @@ struct RedisConfigurationTests {
 
     @Test func userAndPassword() throws {
         let c = try parse("redis://alice:s3cret@127.0.0.1:6379/2")
-        #expect(c.username == "alice" && c.password == "s3cret", "saw \(String(describing: c.username)) / \(String(describing: c.password))")
+        #expect(
+            c.username == "alice" && c.password == "s3cret",
+            "saw \(String(describing: c.username)) / \(String(describing: c.password))"
+        )
         #expect(c.database == 2)
     }
 
@@ -45,7 +48,10 @@ struct RedisConfigurationTests {
     @Test func unixSocketWithDatabaseAndCredentials() throws {
         let c = try parse("unix:///tmp/r.sock?db=3&password=p%26w&user=bob")
         #expect(c.endpoint == .unixSocket(path: "/tmp/r.sock"))
-        #expect(c.database == 3 && c.password == "p&w" && c.username == "bob", "saw \(c.database) \(String(describing: c.password)) \(String(describing: c.username))")
+        #expect(
+            c.database == 3 && c.password == "p&w" && c.username == "bob",
+            "saw \(c.database) \(String(describing: c.password)) \(String(describing: c.username))"
+        )
     }
 
     @Test func ipv6HostInBrackets() throws {

@@ -148,7 +148,13 @@ struct RedisConnectionTests {
             // Keep the server busy from another connection for longer than the timeout.
             let blocker = Task {
                 try await withClient(server.url, commandTimeout: .seconds(5)) { other in
-                    _ = try await other.send(RedisCommand("EVAL", "local t = redis.call('TIME')[1] + 0 while redis.call('TIME')[1] + 0 < t + 2 do end return 1", 0))
+                    _ = try await other.send(
+                        RedisCommand(
+                            "EVAL",
+                            "local t = redis.call('TIME')[1] + 0 while redis.call('TIME')[1] + 0 < t + 2 do end return 1",
+                            0
+                        )
+                    )
                 }
             }
             try await Task.sleep(for: .milliseconds(200))

@@ -4,7 +4,9 @@ import Foundation
 
 /// Runs `body` with a client for `url`, shut down afterwards whatever happens.
 func withClient<T: Sendable>(
-    _ url: String, commandTimeout: Duration? = nil, _ body: (RedisClient) async throws -> T
+    _ url: String,
+    commandTimeout: Duration? = nil,
+    _ body: (RedisClient) async throws -> T
 ) async throws -> T {
     var configuration = try RedisConfiguration(url: url)
     if let commandTimeout { configuration.commandTimeout = commandTimeout }

@@ -32,7 +32,9 @@ public enum AdminProcess {
 
     /// Runs `anima-admin ARGUMENTS` with `environment` (plus `PATH`), bounded by `timeout`.
     public static func run(
-        _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        timeout: Duration = .seconds(30)
     ) async throws -> Result {
         let process = try await ManagedProcess("anima-admin", arguments: arguments, environment: environment)
         let status = await process.waitForExit(timeout: timeout)

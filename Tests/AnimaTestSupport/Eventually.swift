@@ -1,7 +1,8 @@
 /// Polls `condition` every `interval` until it holds or `timeout` passes; returns whether it held.
 /// The bounded replacement for sleeps in tests: `#expect(await eventually { ... }, "...")`.
 public func eventually(
-    timeout: Duration = .seconds(5), interval: Duration = .milliseconds(20),
+    timeout: Duration = .seconds(5),
+    interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout

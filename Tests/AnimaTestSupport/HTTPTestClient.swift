@@ -13,7 +13,10 @@ public struct HTTPTestClient: Sendable {
     /// Sends one request. `content-length` is added unless `headers` has a `transfer-encoding`
     /// or `content-length` of its own (then `body` is sent exactly as given).
     public func request(
-        _ method: String = "POST", _ path: String, headers: [(String, String)] = [], body: [UInt8] = [],
+        _ method: String = "POST",
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8] = [],
         timeout: Duration = .seconds(10)
     ) async throws -> HTTPAnswer {
         var head = "\(method) \(path) HTTP/1.1\r\nhost: 127.0.0.1:\(port)\r\nconnection: close\r\n"
@@ -28,12 +31,19 @@ public struct HTTPTestClient: Sendable {
 
     /// A POST whose body is sent with `transfer-encoding: chunked`, in chunks of `chunkSize`.
     public func postChunked(
-        _ path: String, headers: [(String, String)] = [], body: [UInt8], chunkSize: Int = 1024,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8],
+        chunkSize: Int = 1024,
         timeout: Duration = .seconds(10)
     ) async throws -> HTTPAnswer {
         try await request(
-            "POST", path, headers: headers + [("transfer-encoding", "chunked")], body: Self.chunked(body, size: chunkSize),
-            timeout: timeout)
+            "POST",
+            path,
+            headers: headers + [("transfer-encoding", "chunked")],
+            body: Self.chunked(body, size: chunkSize),
+            timeout: timeout
+        )
     }
 
     /// `body` in the chunked transfer encoding, in chunks of `size`, with the last chunk.
@@ -62,12 +72,14 @@ public struct HTTPTestClient: Sendable {
                 received = try socket.receive(until: deadline) { HTTPAnswer.parse($0, atEnd: false) != nil }
             } catch {
                 throw TestSocket.Failure(
-                    message: "no HTTP answer from port \(port): \(error)" + (sendError.map { " (send failed: \($0))" } ?? ""))
+                    message: "no HTTP answer from port \(port): \(error)" + (sendError.map { " (send failed: \($0))" } ?? "")
+                )
             }
             guard let answer = HTTPAnswer.parse(received, atEnd: true) else {
                 throw TestSocket.Failure(
                     message: "incomplete HTTP answer from port \(port): \(String(decoding: received, as: UTF8.self))"
-                        + (sendError.map { " (send failed: \($0))" } ?? ""))
+                        + (sendError.map { " (send failed: \($0))" } ?? "")
+                )
             }
             return answer
         }
@@ -87,8 +99,11 @@ public struct HTTPTestClient: Sendable {
     /// closed, or `timeout` passed. Never throws for what the server does: a refused write or
     /// a reset connection is just an exchange with fewer answers.
     public func exchange(
-        raw: [UInt8], answers expected: Int = 1, halfClose: Bool = false,
-        trickle: (bytes: Int, pause: Duration)? = nil, timeout: Duration = .seconds(2)
+        raw: [UInt8],
+        answers expected: Int = 1,
+        halfClose: Bool = false,
+        trickle: (bytes: Int, pause: Duration)? = nil,
+        timeout: Duration = .seconds(2)
     ) async throws -> Exchange {
         let port = self.port
         return try await runBlocking {

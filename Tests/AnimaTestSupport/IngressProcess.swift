@@ -23,8 +23,10 @@ public final class IngressProcess: Sendable {
     ///   - secrets: joined with a space into `ANIMA_WEBHOOK_SECRET`.
     ///   - environment: more variables (`ANIMA_MAX_PENDING`, ...); they override the above.
     public init(
-        redisURL: String, secrets: [String] = [IngressProcess.defaultSecret],
-        environment extra: [String: String] = [:], timeout: Duration = .seconds(15)
+        redisURL: String,
+        secrets: [String] = [IngressProcess.defaultSecret],
+        environment extra: [String: String] = [:],
+        timeout: Duration = .seconds(15)
     ) async throws {
         var environment = [
             "REDIS_URL": redisURL, "ANIMA_WEBHOOK_SECRET": secrets.joined(separator: " "), "PORT": "0",
@@ -51,7 +53,9 @@ public final class IngressProcess: Sendable {
     /// Headers of a request signed with `secret` (default: the first one) at `timestamp`
     /// (default: now).
     public func signedHeaders(
-        for body: [UInt8], secret: String? = nil, timestamp: Int64 = TestSigning.now()
+        for body: [UInt8],
+        secret: String? = nil,
+        timestamp: Int64 = TestSigning.now()
     ) -> [(String, String)] {
         TestSigning.headers(for: body, secret: secret ?? secrets[0], timestamp: timestamp)
     }

@@ -94,7 +94,9 @@ public final class ManagedProcess: Sendable {
     /// stream's text. Throws with both streams when the process ends first or `timeout` passes.
     @discardableResult
     public func waitForOutput(
-        containing text: String, inStandardError: Bool = false, timeout: Duration = .seconds(10)
+        containing text: String,
+        inStandardError: Bool = false,
+        timeout: Duration = .seconds(10)
     ) async throws -> String {
         let capture = inStandardError ? stderr : stdout
         let seen = await eventually(timeout: timeout, interval: .milliseconds(10)) {
@@ -104,7 +106,8 @@ public final class ManagedProcess: Sendable {
         if output.contains(text) { return output }
         let why = seen ? "\(name) ended (\(exitStatus.map(\.description) ?? "?"))" : "timed out after \(timeout)"
         throw Failure(
-            description: "expected '\(text)' in \(name)'s output; \(why).\nstdout: \(standardOutput)\nstderr: \(standardError)")
+            description: "expected '\(text)' in \(name)'s output; \(why).\nstdout: \(standardOutput)\nstderr: \(standardError)"
+        )
     }
 
     /// Waits up to `timeout` for the process to end by itself, then (at most 2 s more) for the

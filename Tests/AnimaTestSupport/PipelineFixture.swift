@@ -35,7 +35,11 @@ public final class PipelineFixture: Sendable {
 
     public static func run(_ body: (PipelineFixture) async throws -> Void) async throws {
         let fixture = try PipelineFixture(redis: try await RedisServer())
-        try await withCleanup { try await body(fixture) } cleanup: { await fixture.tearDown() }
+        try await withCleanup {
+            try await body(fixture)
+        } cleanup: {
+            await fixture.tearDown()
+        }
     }
 
     private func tearDown() async {
@@ -52,12 +56,19 @@ public final class PipelineFixture: Sendable {
     /// `environment`; by default waits until it registered.
     @discardableResult
     public func startWorker(
-        _ handlers: [String], environment: [String: String] = [:], arguments: [String] = [],
-        executable: String = "anima-worker", waitUntilRegistered: Bool = true
+        _ handlers: [String],
+        environment: [String: String] = [:],
+        arguments: [String] = [],
+        executable: String = "anima-worker",
+        waitUntilRegistered: Bool = true
     ) async throws -> WorkerProcess {
         let worker = try await WorkerProcess(
-            executable: executable, redisURL: redis.url, handlers: handlers, arguments: arguments,
-            environment: Self.workerDefaults.merging(environment) { _, new in new })
+            executable: executable,
+            redisURL: redis.url,
+            handlers: handlers,
+            arguments: arguments,
+            environment: Self.workerDefaults.merging(environment) { _, new in new }
+        )
         workers.withLock { $0.append(worker) }
         if waitUntilRegistered { try await worker.waitUntilRegistered(client: client) }
         return worker

@@ -106,7 +106,8 @@ public final class RedisServer: Sendable {
             let why = answering ? "exited at start" : "did not answer within \(timeout)"
             throw Failure(
                 description: "redis-server on port \(port) \(why). Log:\n\(log)",
-                portInUse: log.contains("Address already in use"))
+                portInUse: log.contains("Address already in use")
+            )
         }
     }
 

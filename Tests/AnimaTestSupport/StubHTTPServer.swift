@@ -29,8 +29,12 @@ public final class StubHTTPServer: Sendable {
         public var lateHeaders: (@Sendable () -> [(name: String, value: String)])?
 
         public init(
-            status: Int = 200, headers: [(name: String, value: String)] = [], body: String = "", delay: Duration = .zero,
-            neverAnswers: Bool = false, lateHeaders: (@Sendable () -> [(name: String, value: String)])? = nil
+            status: Int = 200,
+            headers: [(name: String, value: String)] = [],
+            body: String = "",
+            delay: Duration = .zero,
+            neverAnswers: Bool = false,
+            lateHeaders: (@Sendable () -> [(name: String, value: String)])? = nil
         ) {
             self.status = status
             self.headers = headers
@@ -113,10 +117,16 @@ public final class StubHTTPServer: Sendable {
 
     /// Runs `body` with a fresh server, stopped afterwards whatever happens.
     public static func run<T>(
-        answers: [Answer] = [], otherwise: Answer = .ok, _ body: (StubHTTPServer) async throws -> T
+        answers: [Answer] = [],
+        otherwise: Answer = .ok,
+        _ body: (StubHTTPServer) async throws -> T
     ) async throws -> T {
         let server = try StubHTTPServer(answers: answers, otherwise: otherwise)
-        return try await withCleanup { try await body(server) } cleanup: { server.stop() }
+        return try await withCleanup {
+            try await body(server)
+        } cleanup: {
+            server.stop()
+        }
     }
 
     /// `http://127.0.0.1:<port><path>`.
@@ -192,8 +202,14 @@ public final class StubHTTPServer: Sendable {
             let (answer, stopped) = shared.state.withLock { state -> (Answer, Bool) in
                 state.requests.append(
                     Request(
-                        method: read.method, path: read.path, headers: headers, body: read.body, receivedAt: .now,
-                        connection: connection))
+                        method: read.method,
+                        path: read.path,
+                        headers: headers,
+                        body: read.body,
+                        receivedAt: .now,
+                        connection: connection
+                    )
+                )
                 return (state.answers.isEmpty ? shared.otherwise : state.answers.removeFirst(), state.stopped)
             }
             if stopped { return }
@@ -230,9 +246,11 @@ public final class StubHTTPServer: Sendable {
     }
 
     private static func reason(_ status: Int) -> String {
-        [200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other",
-         307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 404: "Not Found",
-         429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"][status] ?? "Status"
+        [
+            200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 302: "Found", 303: "See Other",
+            307: "Temporary Redirect", 308: "Permanent Redirect", 400: "Bad Request", 404: "Not Found",
+            429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable",
+        ][status] ?? "Status"
     }
 }
 

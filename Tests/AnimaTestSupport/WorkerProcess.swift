@@ -19,7 +19,10 @@ public final class WorkerProcess: Sendable {
     ///   - handlers: the `--on TYPE=HANDLER` values.
     ///   - environment: more variables; they override the defaults (worker id, log level).
     public init(
-        executable: String = "anima-worker", redisURL: String, handlers: [String], arguments: [String] = [],
+        executable: String = "anima-worker",
+        redisURL: String,
+        handlers: [String],
+        arguments: [String] = [],
         environment extra: [String: String] = [:]
     ) async throws {
         var environment = [
@@ -30,7 +33,10 @@ public final class WorkerProcess: Sendable {
         self.id = environment["ANIMA_WORKER_ID"]!
         self.keyPrefix = environment["ANIMA_KEY_PREFIX"] ?? "anima"
         self.process = try await ManagedProcess(
-            executable, arguments: handlers.flatMap { ["--on", $0] } + arguments, environment: environment)
+            executable,
+            arguments: handlers.flatMap { ["--on", $0] } + arguments,
+            environment: environment
+        )
     }
 
     public var pid: Int32 { process.pid }
@@ -48,7 +54,8 @@ public final class WorkerProcess: Sendable {
             await process.terminate(signal: SIGKILL)
             throw ManagedProcess.Failure(
                 description: "worker \(id) did not register within \(timeout) (\(process.exitStatus.map(\.description) ?? "running"));"
-                    + " stderr: \(process.standardError)")
+                    + " stderr: \(process.standardError)"
+            )
         }
     }
 

@@ -10,7 +10,8 @@ struct EventIdentityRandomTests {
 
     /// Up to `limit` disagreements, and how many documents were checked.
     static func disagreements(
-        limit: Int = 10, _ documents: (inout JSONGenerator, ([UInt8]) -> Void) -> Void
+        limit: Int = 10,
+        _ documents: (inout JSONGenerator, ([UInt8]) -> Void) -> Void
     ) -> (found: [String], checked: Int) {
         var found: [String] = []
         var checked = 0

@@ -81,7 +81,9 @@ struct EventIdentityTableTests {
         expectAgreement(Self.utf8Sequences.map { Self.eventWithID($0) })
         expectAgreement(Self.utf8Sequences.map { Self.event(with: [UInt8(ascii: "\"")] + $0 + [UInt8(ascii: "\"")]) })
         expectAgreement(Self.utf8Sequences.map { Self.event(with: "1") + $0 })
-        expectAgreement(Self.utf8Sequences.map { Array(#"{"id":"evt_1","type":"t","#.utf8) + [UInt8(ascii: "\"")] + $0 + Array(#"":1}"#.utf8) })
+        expectAgreement(
+            Self.utf8Sequences.map { Array(#"{"id":"evt_1","type":"t","#.utf8) + [UInt8(ascii: "\"")] + $0 + Array(#"":1}"#.utf8) }
+        )
     }
 
     @Test func validMultiByteIDIsReturnedByteForByte() {

@@ -129,7 +129,9 @@ struct JSONGenerator {
     /// Bytes a mutation puts in: structure, number and escape characters, and bytes that are
     /// never valid (NUL, a lone continuation, overlong and surrogate leads, above U+10FFFF).
     private let interestingBytes: [UInt8] =
-        Array(#"{}[]:,"\ 0123456789-+.eEtrufalsn/"#.utf8) + [0x00, 0x01, 0x09, 0x0A, 0x7F, 0x80, 0xBF, 0xC0, 0xC3, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF]
+        Array(#"{}[]:,"\ 0123456789-+.eEtrufalsn/"#.utf8) + [
+            0x00, 0x01, 0x09, 0x0A, 0x7F, 0x80, 0xBF, 0xC0, 0xC3, 0xE0, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF,
+        ]
 
     /// `bytes` changed once: a byte replaced, a bit flipped, cut short, a byte inserted or removed.
     mutating func mutation(of bytes: [UInt8]) -> [UInt8] {

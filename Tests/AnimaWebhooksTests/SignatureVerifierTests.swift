@@ -11,11 +11,18 @@ struct SignatureVerifierTests {
     let signedAt = Date(timeIntervalSince1970: TimeInterval(V.timestamp))
 
     func verify(
-        timestamp: String? = String(V.timestamp), signature: String? = V.signature, body: [UInt8]? = nil,
-        now: Date? = nil, with verifier: SignatureVerifier? = nil
+        timestamp: String? = String(V.timestamp),
+        signature: String? = V.signature,
+        body: [UInt8]? = nil,
+        now: Date? = nil,
+        with verifier: SignatureVerifier? = nil
     ) -> Result<Int64, VerificationFailure> {
         (verifier ?? self.verifier).verify(
-            timestamp: timestamp, signature: signature, body: body ?? self.body, now: now ?? signedAt)
+            timestamp: timestamp,
+            signature: signature,
+            body: body ?? self.body,
+            now: now ?? signedAt
+        )
     }
 
     // MARK: Accepted

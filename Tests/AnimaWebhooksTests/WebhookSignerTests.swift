@@ -32,7 +32,11 @@ struct WebhookSignerTests {
         let body: [UInt8] = Array("any body at all".utf8)
         let signature = WebhookSigner(secret: "s3cret").signature(timestamp: 42, body: body)
         let result = SignatureVerifier(secrets: ["s3cret"]).verify(
-            timestamp: "42", signature: signature, body: body, now: .init(timeIntervalSince1970: 42))
+            timestamp: "42",
+            signature: signature,
+            body: body,
+            now: .init(timeIntervalSince1970: 42)
+        )
         #expect(result == .success(42), "saw \(result)")
     }
 }

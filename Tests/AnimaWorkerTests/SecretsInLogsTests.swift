@@ -33,14 +33,18 @@ struct SecretsInLogsTests {
                     "secret.failing=echo failing; exit 3",
                 ],
                 environment: PipelineFixture.workerDefaults.merging(
-                    ["ANIMA_FORWARD_SECRET": forwardSecret, "ANIMA_MAX_ATTEMPTS": "2", "ANIMA_LOG_LEVEL": "trace"]) { _, new in new })
+                    ["ANIMA_FORWARD_SECRET": forwardSecret, "ANIMA_MAX_ATTEMPTS": "2", "ANIMA_LOG_LEVEL": "trace"]) { _, new in new }
+            )
             processes.append(worker.process)
             try await worker.waitUntilRegistered(client: client)
 
             // Valid events, signed with each secret, for each handler; then invalid ones.
             var signatures: [String] = []
             var ids: [String] = []
-            for (type, secret) in [("secret.command", secrets[0]), ("secret.command", secrets[1]), ("secret.forward", secrets[0]), ("secret.failing", secrets[1])] {
+            for (type, secret) in [
+                ("secret.command", secrets[0]), ("secret.command", secrets[1]), ("secret.forward", secrets[0]),
+                ("secret.failing", secrets[1]),
+            ] {
                 let event = makeEvent(type)
                 let body = Array(event.body.utf8)
                 let headers = TestSigning.headers(for: body, secret: secret)
@@ -59,7 +63,12 @@ struct SecretsInLogsTests {
             ]
             for (name, signature) in invalid {
                 signatures.append(signature)
-                let answer = try await ingress.http.request("POST", "/webhooks/anima", headers: [good[0], ("x-anima-signature", signature)], body: body)
+                let answer = try await ingress.http.request(
+                    "POST",
+                    "/webhooks/anima",
+                    headers: [good[0], ("x-anima-signature", signature)],
+                    body: body
+                )
                 #expect(answer.status == 401, "\(name): expected 401, saw \(answer)")
             }
 
@@ -71,7 +80,8 @@ struct SecretsInLogsTests {
             signatures.append(TestSigning.headers(for: Array(adminEvent.body.utf8), secret: secrets[0], timestamp: now)[1].1)
             let admin = try await AdminProcess.run(
                 ["send", "--file", file.path, "--timestamp", String(now), "--url", ingress.baseURL + "/webhooks/anima"],
-                environment: ["ANIMA_WEBHOOK_SECRET": secrets.joined(separator: " ")])
+                environment: ["ANIMA_WEBHOOK_SECRET": secrets.joined(separator: " ")]
+            )
             #expect(admin.succeeded, "admin send: \(admin)")
             ids.append(adminEvent.id)
             let stats = try await AdminProcess.run(["stats", "--redis-url", redisURL])
@@ -84,7 +94,10 @@ struct SecretsInLogsTests {
                 for id in ids where (try? await client.send(RedisCommand("GET", "anima:event:\(id)")).string) != "done" { return false }
                 return (try? await client.send(RedisCommand("LLEN", "anima:dead")).int) == 1
             }
-            #expect(done, "the flow did not finish: runs \((try? String(contentsOfFile: runs, encoding: .utf8)) ?? ""), forwarded \(stub.requests.count); worker stderr:\n\(worker.process.standardError.suffix(3000))")
+            #expect(
+                done,
+                "the flow did not finish: runs \((try? String(contentsOfFile: runs, encoding: .utf8)) ?? ""), forwarded \(stub.requests.count); worker stderr:\n\(worker.process.standardError.suffix(3000))"
+            )
             signatures += stub.requests.compactMap { $0.header("x-anima-signature") }
             #expect(stub.requests.allSatisfy { $0.header("x-anima-signature") != nil }, "a forwarded request was not signed")
             await worker.stop()
@@ -98,7 +111,10 @@ struct SecretsInLogsTests {
                 ("anima-admin stats, wrong password", refused.standardOutput + refused.standardError),
             ]
             #expect(outputs[1].1.contains("trace") || outputs[1].1.contains("debug"), "the worker logged nothing below info; is trace on?")
-            let forbidden = secrets.map { ("webhook secret", $0) } + [("forward secret", forwardSecret), ("Redis password", password), ("wrong Redis password", wrongPassword)]
+            let forbidden =
+                secrets.map { ("webhook secret", $0) } + [
+                    ("forward secret", forwardSecret), ("Redis password", password), ("wrong Redis password", wrongPassword),
+                ]
                 + signatures.map { ("signature", $0) }
             var leaks: [String] = []
             for (process, output) in outputs {

@@ -19,9 +19,24 @@ struct WorkerConfigurationTests {
         BadStart(name: "unknown builtin", arguments: ["--on", "resource.created=builtin:nope"], environment: [:], names: "builtin:nope"),
         BadStart(name: "--on without =", arguments: ["--on", "resource.created"], environment: [:], names: "--on"),
         BadStart(name: "no handlers", arguments: [], environment: [:], names: "handlers"),
-        BadStart(name: "bad concurrency", arguments: ["--on", "*=builtin:ack"], environment: ["ANIMA_WORKER_CONCURRENCY": "many"], names: "ANIMA_WORKER_CONCURRENCY"),
-        BadStart(name: "zero concurrency", arguments: ["--on", "*=builtin:ack"], environment: ["ANIMA_WORKER_CONCURRENCY": "0"], names: "ANIMA_WORKER_CONCURRENCY"),
-        BadStart(name: "unreadable handlers file", arguments: ["--handlers", "/nonexistent/handlers.yaml"], environment: [:], names: "--handlers"),
+        BadStart(
+            name: "bad concurrency",
+            arguments: ["--on", "*=builtin:ack"],
+            environment: ["ANIMA_WORKER_CONCURRENCY": "many"],
+            names: "ANIMA_WORKER_CONCURRENCY"
+        ),
+        BadStart(
+            name: "zero concurrency",
+            arguments: ["--on", "*=builtin:ack"],
+            environment: ["ANIMA_WORKER_CONCURRENCY": "0"],
+            names: "ANIMA_WORKER_CONCURRENCY"
+        ),
+        BadStart(
+            name: "unreadable handlers file",
+            arguments: ["--handlers", "/nonexistent/handlers.yaml"],
+            environment: [:],
+            names: "--handlers"
+        ),
         BadStart(name: "malformed http handler", arguments: ["--on", "*=http://"], environment: [:], names: "http://"),
     ]
 
@@ -29,8 +44,10 @@ struct WorkerConfigurationTests {
     func badSettingStopsTheStartNamingIt(_ bad: BadStart) async throws {
         // Redis is never reached: the start must fail before.
         let process = try await ManagedProcess(
-            "anima-worker", arguments: bad.arguments,
-            environment: bad.environment.merging(["REDIS_URL": "redis://127.0.0.1:1/0"]) { old, _ in old })
+            "anima-worker",
+            arguments: bad.arguments,
+            environment: bad.environment.merging(["REDIS_URL": "redis://127.0.0.1:1/0"]) { old, _ in old }
+        )
         let status = await process.waitForExit(timeout: .seconds(10))
         if status == nil { await process.terminate(signal: SIGKILL) }
         #expect(status != nil && status != .exited(0), "expected a non-zero exit, saw \(status.map(\.description) ?? "still running")")

@@ -47,7 +47,10 @@ struct WorkerCrashTests {
             for event in after { try await f.push(event.body) }
             let ids = [before.id] + after.map(\.id)
             let done = await f.waitUntilDone(ids, timeout: .seconds(15))
-            #expect(done, "not every event was handled after the restart; runs \(f.lines("runs.log")); worker stderr:\n\(worker.process.standardError)")
+            #expect(
+                done,
+                "not every event was handled after the restart; runs \(f.lines("runs.log")); worker stderr:\n\(worker.process.standardError)"
+            )
             #expect(worker.isRunning, "the worker stopped when Redis went away: \(worker.process.standardError)")
             let runs = f.lines("runs.log").map { $0.split(separator: " ")[0] }.sorted()
             #expect(runs == ids.sorted().map { Substring($0) }, "expected each id once, saw \(runs)")

@@ -8,7 +8,8 @@ import Testing
 struct WorkerHandlingTests {
     @Test func commandHandlerRunsOnceWithRawBodyAndEventEnvironment() async throws {
         try await PipelineFixture.run { f in
-            let handler = #"cat > '\#(f.path("stdin"))'; "#
+            let handler =
+                #"cat > '\#(f.path("stdin"))'; "#
                 + #"printf '%s|%s|%s' "$ANIMA_EVENT_ID" "$ANIMA_EVENT_TYPE" "$ANIMA_EVENT_ATTEMPT" > '\#(f.path("env"))'; "#
                 + f.record()
             try await f.startWorker(["resource.created=\(handler)"])
@@ -77,7 +78,10 @@ struct WorkerHandlingTests {
     @Test func swiftHandlerRegisteredThroughTheLibraryRuns() async throws {
         try await PipelineFixture.run { f in
             try await f.startWorker(
-                [], environment: ["ANIMA_EXAMPLE_OUTPUT": f.path("ids.log")], executable: "anima-example-worker")
+                [],
+                environment: ["ANIMA_EXAMPLE_OUTPUT": f.path("ids.log")],
+                executable: "anima-example-worker"
+            )
             let event = makeEvent()
             try await f.push(event.body)
             #expect(await f.waitUntilDone([event.id]))

@@ -21,7 +21,8 @@ struct WorkerRetryTests {
         try await PipelineFixture.run { f in
             try await f.startWorker(
                 ["*=\(f.record()); echo 'boom on stdout'; exit 3"],
-                environment: ["ANIMA_MAX_ATTEMPTS": "3", "ANIMA_RETRY_BASE_SECONDS": "0.1"])
+                environment: ["ANIMA_MAX_ATTEMPTS": "3", "ANIMA_RETRY_BASE_SECONDS": "0.1"]
+            )
             let event = makeEvent()
             let before = Date()
             try await f.push(event.body)
@@ -39,7 +40,9 @@ struct WorkerRetryTests {
             let failedAt = letter["failed_at"] as? String ?? ""
             let parsed = try? Date(failedAt, strategy: .iso8601)
             #expect(failedAt.hasSuffix("Z") && parsed != nil, "failed_at is not ISO 8601 UTC: \(failedAt)")
-            if let parsed { #expect(parsed >= before.addingTimeInterval(-1) && parsed <= Date().addingTimeInterval(1), "failed_at \(failedAt)") }
+            if let parsed {
+                #expect(parsed >= before.addingTimeInterval(-1) && parsed <= Date().addingTimeInterval(1), "failed_at \(failedAt)")
+            }
             let runs = ["\(event.id) 1", "\(event.id) 2", "\(event.id) 3"]
             #expect(f.lines("runs.log") == runs, "expected \(runs), saw \(f.lines("runs.log"))")
             #expect(try await f.get("anima:event:\(event.id)") == nil, "a dead-lettered event left its idempotency key")
@@ -67,8 +70,14 @@ struct WorkerRetryTests {
                     continue
                 }
                 #expect(letter["attempts"] as? Int == 0, "\(item.body): attempts \(letter["attempts"] ?? "missing")")
-                #expect(letter["id"] as? String == item.id, "\(item.body): expected id \(item.id ?? "null"), saw \(letter["id"] ?? "missing")")
-                #expect(letter["type"] as? String == item.type, "\(item.body): expected type \(item.type ?? "null"), saw \(letter["type"] ?? "missing")")
+                #expect(
+                    letter["id"] as? String == item.id,
+                    "\(item.body): expected id \(item.id ?? "null"), saw \(letter["id"] ?? "missing")"
+                )
+                #expect(
+                    letter["type"] as? String == item.type,
+                    "\(item.body): expected type \(item.type ?? "null"), saw \(letter["type"] ?? "missing")"
+                )
                 #expect(letter.keys.contains("id") && letter.keys.contains("type"), "\(item.body): id or type missing instead of null")
                 #expect((letter["error"] as? String)?.contains("malformed") == true, "\(item.body): error \(letter["error"] ?? "missing")")
             }
@@ -82,7 +91,9 @@ struct WorkerRetryTests {
         try await PipelineFixture.run { f in
             let handler = #"sleep 30 & echo $! > '\#(f.path("child"))'; wait"#
             try await f.startWorker(
-                ["*=\(handler)"], environment: ["ANIMA_HANDLER_TIMEOUT_SECONDS": "0.5", "ANIMA_MAX_ATTEMPTS": "1"])
+                ["*=\(handler)"],
+                environment: ["ANIMA_HANDLER_TIMEOUT_SECONDS": "0.5", "ANIMA_MAX_ATTEMPTS": "1"]
+            )
             try await f.push(makeEvent().body)
             let started = ContinuousClock.now
             #expect(await f.waitForDeadLetters(1, timeout: .seconds(8)), "no dead letter after the timeout")

@@ -36,7 +36,10 @@ struct WorkerShutdownTests {
             #expect(status == .exited(0), "expected exit 0, saw \(status); stderr: \(worker.process.standardError)")
             #expect(took < .seconds(4), "a 0.5 s grace took \(took) to exit")
             let pending = try await f.entries()
-            #expect(pending == [Array(event.body.utf8)], "expected the raw body back on anima:events, saw \(pending.map { String(decoding: $0, as: UTF8.self) })")
+            #expect(
+                pending == [Array(event.body.utf8)],
+                "expected the raw body back on anima:events, saw \(pending.map { String(decoding: $0, as: UTF8.self) })"
+            )
             #expect(try await f.get("anima:event:\(event.id)") == nil, "the interrupted attempt left its lease")
 
             try await f.startWorker(["*=\(f.record())"])

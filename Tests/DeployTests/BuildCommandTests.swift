@@ -22,7 +22,10 @@ struct BuildCommandTests {
 
     @Test func theScriptIsTheReleaseBuild() throws {
         let script = try Self.code("scripts/build-release")
-        #expect(script.contains { $0.hasPrefix("exec swift build -c release --static-swift-stdlib") }, "scripts/build-release: expected `exec swift build -c release --static-swift-stdlib`, saw \(script)")
+        #expect(
+            script.contains { $0.hasPrefix("exec swift build -c release --static-swift-stdlib") },
+            "scripts/build-release: expected `exec swift build -c release --static-swift-stdlib`, saw \(script)"
+        )
     }
 
     @Test func dockerfileAndRunScriptBuildTheSameWay() throws {

@@ -78,7 +78,10 @@ enum HelpTexts {
         var names: [String] = []
         var inSection = false
         for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("SUBCOMMANDS:") { inSection = true; continue }
+            if line.hasPrefix("SUBCOMMANDS:") {
+                inSection = true
+                continue
+            }
             guard inSection else { continue }
             if line.trimmingCharacters(in: .whitespaces).isEmpty { break }
             guard line.hasPrefix("  "), !line.hasPrefix("   "), let name = line.split(separator: " ").first else { continue }

@@ -10,7 +10,8 @@ struct HealthCheckTests {
     /// container port replaced by `port`.
     static func script(of service: String, containerPort: Int, port: Int) throws -> String {
         let compose = try DeployFiles.yamlDocuments("deploy/docker/compose.yaml").first as? [String: Any]
-        let test = (((compose?["services"] as? [String: Any])?[service] as? [String: Any])?["healthcheck"] as? [String: Any])?["test"] as? [String]
+        let test =
+            (((compose?["services"] as? [String: Any])?[service] as? [String: Any])?["healthcheck"] as? [String: Any])?["test"] as? [String]
         guard let test, test.count == 4, test[0] == "CMD", test[1] == "bash", test[2] == "-c" else {
             throw DeployFailure("\(service): expected a healthcheck [CMD, bash, -c, SCRIPT], saw \(String(describing: test))")
         }
@@ -43,8 +44,10 @@ struct HealthCheckTests {
         let redis = try await RedisServer()
         let port = FreePort.find()
         let worker = try await ManagedProcess(
-            "anima-worker", arguments: ["--on", "*=builtin:ack"],
-            environment: ["REDIS_URL": redis.url, "ANIMA_METRICS_PORT": String(port)])
+            "anima-worker",
+            arguments: ["--on", "*=builtin:ack"],
+            environment: ["REDIS_URL": redis.url, "ANIMA_METRICS_PORT": String(port)]
+        )
         let script = try Self.script(of: "worker", containerPort: 9090, port: port)
         let healthy = try await eventually(timeout: .seconds(10)) { try await Self.run(script) == 0 }
         #expect(healthy, "expected exit 0 from the worker's health check within 10 s; worker stderr: \(worker.standardError)")

@@ -45,7 +45,10 @@ struct HelpCoverageTests {
         let text = try DeployFiles.text(path)
         let help = HelpTexts.words(in: Self.executable(of: path).map(HelpTexts.of) ?? HelpTexts.union)
         let unknown = Self.variables(in: text).subtracting(help).subtracting(Self.contractVariables)
-        #expect(unknown.isEmpty, "\(path) names \(unknown.sorted()), which \(Self.executable(of: path) ?? "no executable")'s --help does not mention")
+        #expect(
+            unknown.isEmpty,
+            "\(path) names \(unknown.sorted()), which \(Self.executable(of: path) ?? "no executable")'s --help does not mention"
+        )
     }
 
     @Test(arguments: DeployFiles.all)
@@ -68,7 +71,10 @@ struct HelpCoverageTests {
                 #expect(unknown.isEmpty, "\(path): \(container.name) runs \(executable) but sets \(unknown.sorted()), not in its --help")
                 let flags = container.arguments.filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=")[0]) }
                 let unknownFlags = Set(flags).subtracting(HelpTexts.flags(in: help))
-                #expect(unknownFlags.isEmpty, "\(path): \(container.name) passes \(unknownFlags.sorted()) to \(executable), not in its --help")
+                #expect(
+                    unknownFlags.isEmpty,
+                    "\(path): \(container.name) passes \(unknownFlags.sorted()) to \(executable), not in its --help"
+                )
             }
         }
     }
@@ -129,9 +135,14 @@ struct HelpCoverageTests {
                     for (name, service) in map {
                         guard let service = service as? [String: Any] else { continue }
                         let command = commandList(service["command"])
-                        result.append(Container(
-                            name: "service \(name)", executable: command.first.flatMap { DeployFiles.executables.contains($0) ? $0 : nil },
-                            variables: environmentNames(service["environment"]), arguments: Array(command.dropFirst())))
+                        result.append(
+                            Container(
+                                name: "service \(name)",
+                                executable: command.first.flatMap { DeployFiles.executables.contains($0) ? $0 : nil },
+                                variables: environmentNames(service["environment"]),
+                                arguments: Array(command.dropFirst())
+                            )
+                        )
                     }
                 }
                 for (childKey, child) in map { visit(child, key: childKey) }
@@ -139,11 +150,14 @@ struct HelpCoverageTests {
                 if key == "containers" || key == "initContainers" {
                     for case let container as [String: Any] in list {
                         let command = commandList(container["command"])
-                        result.append(Container(
-                            name: "container \(container["name"] ?? "?")",
-                            executable: command.first.flatMap { DeployFiles.executables.contains($0) ? $0 : nil },
-                            variables: environmentNames(container["env"]),
-                            arguments: Array(command.dropFirst()) + commandList(container["args"])))
+                        result.append(
+                            Container(
+                                name: "container \(container["name"] ?? "?")",
+                                executable: command.first.flatMap { DeployFiles.executables.contains($0) ? $0 : nil },
+                                variables: environmentNames(container["env"]),
+                                arguments: Array(command.dropFirst()) + commandList(container["args"])
+                            )
+                        )
                     }
                 }
                 for child in list { visit(child, key: nil) }

@@ -18,7 +18,10 @@ struct YAMLAndUnitTests {
     @Test func composeHasRedisIngressAndWorker() throws {
         let compose = try DeployFiles.yamlDocuments("deploy/docker/compose.yaml").first as? [String: Any]
         let services = Set((compose?["services"] as? [String: Any])?.keys.map { $0 } ?? [])
-        #expect(services.isSuperset(of: ["redis", "ingress", "worker"]), "expected services redis, ingress, worker; saw \(services.sorted())")
+        #expect(
+            services.isSuperset(of: ["redis", "ingress", "worker"]),
+            "expected services redis, ingress, worker; saw \(services.sorted())"
+        )
     }
 
     @Test func composeWorkerIsScalable() throws {
@@ -46,8 +49,14 @@ struct YAMLAndUnitTests {
     @Test func workerUnitStopTimeoutExceedsTheShutdownGrace() throws {
         let unit = try DeployFiles.text("deploy/systemd/anima-worker@.service")
         let timeout = unit.firstMatch(of: /(?m)^TimeoutStopSec=(\d+)$/).flatMap { Double($0.output.1) }
-        #expect((timeout ?? 0) > Self.defaultGrace, "TimeoutStopSec: expected more than \(Self.defaultGrace) s, saw \(String(describing: timeout))")
-        #expect(unit.contains("\nKillMode=mixed\n"), "expected KillMode=mixed, so that SIGTERM reaches the worker and not its handlers at once")
+        #expect(
+            (timeout ?? 0) > Self.defaultGrace,
+            "TimeoutStopSec: expected more than \(Self.defaultGrace) s, saw \(String(describing: timeout))"
+        )
+        #expect(
+            unit.contains("\nKillMode=mixed\n"),
+            "expected KillMode=mixed, so that SIGTERM reaches the worker and not its handlers at once"
+        )
     }
 
     @Test func kubernetesWorkerGracePeriodExceedsTheShutdownGrace() throws {
@@ -56,7 +65,9 @@ struct YAMLAndUnitTests {
         let pod = ((deployment?["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]
         let period = (pod?["terminationGracePeriodSeconds"] as? Int).map(Double.init) ?? 0
         let env = ((pod?["containers"] as? [[String: Any]])?.first?["env"] as? [[String: Any]]) ?? []
-        let grace = env.first { $0["name"] as? String == "ANIMA_SHUTDOWN_GRACE_SECONDS" }.flatMap { ($0["value"] as? String).flatMap(Double.init) } ?? Self.defaultGrace
+        let grace =
+            env.first { $0["name"] as? String == "ANIMA_SHUTDOWN_GRACE_SECONDS" }.flatMap { ($0["value"] as? String).flatMap(Double.init) }
+            ?? Self.defaultGrace
         #expect(period > grace, "terminationGracePeriodSeconds: expected more than the grace \(grace), saw \(period)")
     }
 
@@ -64,11 +75,15 @@ struct YAMLAndUnitTests {
         let compose = try DeployFiles.yamlDocuments("deploy/docker/compose.yaml").first as? [String: Any]
         let worker = (compose?["services"] as? [String: Any])?["worker"] as? [String: Any]
         let period = (worker?["stop_grace_period"] as? String).flatMap { Double($0.dropLast()) } ?? 10  // compose's default
-        let grace = ((worker?["environment"] as? [String: Any])?["ANIMA_SHUTDOWN_GRACE_SECONDS"] as? String).flatMap(Double.init) ?? Self.defaultGrace
+        let grace =
+            ((worker?["environment"] as? [String: Any])?["ANIMA_SHUTDOWN_GRACE_SECONDS"] as? String).flatMap(Double.init)
+            ?? Self.defaultGrace
         #expect(period > grace, "worker stop_grace_period: expected more than the grace \(grace) s, saw \(period) s")
     }
 
-    static let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// `systemd-analyze verify` on copies of the units whose ExecStart points at the binaries
     /// just built (verify insists that the command exists). Skipped where the tool is missing
@@ -101,6 +116,9 @@ struct YAMLAndUnitTests {
         process.waitUntilExit()
         // Warnings (unknown keys, bad values) leave the exit status 0: any line about our units fails too.
         let ours = output.split(separator: "\n").filter { $0.contains("anima") }
-        #expect(process.terminationStatus == 0 && ours.isEmpty, "systemd-analyze verify: expected exit 0 and no remarks, saw exit \(process.terminationStatus):\n\(output)")
+        #expect(
+            process.terminationStatus == 0 && ours.isEmpty,
+            "systemd-analyze verify: expected exit 0 and no remarks, saw exit \(process.terminationStatus):\n\(output)"
+        )
     }
 }
