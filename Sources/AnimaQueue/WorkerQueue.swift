@@ -32,16 +32,6 @@ public struct WorkerQueue: Sendable {
 
     var processing: String { keys.processing(workerID: workerID) }
 
-    /// Moves up to `limit` pending events into this worker's processing list. When none is
-    /// pending, blocks up to `block` for one.
-    public func take(limit: Int, block: Duration) async throws(RedisError) -> [ByteBuffer] {
-        let keys = self.keys
-        let processing = self.processing
-        return try await fetcher.withConnection { connection throws(RedisError) -> [ByteBuffer] in
-            try Self.take(connection, keys: keys, processing: processing, limit: limit, block: block)
-        }
-    }
-
     /// One taken entry, with what the caller's parser made of it and, when it asked for a
     /// claim, the claim's result (nil when the claim could not be sent: claim it again).
     public struct Taken<Parsed: Sendable>: Sendable {

@@ -25,5 +25,4 @@ public struct HandlerRegistry: Sendable {
     }
 
     public var types: [String] { handlers.keys.sorted() }
-    public var isEmpty: Bool { handlers.isEmpty }
 }

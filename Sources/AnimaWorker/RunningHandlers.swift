@@ -53,8 +53,6 @@ final class RunningHandlers: Sendable {
         return count
     }
 
-    var count: Int { attempts.withLockedValue { $0.count } }
-
     static func describe(_ error: any Error) -> String {
         if let failure = error as? HandlerFailure { return failure.message }
         return String(describing: error)

@@ -512,11 +512,10 @@ public final class Worker: Service, Sendable {
 
     private func heartbeat() async throws(RedisError) {
         let beat = Int64(Date().timeIntervalSince1970 * 1000)
-        let info = #"{"pid":\#(getpid()),"concurrency":\#(configuration.concurrency),"started":"\#(startedAt)","beat":\#(beat)}"#
+        let info = #"{"pid":\#(getpid()),"concurrency":\#(configuration.concurrency),"started":"\#(Self.processStart)","beat":\#(beat)}"#
         try await queue.heartbeat(info: info, ttl: configuration.leaseTTL)
     }
 
-    private var startedAt: String { Self.processStart }
     private static let processStart = Date().formatted(.iso8601)
 
     /// Heartbeat, lease renewal, promotion of due retries and recovery, every tick.
