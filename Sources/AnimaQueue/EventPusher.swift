@@ -62,7 +62,7 @@ public final class EventPusher: Service, Sendable {
     /// (Within about 50 ms: one sweeper answers late callers, instead of a timer per request.)
     public func push(_ body: ByteBuffer, timeout: Duration) async -> PushOutcome {
         let item = PendingPush(body: body, deadline: .now + timeout)
-        return await withCheckedContinuation { continuation in
+        let outcome = await withCheckedContinuation { continuation in
             item.install(continuation)
             let accepted = state.withLockedValue { state -> CheckedContinuation<Void, Never>?? in
                 if state.stopping { return .none }
@@ -76,6 +76,7 @@ public final class EventPusher: Service, Sendable {
             }
             drainer?.resume()
         }
+        return item.outcome ?? outcome
     }
 
     public func run() async throws {

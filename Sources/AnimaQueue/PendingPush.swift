@@ -2,8 +2,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// One caller waiting for its push; answered exactly once (stored, refused, or timed out).
-/// (Checked continuations: besides the check, their hand-off is visible to ThreadSanitizer,
-/// which the runtime's unchecked ones are not with this toolchain.)
 final class PendingPush: Sendable {
     let body: ByteBuffer
     let deadline: ContinuousClock.Instant
@@ -11,7 +9,7 @@ final class PendingPush: Sendable {
 
     private struct Slot {
         var continuation: CheckedContinuation<PushOutcome, Never>?
-        var resolved = false
+        var outcome: PushOutcome?
     }
 
     init(body: ByteBuffer, deadline: ContinuousClock.Instant) {
@@ -19,7 +17,12 @@ final class PendingPush: Sendable {
         self.deadline = deadline
     }
 
-    var isResolved: Bool { state.withLockedValue { $0.resolved } }
+    var isResolved: Bool { state.withLockedValue { $0.outcome != nil } }
+
+    /// The outcome, read under the lock. The caller reads it again after its continuation
+    /// resumes: a continuation resumed before it is awaited hands its value over without telling
+    /// ThreadSanitizer (see `RedisClient.handOff`); the lock makes the hand-off visible.
+    var outcome: PushOutcome? { state.withLockedValue { $0.outcome } }
 
     func install(_ continuation: CheckedContinuation<PushOutcome, Never>) {
         state.withLockedValue { $0.continuation = continuation }
@@ -27,8 +30,8 @@ final class PendingPush: Sendable {
 
     func resolve(_ outcome: PushOutcome) {
         let continuation = state.withLockedValue { slot -> CheckedContinuation<PushOutcome, Never>? in
-            if slot.resolved { return nil }
-            slot.resolved = true
+            if slot.outcome != nil { return nil }
+            slot.outcome = outcome
             defer { slot.continuation = nil }
             return slot.continuation
         }

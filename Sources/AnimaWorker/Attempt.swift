@@ -38,7 +38,7 @@ final class Attempt: Sendable {
     }
 
     func outcome() async -> HandlerOutcome {
-        await withCheckedContinuation { continuation in
+        let outcome = await withCheckedContinuation { continuation in
             let ready = state.withLockedValue { state -> HandlerOutcome? in
                 if let outcome = state.outcome { return outcome }
                 state.waiter = continuation
@@ -46,5 +46,8 @@ final class Attempt: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+        // The same value, read again under the lock: a continuation resumed before it is awaited
+        // hands the outcome over without telling ThreadSanitizer (see `RedisClient.handOff`).
+        return state.withLockedValue { $0.outcome } ?? outcome
     }
 }
