@@ -177,6 +177,7 @@ let package = Package(
             name: "AnimaTestSupport",
             dependencies: [
                 "AnimaRedis", "AnimaWebhooks",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/AnimaTestSupport",

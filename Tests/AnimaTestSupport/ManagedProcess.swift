@@ -44,7 +44,8 @@ public final class ManagedProcess: Sendable {
     }
 
     /// Starts `executable` (a name in ``binDirectory`` or an absolute path) with exactly
-    /// `environment` (plus `PATH`) and `arguments`.
+    /// `environment` (plus `PATH`, and the sanitizers' options so that a sanitized child reports
+    /// where `scripts/sanitize` collects reports) and `arguments`.
     public init(_ executable: String, arguments: [String] = [], environment: [String: String]) async throws {
         let url =
             executable.hasPrefix("/")
@@ -53,8 +54,12 @@ public final class ManagedProcess: Sendable {
             throw Failure(description: "no executable at \(url.path); build it first or set ANIMA_BIN_DIR")
         }
         var environment = environment
+        let inherited = ProcessInfo.processInfo.environment
         if environment["PATH"] == nil {
-            environment["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+            environment["PATH"] = inherited["PATH"] ?? "/usr/bin:/bin"
+        }
+        for name in ["TSAN_OPTIONS", "ASAN_OPTIONS"] where environment[name] == nil {
+            environment[name] = inherited[name]
         }
         let process = Process()
         process.executableURL = url

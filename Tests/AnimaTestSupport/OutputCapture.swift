@@ -1,4 +1,5 @@
 public import Foundation
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Musl
 /// its own (so a chatty child never blocks on a full pipe). Safe to read from any thread.
 public final class OutputCapture: Sendable {
     public let pipe: Pipe
-    private let bytes = Mutex<[UInt8]>([])
+    private let bytes = NIOLockedValueBox<[UInt8]>([])
     private let ended = Atomic<Bool>(false)
 
     public init() {
@@ -26,7 +27,7 @@ public final class OutputCapture: Sendable {
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    bytes.withLock { $0 += buffer.prefix(count) }
+                    bytes.withLockedValue { $0 += buffer.prefix(count) }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
@@ -44,6 +45,6 @@ public final class OutputCapture: Sendable {
 
     /// Everything captured so far, as UTF-8 text.
     public var text: String {
-        bytes.withLock { String(decoding: $0, as: UTF8.self) }
+        bytes.withLockedValue { String(decoding: $0, as: UTF8.self) }
     }
 }

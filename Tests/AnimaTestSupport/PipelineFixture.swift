@@ -1,7 +1,7 @@
 public import AnimaRedis
 public import Foundation
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -16,8 +16,8 @@ public final class PipelineFixture: Sendable {
     public let redis: RedisServer
     public let client: RedisClient
     public let directory: URL
-    private let workers = Mutex<[WorkerProcess]>([])
-    private let ingresses = Mutex<[IngressProcess]>([])
+    private let workers = NIOLockedValueBox<[WorkerProcess]>([])
+    private let ingresses = NIOLockedValueBox<[IngressProcess]>([])
 
     /// Worker settings every test starts from: short retries, recovery and grace.
     public static let workerDefaults = [
@@ -43,8 +43,8 @@ public final class PipelineFixture: Sendable {
     }
 
     private func tearDown() async {
-        for worker in workers.withLock({ $0 }) { await worker.stop(signal: SIGKILL) }
-        for ingress in ingresses.withLock({ $0 }) { await ingress.stop(signal: SIGKILL) }
+        for worker in workers.withLockedValue({ $0 }) { await worker.stop(signal: SIGKILL) }
+        for ingress in ingresses.withLockedValue({ $0 }) { await ingress.stop(signal: SIGKILL) }
         await client.shutdown()
         await redis.stop()
         try? FileManager.default.removeItem(at: directory)
@@ -69,15 +69,20 @@ public final class PipelineFixture: Sendable {
             arguments: arguments,
             environment: Self.workerDefaults.merging(environment) { _, new in new }
         )
-        workers.withLock { $0.append(worker) }
+        workers.withLockedValue { $0.append(worker) }
         if waitUntilRegistered { try await worker.waitUntilRegistered(client: client) }
         return worker
+    }
+
+    /// What the workers started so far wrote to stderr (their logs), one after another.
+    public var workerLogs: String {
+        workers.withLockedValue { $0.map(\.process.standardError).joined(separator: "\n") }
     }
 
     /// Starts a real `anima-ingress` in front of this Redis (stopped at teardown).
     public func startIngress(secrets: [String] = [IngressProcess.defaultSecret]) async throws -> IngressProcess {
         let ingress = try await IngressProcess(redisURL: redis.url, secrets: secrets)
-        ingresses.withLock { $0.append(ingress) }
+        ingresses.withLockedValue { $0.append(ingress) }
         return ingress
     }
 

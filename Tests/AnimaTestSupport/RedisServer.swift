@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -28,17 +28,17 @@ public final class RedisServer: Sendable {
         var portInUse = false
     }
 
-    public var port: Int { assignedPort.withLock { $0 } }
+    public var port: Int { assignedPort.withLockedValue { $0 } }
     public let directory: URL
     /// `requirepass` (the default user's password), if any.
     public let password: String?
     public let user: User?
-    private let process = Mutex<Process?>(nil)
-    private let assignedPort: Mutex<Int>
+    private let process = NIOLockedValueBox<Process?>(nil)
+    private let assignedPort: NIOLockedValueBox<Int>
 
     /// Starts a server and waits (at most `timeout`) until it answers.
     public init(password: String? = nil, user: User? = nil, timeout: Duration = .seconds(5)) async throws {
-        self.assignedPort = Mutex(FreePort.find())
+        self.assignedPort = NIOLockedValueBox(FreePort.find())
         self.password = password
         self.user = user
         // Short: a unix socket path must fit in 108 bytes.
@@ -52,14 +52,14 @@ public final class RedisServer: Sendable {
                 try await start(timeout: timeout)
                 return
             } catch let failure as Failure where failure.portInUse {
-                assignedPort.withLock { $0 = FreePort.find() }
+                assignedPort.withLockedValue { $0 = FreePort.find() }
             }
         }
         try await start(timeout: timeout)
     }
 
     deinit {
-        if let process = process.withLock({ $0 }), process.isRunning {
+        if let process = process.withLockedValue({ $0 }), process.isRunning {
             kill(process.processIdentifier, SIGKILL)
         }
         try? FileManager.default.removeItem(at: directory)
@@ -72,7 +72,7 @@ public final class RedisServer: Sendable {
     public var socketPath: String { directory.appendingPathComponent("redis.sock").path }
     /// `unix:///…/redis.sock`.
     public var unixURL: String { "unix://\(socketPath)" }
-    public var pid: Int32? { process.withLock { $0?.isRunning == true ? $0?.processIdentifier : nil } }
+    public var pid: Int32? { process.withLockedValue { $0?.isRunning == true ? $0?.processIdentifier : nil } }
     public var isRunning: Bool { pid != nil }
 
     /// Starts the server (again, on the same port) and waits until it answers PING.
@@ -93,7 +93,7 @@ public final class RedisServer: Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try await process.runWithDefaultSignalMask()
-        self.process.withLock { $0 = process }
+        self.process.withLockedValue { $0 = process }
 
         let socketPath = self.socketPath
         let answering = await eventually(timeout: timeout, interval: .milliseconds(10)) {
@@ -113,13 +113,13 @@ public final class RedisServer: Sendable {
 
     /// SIGTERM by PID, up to 5 s to exit, then SIGKILL. The port and data dir stay reserved.
     public func stop() async {
-        guard let process = process.withLock({ $0 }) else { return }
+        guard let process = process.withLockedValue({ $0 }) else { return }
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         if await !eventually(timeout: .seconds(5), interval: .milliseconds(10), { !process.isRunning }) {
             kill(process.processIdentifier, SIGKILL)
             _ = await eventually(timeout: .seconds(5), interval: .milliseconds(10)) { !process.isRunning }
         }
-        self.process.withLock { $0 = nil }
+        self.process.withLockedValue { $0 = nil }
     }
 
     /// Whether a server answers on the unix socket: `+PONG`, or `-NOAUTH` when it wants a password.

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -10,19 +10,19 @@ import Musl
 /// connection) and never answers a byte: a Redis that hangs. Closed by ``close()`` or `deinit`.
 public final class SilentListener: Sendable {
     public let port: Int
-    private let fd: Mutex<Int32>
+    private let fd: NIOLockedValueBox<Int32>
 
     public init() {
         let fd = Self.bindLoopback(port: 0)
         precondition(listen(fd, 64) == 0, "listen failed: \(String(cString: strerror(errno)))")
         self.port = Self.localPort(of: fd)
-        self.fd = Mutex(fd)
+        self.fd = NIOLockedValueBox(fd)
     }
 
     deinit { close() }
 
     public func close() {
-        fd.withLock { fd in
+        fd.withLockedValue { fd in
             if fd >= 0 {
                 _ = Glibc.close(fd)
                 fd = -1

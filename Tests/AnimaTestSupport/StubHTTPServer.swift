@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -83,12 +83,12 @@ public final class StubHTTPServer: Sendable {
 
     /// What the server threads share; they hold this, not the server, so `deinit` can stop them.
     private final class Shared: Sendable {
-        let state: Mutex<State>
+        let state: NIOLockedValueBox<State>
         let otherwise: Answer
         let listener: Int32
 
         init(answers: [Answer], otherwise: Answer, listener: Int32) {
-            self.state = Mutex(State(answers: answers))
+            self.state = NIOLockedValueBox(State(answers: answers))
             self.otherwise = otherwise
             self.listener = listener
         }
@@ -134,14 +134,14 @@ public final class StubHTTPServer: Sendable {
 
     /// Adds answers after those still queued.
     public func enqueue(_ answers: Answer...) {
-        shared.state.withLock { $0.answers += answers }
+        shared.state.withLockedValue { $0.answers += answers }
     }
 
     /// Every request so far, in the order they were read.
-    public var requests: [Request] { shared.state.withLock { $0.requests } }
+    public var requests: [Request] { shared.state.withLockedValue { $0.requests } }
 
     /// How many connections were accepted so far.
-    public var connectionCount: Int { shared.state.withLock { $0.connectionCount } }
+    public var connectionCount: Int { shared.state.withLockedValue { $0.connectionCount } }
 
     /// Waits (at most `timeout`) until at least `count` requests arrived; returns all so far.
     @discardableResult
@@ -153,7 +153,7 @@ public final class StubHTTPServer: Sendable {
     /// Stops accepting, closes every connection (unanswered requests get no answer) and lets
     /// every thread end. Idempotent.
     public func stop() {
-        shared.state.withLock { state in
+        shared.state.withLockedValue { state in
             guard !state.stopped else { return }
             state.stopped = true
             _ = shutdown(shared.listener, Int32(SHUT_RDWR))
@@ -171,7 +171,7 @@ public final class StubHTTPServer: Sendable {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
-            let number = shared.state.withLock { state -> Int? in
+            let number = shared.state.withLockedValue { state -> Int? in
                 guard !state.stopped else { return nil }
                 let number = state.connectionCount
                 state.connectionCount += 1
@@ -191,7 +191,7 @@ public final class StubHTTPServer: Sendable {
 
     private static func serve(connection: Int, fd: Int32, _ shared: Shared) {
         defer {
-            shared.state.withLock { state in
+            shared.state.withLockedValue { state in
                 state.connections[connection] = nil
                 _ = Glibc.close(fd)
             }
@@ -199,7 +199,7 @@ public final class StubHTTPServer: Sendable {
         var reader = RequestReader(fd: fd)
         while let read = reader.next() {
             let headers = read.headers
-            let (answer, stopped) = shared.state.withLock { state -> (Answer, Bool) in
+            let (answer, stopped) = shared.state.withLockedValue { state -> (Answer, Bool) in
                 state.requests.append(
                     Request(
                         method: read.method,
