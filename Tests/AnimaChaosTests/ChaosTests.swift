@@ -17,7 +17,7 @@ struct ChaosTests {
         // Foundation starts the script as the leader of a process group of its own, which
         // python, redis-server, the ingress and the workers join: a timeout kills the group.
         let run = try await ManagedProcess(script, arguments: ["1000"], environment: environment)
-        let timeout = Duration.seconds(180)
+        let timeout = TestTime.scaled(.seconds(180))
         var status = await run.waitForExit(timeout: timeout)
         if status == nil {
             kill(-run.pid, SIGKILL)

@@ -74,7 +74,7 @@ struct IngressQueueTests {
                 "expected 503 \(Answers.unavailable), saw \(answer.summary)"
             )
             #expect(Int(answer.header("retry-after") ?? "") != nil, "Retry-After: \(String(describing: answer.header("retry-after")))")
-            #expect(took < .seconds(2.5), "answered after \(took)")
+            #expect(took < TestTime.scaled(.seconds(2.5)), "answered after \(took)")
             #expect(f.ingress.process.isRunning, "the ingress stopped when Redis went away")
         }
     }
@@ -91,7 +91,7 @@ struct IngressQueueTests {
         let took = ContinuousClock.now - started
         await ingress.stop()
         #expect(answer.status == 503 && answer.text == Answers.unavailable, "saw \(answer.summary)")
-        #expect(took < .seconds(3), "a 0.5 s push timeout answered after \(took)")
+        #expect(took < TestTime.scaled(.seconds(3)), "a 0.5 s push timeout answered after \(took)")
     }
 
     @Test func redisBackOnTheSamePortIsUsedWithoutRestartingTheIngress() async throws {

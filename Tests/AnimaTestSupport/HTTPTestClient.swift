@@ -63,6 +63,7 @@ public struct HTTPTestClient: Sendable {
     public func send(raw: [UInt8], timeout: Duration = .seconds(10)) async throws -> HTTPAnswer {
         let port = self.port
         return try await runBlocking {
+            let timeout = TestTime.scaled(timeout)
             let deadline = ContinuousClock.now + timeout
             let socket = try TestSocket(port: port, timeout: timeout)
             var sendError: (any Error)?
@@ -107,6 +108,7 @@ public struct HTTPTestClient: Sendable {
     ) async throws -> Exchange {
         let port = self.port
         return try await runBlocking {
+            let timeout = TestTime.scaled(timeout)
             let deadline = ContinuousClock.now + timeout
             let socket = try TestSocket(port: port, timeout: timeout)
             do {

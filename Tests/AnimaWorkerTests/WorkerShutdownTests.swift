@@ -34,7 +34,7 @@ struct WorkerShutdownTests {
             let status = await worker.stop(signal: SIGTERM, timeout: .seconds(10))
             let took = ContinuousClock.now - stopped
             #expect(status == .exited(0), "expected exit 0, saw \(status); stderr: \(worker.process.standardError)")
-            #expect(took < .seconds(4), "a 0.5 s grace took \(took) to exit")
+            #expect(took < TestTime.scaled(.seconds(4)), "a 0.5 s grace took \(took) to exit")
             let pending = try await f.entries()
             #expect(
                 pending == [Array(event.body.utf8)],

@@ -12,6 +12,10 @@ script sends appends `kill WORKER_PID TIME`. A second run of an id is legitimate
 worker of the run before it was killed around that run (from just before it started to a
 second after it ended: at-least-once, its result may not have reached Redis). Anything else —
 two runs at once, or a re-run of an event whose worker lived on — is a duplicate.
+
+ANIMA_TEST_TIME_SCALE (default 1; scripts/sanitize sets it) stretches the workers' recovery time
+and that window: a sanitized worker can stall for longer than the 2 s recovery time, and a
+worker that stalls that long is rightly taken for dead.
 """
 import hashlib, hmac, http.client, json, os, random, signal, socket, subprocess, sys, threading, time
 
@@ -26,6 +30,7 @@ SENDERS = 16
 WORKERS = 3
 RUNS = os.path.join(WORK, "runs.log")
 random.seed(int(os.environ.get("CHAOS_SEED", "7")))
+SCALE = max(1.0, float(os.environ.get("ANIMA_TEST_TIME_SCALE", "1")))
 
 
 def free_port():
@@ -82,7 +87,7 @@ class Processes:
 
     def start_worker(self):
         self.serial += 1
-        env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="2", ANIMA_RETRY_BASE_SECONDS="0.2",
+        env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="%g" % (2 * SCALE), ANIMA_RETRY_BASE_SECONDS="0.2",
                    ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
                    ANIMA_LOG_LEVEL="notice")
         # $CHAOS_WORKER, not $PPID: a command forked an instant before its worker's SIGKILL
@@ -224,7 +229,7 @@ def analyse():
     def unconfirmed(pid, started, ended):
         """The run's worker died around it: from just before it started (a command forked an
         instant before the SIGKILL) to a second after it ended (its result not yet in Redis)."""
-        return any(started - 0.5 <= k <= ended + 1.0 for k in kills.get(pid, []))
+        return any(started - 0.5 * SCALE <= k <= ended + 1.0 * SCALE for k in kills.get(pid, []))
 
     open_runs = {}  # id -> (pid, start time)
     finished = {}  # id -> (pid, start time, end time) of its last successful run
