@@ -17,22 +17,15 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata explicit: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var object: [String: Any] = [:]
         for (key, value) in metadata { object[key] = Self.plain(value) }
-        for (key, value) in explicit ?? [:] { object[key] = Self.plain(value) }
+        for (key, value) in event.metadata ?? [:] { object[key] = Self.plain(value) }
+        if let error = event.error { object["error"] = "\(error)" }
         object["ts"] = Date().ISO8601Format()
-        object["level"] = level.rawValue
+        object["level"] = event.level.rawValue
         object["logger"] = label
-        object["msg"] = message.description
+        object["msg"] = event.message.description
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return }
         data.append(UInt8(ascii: "\n"))

@@ -1,5 +1,5 @@
 public import AnimaRedis
-public import Foundation
+import Foundation
 public import NIOCore
 import NIOFoundationCompat
 

@@ -1,5 +1,5 @@
 public import AnimaRedis
-public import Foundation
+import Foundation
 import NIOCore
 
 /// A snapshot of the queue for operators: `anima-admin stats`.
