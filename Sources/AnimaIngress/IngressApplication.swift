@@ -1,5 +1,5 @@
 import AnimaQueue
-public import AnimaRedis
+import AnimaRedis
 import AnimaWebhooks
 public import Hummingbird
 import HummingbirdCore

@@ -1,5 +1,5 @@
 public import AnimaCLI
-public import AnimaRedis
+import AnimaRedis
 public import ArgumentParser
 
 /// `anima-ingress`'s own flags. Every flag has an environment variable; the flag wins.

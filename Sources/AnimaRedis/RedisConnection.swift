@@ -1,5 +1,5 @@
 internal import CHiredis
-public import NIOCore
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc

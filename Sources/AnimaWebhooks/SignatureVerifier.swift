@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 public import Foundation
 
 /// Checks that a webhook request was signed by Anima, recently.

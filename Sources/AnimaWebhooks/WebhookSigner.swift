@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 import Foundation
 
 /// Signs a payload the way Anima does: `hex(HMAC_SHA256(secret, "<timestamp>.<raw body>"))`.

@@ -1,5 +1,5 @@
 public import AnimaWebhooks
-public import Logging
+import Logging
 
 /// Handles the events of one or more types. Return normally for success; throw to fail the
 /// attempt (it is retried with backoff, then dead-lettered).

@@ -1,5 +1,5 @@
-public import AnimaQueue
-public import AnimaRedis
+import AnimaQueue
+import AnimaRedis
 import AnimaWebhooks
 import CoreMetrics
 import Foundation

@@ -1,4 +1,4 @@
-public import CoreMetrics
+import CoreMetrics
 public import Prometheus
 
 /// The worker's Prometheus metrics, on a registry of its own (no global bootstrap).

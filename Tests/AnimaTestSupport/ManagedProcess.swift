@@ -1,7 +1,7 @@
 public import Foundation
 
 #if canImport(Glibc)
-public import Glibc
+import Glibc
 #elseif canImport(Musl)
 public import Musl
 #endif

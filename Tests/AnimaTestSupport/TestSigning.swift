@@ -1,4 +1,4 @@
-public import AnimaWebhooks
+import AnimaWebhooks
 import Foundation
 
 /// Signed webhook headers for tests, made with ``AnimaWebhooks/WebhookSigner`` (whose output
