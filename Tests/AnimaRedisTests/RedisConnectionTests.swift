@@ -143,35 +143,44 @@ struct RedisConnectionTests {
 
     @Test func busyServerTimesOutAndTheConnectionRecovers() async throws {
         let server = try await RedisServer()
-        try await withClient(server.url, commandTimeout: .milliseconds(300)) { client in
-            _ = try await client.send(RedisCommand("PING"))
-            // Keep the server busy from another connection for longer than the timeout.
-            let blocker = Task {
-                try await withClient(server.url, commandTimeout: .seconds(5)) { other in
-                    _ = try await other.send(
-                        RedisCommand(
-                            "EVAL",
-                            "local t = redis.call('TIME')[1] + 0 while redis.call('TIME')[1] + 0 < t + 2 do end return 1",
-                            0
-                        )
-                    )
-                }
-            }
+        var settings = try RedisConfiguration(url: server.url)
+        settings.commandTimeout = .milliseconds(300)
+        let configuration = settings
+        let port = server.port
+        // All on one thread of its own: with the whole suite running, the test's tasks can wait
+        // seconds for a thread of the cooperative pool, longer than the script keeps Redis busy.
+        let outcome = try await runBlocking { () throws -> (code: RedisError.Code?, took: Duration, recovered: RedisValue?) in
+            let connection = RedisConnection(configuration: configuration)
+            defer { connection.close() }
+            _ = try connection.send(RedisCommand("PING"))
+            // Keep the server busy for 2 s from a raw connection of its own.
+            let script = "local t = redis.call('TIME')[1] + 0 while redis.call('TIME')[1] + 0 < t + 2 do end return 1"
+            let blocker = try TestSocket(port: port, timeout: .seconds(5))
+            defer { blocker.close() }
+            try blocker.send("*3\r\n$4\r\nEVAL\r\n$\(script.utf8.count)\r\n\(script)\r\n$1\r\n0\r\n")
             // PING answers at once until the script runs; then it must time out.
-            var took = Duration.zero
             var code: RedisError.Code?
-            let timedOut = await eventually {
+            var took = Duration.zero
+            let giveUp = ContinuousClock.now + .seconds(1)
+            repeat {
                 let started = ContinuousClock.now
-                code = await redisErrorCode { _ = try await client.send(RedisCommand("PING")) }
+                do throws(RedisError) {
+                    _ = try connection.send(RedisCommand("PING"))
+                    code = nil
+                } catch {
+                    code = error.code
+                }
                 took = ContinuousClock.now - started
-                return code == .timeout
-            }
-            #expect(timedOut, "expected .timeout while a 2 s script runs, saw \(String(describing: code))")
-            #expect(took < TestTime.scaled(.seconds(3)), "a 0.3 s command timeout took \(took)")
-            _ = try? await blocker.value
-            let recovered = try await client.send(RedisCommand("PING"))
-            #expect(recovered == .status("PONG"), "after the timeout: \(recovered)")
+                if code == .timeout { break }
+                Thread.sleep(forTimeInterval: 0.01)
+            } while ContinuousClock.now < giveUp
+            // Once the script is over (its reply arrived), the connection must work again.
+            _ = try? blocker.receive(until: .now + .seconds(5)) { $0.contains(UInt8(ascii: "\n")) }
+            return (code, took, try? connection.send(RedisCommand("PING")))
         }
+        #expect(outcome.code == .timeout, "expected .timeout while a 2 s script runs, saw \(String(describing: outcome.code))")
+        #expect(outcome.took < TestTime.scaled(.seconds(3)), "a 0.3 s command timeout took \(outcome.took)")
+        #expect(outcome.recovered == .status("PONG"), "after the timeout: \(String(describing: outcome.recovered))")
     }
 
     @Test func blockingConnectionWorksOnAThreadOfItsOwn() async throws {
