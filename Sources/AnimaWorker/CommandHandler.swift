@@ -16,7 +16,10 @@ import Glibc
 ///
 /// Each running group is registered with the process's ``OrphanReaper``: if the worker dies
 /// (SIGKILL, crash) while the command runs, the group is killed at once, so a recovered event
-/// never runs beside an orphan of its dead worker.
+/// never runs beside an orphan of its dead worker. The command starts only once its group is
+/// registered: the shell first reads a go-ahead line from stdin, which the worker writes (before
+/// the body) after registering; a worker that dies before that closes stdin and the shell exits
+/// without running the command.
 public struct CommandHandler: EventHandler {
     public let command: String
     /// The most output bytes kept for the log; the rest is read and dropped.
@@ -27,6 +30,9 @@ public struct CommandHandler: EventHandler {
         self.outputLimit = outputLimit
     }
 
+    /// Exit status of a shell that got no go-ahead (its stdin ended first).
+    static let noGoAheadStatus: Int32 = 75
+
     public func handle(_ event: WebhookEvent, context: HandlerContext) async throws {
         var options = PlatformOptions()
         options.processGroupID = 0  // a new group whose id is the child's pid
@@ -36,13 +42,14 @@ public struct CommandHandler: EventHandler {
             Environment.Key(rawValue: "ANIMA_EVENT_ATTEMPT")!: String(event.attempt),
         ])
         let group = ProcessGroup()
-        let body = [UInt8](event.body)
+        let body = [UInt8(ascii: "\n")] + [UInt8](event.body)
+        let script = "IFS= read -r _ || exit \(Self.noGoAheadStatus)\n" + command
         let limit = outputLimit
         defer { group.finished() }
         let result = try await withTaskCancellationHandler {
             try await run(
                 .path("/bin/sh"),
-                arguments: ["-c", command],
+                arguments: ["-c", script],
                 environment: environment,
                 platformOptions: options,
                 input: .inputWriter,
@@ -53,7 +60,8 @@ public struct CommandHandler: EventHandler {
                 let writer = execution.standardInputWriter
                 return try await withThrowingTaskGroup(of: (output: [UInt8], dropped: Int)?.self) { tasks in
                     tasks.addTask {
-                        // A command that never reads stdin makes this write fail: that is fine.
+                        // The go-ahead line, then the body. A command that never reads stdin
+                        // makes this write fail: that is fine.
                         _ = try? await writer.write(body)
                         try? await writer.finish()
                         return nil
