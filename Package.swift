@@ -194,6 +194,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "AnimaQueueTests",
+            dependencies: [
+                "AnimaQueue", "AnimaRedis", "AnimaTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "AnimaIngressTests",
             dependencies: [
                 "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks",

@@ -30,19 +30,29 @@ enum QueueScripts {
         """
     )
 
-    /// Extends a lease if it is still ours, or takes it again if it expired meanwhile (a Redis
-    /// outage longer than the lease) and nobody else took it. 0 when another owns it or it is done.
+    /// Extends a lease if it is still ours: 1. 2 when no lease is left (it expired: a Redis
+    /// outage or a stall longer than the lease); 0 when another owns it or it is done.
     static let renew = RedisScript(
         """
         local v = redis.call('GET', KEYS[1])
         if v == ARGV[1] then
           return redis.call('PEXPIRE', KEYS[1], ARGV[2])
         end
-        if not v then
-          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-          return 1
-        end
+        if not v then return 2 end
         return 0
+        """
+    )
+
+    /// Takes an expired lease again, but only while nobody else holds one and the entry ARGV[3]
+    /// is still in our processing list: once the event is settled (which also deletes the lease)
+    /// a late renewal must not bring the lease back. 1 when the lease is ours.
+    static let retake = RedisScript(
+        """
+        local v = redis.call('GET', KEYS[1])
+        if v == ARGV[1] then return 1 end
+        if v or not redis.call('LPOS', KEYS[2], ARGV[3]) then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return 1
         """
     )
 

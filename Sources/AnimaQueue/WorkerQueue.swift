@@ -169,9 +169,23 @@ public struct WorkerQueue: Sendable {
         }
     }
 
-    /// Extends a running handler's lease; false when the lease is no longer ours.
-    public func renew(eventID: String, token: String, lease: Duration) async throws(RedisError) -> Bool {
-        try await script(QueueScripts.renew, keys: [keys.event(id: eventID)], arguments: [token, lease.milliseconds]).int == 1
+    /// Extends a running handler's lease.
+    public func renew(eventID: String, token: String, lease: Duration) async throws(RedisError) -> LeaseRenewal {
+        switch try await script(QueueScripts.renew, keys: [keys.event(id: eventID)], arguments: [token, lease.milliseconds]).int {
+        case 1: .extended
+        case 2: .expired
+        default: .lost
+        }
+    }
+
+    /// Takes an ``LeaseRenewal/expired`` lease again while `entry` is still unsettled in this
+    /// worker's processing list and nobody else took the event. True when the lease is ours.
+    public func retake(eventID: String, token: String, entry: ByteBuffer, lease: Duration) async throws(RedisError) -> Bool {
+        try await script(
+            QueueScripts.retake,
+            keys: [keys.event(id: eventID), processing],
+            arguments: [token, lease.milliseconds, entry]
+        ).int == 1
     }
 
     /// Records success and acknowledges the entry. Returns false when another worker owns the
@@ -239,6 +253,24 @@ public struct WorkerQueue: Sendable {
             keys: [keys.event(id: eventID ?? ""), processing, keys.events],
             arguments: [token ?? "", entry]
         )
+    }
+
+    /// Puts back at the front of the pending list, unchanged, every entry of this worker's
+    /// processing list that is not in `held`: entries a take moved here although its reply never
+    /// reached the worker (the connection dropped or timed out after Redis ran it). No attempt
+    /// was made on them. Returns how many.
+    public func returnUnheld(_ held: Set<ByteBuffer>) async throws(RedisError) -> Int {
+        let listed = try await operations.send(RedisCommand("LRANGE", processing, "0", "-1"))
+        var returned = 0
+        for entry in (listed.array ?? []).compactMap(\.bytes) where !held.contains(entry) {
+            let moved = try await script(
+                QueueScripts.putBack,
+                keys: [keys.event(id: ""), processing, keys.events],
+                arguments: ["", entry]
+            )
+            if moved.int == 1 { returned += 1 }
+        }
+        return returned
     }
 
     /// Refreshes this worker's heartbeat and registration.

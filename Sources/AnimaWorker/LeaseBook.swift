@@ -1,12 +1,22 @@
 import NIOConcurrencyHelpers
+import NIOCore
 
-/// The leases this worker holds right now (event id → token), renewed on every tick.
+/// The leases this worker holds right now (event id → token, and the entry being handled),
+/// renewed on every tick.
 final class LeaseBook: Sendable {
-    private let leases = NIOLockedValueBox<[String: String]>([:])
+    struct Lease: Sendable {
+        let eventID: String
+        let token: String
+        let entry: ByteBuffer
+    }
 
-    func add(eventID: String, token: String) { leases.withLockedValue { $0[eventID] = token } }
+    private let leases = NIOLockedValueBox<[String: Lease]>([:])
+
+    func add(eventID: String, token: String, entry: ByteBuffer) {
+        leases.withLockedValue { $0[eventID] = Lease(eventID: eventID, token: token, entry: entry) }
+    }
     func remove(eventID: String) { _ = leases.withLockedValue { $0.removeValue(forKey: eventID) } }
     /// Whether the lease `token` on `eventID` is still held (not settled meanwhile).
-    func holds(eventID: String, token: String) -> Bool { leases.withLockedValue { $0[eventID] == token } }
-    var all: [(eventID: String, token: String)] { leases.withLockedValue { $0.map { ($0.key, $0.value) } } }
+    func holds(eventID: String, token: String) -> Bool { leases.withLockedValue { $0[eventID]?.token == token } }
+    var all: [Lease] { leases.withLockedValue { Array($0.values) } }
 }

@@ -41,6 +41,7 @@ public final class Worker: Service, Sendable {
     private let limiter: ConcurrencyLimiter
     private let running = RunningHandlers()
     private let leases = LeaseBook()
+    private let held = HeldEntries()
     /// Fired by SIGTERM/SIGINT: take nothing new.
     private let stopping = StopSignal()
     /// Fired once draining is over: background loops end.
@@ -132,10 +133,19 @@ public final class Worker: Service, Sendable {
         var delay = Duration.milliseconds(50)
         let maxAttempts = configuration.maxAttempts
         let tokenPrefix = "lease:\(configuration.workerID):"
+        // Set by a failed take: Redis may have run it and lost only the reply.
+        var mayHoldUnseen = false
         while !stopping.isFired {
             let free = await limiter.waitForFree()
             if free == 0 || stopping.isFired { break }
             do {
+                if mayHoldUnseen {
+                    let returned = try await queue.returnUnheld(held.snapshot)
+                    mayHoldUnseen = false
+                    if returned > 0 {
+                        logger.warning("returned \(returned) events to the queue that a take moved to this worker but whose answer was lost")
+                    }
+                }
                 let batch = try await queue.takeAndClaim(
                     limit: free,
                     block: configuration.blockTime,
@@ -159,28 +169,32 @@ public final class Worker: Service, Sendable {
                     }
                     break
                 }
+                held.add(batch.map(\.stored))
                 limiter.acquire(batch.count)
                 metrics.inFlight.record(limiter.inUse)
                 // Events whose handling needs no task of its own (duplicates, builtin handlers,
                 // unhandled types) are handled right here and settled together in one round trip.
                 var quick: [QuickOutcome] = []
+                var quickEntries: [ByteBuffer] = []
                 for taken in batch {
                     if let outcome = quickOutcome(taken) {
                         quick.append(outcome)
+                        quickEntries.append(taken.stored)
                     } else {
                         group.addTask {
                             await self.process(taken)
-                            self.release(1)
+                            self.release([taken.stored])
                         }
                     }
                 }
                 if !quick.isEmpty {
-                    group.addTask {
+                    group.addTask { [quickEntries] in
                         await self.settle(quick)
-                        self.release(quick.count)
+                        self.release(quickEntries)
                     }
                 }
             } catch {
+                mayHoldUnseen = true
                 failed("take events", error)
                 await stopping.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
@@ -188,8 +202,10 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func release(_ count: Int) {
-        for _ in 0..<count { limiter.release() }
+    /// The entries are settled (or given up): their slots are free again.
+    private func release(_ entries: [ByteBuffer]) {
+        held.remove(entries)
+        for _ in entries { limiter.release() }
         metrics.inFlight.record(limiter.inUse)
     }
 
@@ -378,7 +394,7 @@ public final class Worker: Service, Sendable {
                 logger.info("deferred: the same event is running elsewhere", metadata: ["anima.result": "deferred"])
             }
         case .claimed:
-            leases.add(eventID: identity.id, token: token)
+            leases.add(eventID: identity.id, token: token, entry: stored)
             defer { leases.remove(eventID: identity.id) }
             let token = token
             guard let handler = handlers.handler(for: identity.type) else {
@@ -527,18 +543,8 @@ public final class Worker: Service, Sendable {
                 if !held.isEmpty {
                     let lease = configuration.leaseTTL
                     await withTaskGroup(of: Void.self) { group in
-                        for (eventID, token) in held {
-                            group.addTask {
-                                // An event settled since the snapshot no longer has our lease: not a loss.
-                                if (try? await self.queue.renew(eventID: eventID, token: token, lease: lease)) == false,
-                                    self.leases.holds(eventID: eventID, token: token)
-                                {
-                                    self.logger.warning(
-                                        "lease lost: another worker may run this event too",
-                                        metadata: ["anima.event.id": "\(eventID)"]
-                                    )
-                                }
-                            }
+                        for held in held {
+                            group.addTask { await self.renew(held, for: lease) }
                         }
                     }
                 }
@@ -559,6 +565,24 @@ public final class Worker: Service, Sendable {
                 failed("upkeep", error)
             }
             await finished.sleep(for: configuration.tick)
+        }
+    }
+
+    private func renew(_ held: LeaseBook.Lease, for lease: Duration) async {
+        let (eventID, token) = (held.eventID, held.token)
+        var ours: Bool
+        switch try? await queue.renew(eventID: eventID, token: token, lease: lease) {
+        case .extended?: ours = true
+        case .expired?:
+            // Expired during an outage or a stall, or the event was settled since the snapshot:
+            // the retake tells them apart (it refuses once the entry left our list).
+            ours = (try? await queue.retake(eventID: eventID, token: token, entry: held.entry, lease: lease)) ?? true
+        case .lost?: ours = false
+        case nil: ours = true  // Redis trouble: the next tick tries again
+        }
+        // An event settled since the snapshot no longer has our lease: not a loss.
+        if !ours, leases.holds(eventID: eventID, token: token) {
+            logger.warning("lease lost: another worker may run this event too", metadata: ["anima.event.id": "\(eventID)"])
         }
     }
 

@@ -57,6 +57,52 @@ struct WorkerCrashTests {
         }
     }
 
+    @Test func eventLeftInALiveWorkersListByALostTakeReplyIsHandledOnce() async throws {
+        try await PipelineFixture.run { f in
+            let worker = try await f.startWorker(["*=\(f.record())"])
+            // What a take leaves when Redis ran it but its reply never reached the worker (the
+            // connection dropped or timed out in between): the entry in the worker's processing
+            // list, unknown to the worker, which is alive, so no recovery would ever move it.
+            let event = makeEvent()
+            _ = try await f.client.send(RedisCommand("LPUSH", "anima:processing:\(worker.id)", event.body))
+            // The failure the worker sees: the connection it takes on is cut while it waits in a take.
+            var taker: Substring?
+            let waiting = await eventually {
+                let clients = (try? await f.client.send(RedisCommand("CLIENT", "LIST")).string) ?? ""
+                taker = clients.split(separator: "\n").first { $0.contains("cmd=blmove") }
+                return taker != nil
+            }
+            try #require(waiting, "the worker never waited in a take (BLMOVE)")
+            let id = try #require(taker?.split(separator: " ").first { $0.hasPrefix("id=") }?.dropFirst(3))
+            _ = try await f.client.send(RedisCommand("CLIENT", "KILL", "ID", String(id)))
+            #expect(
+                await f.waitUntilDone([event.id], timeout: .seconds(10)),
+                "the stranded event was not handled; worker stderr:\n\(worker.process.standardError)"
+            )
+            #expect(f.lines("runs.log") == ["\(event.id) 1"], "expected one run (attempt 1), saw \(f.lines("runs.log"))")
+            #expect(
+                worker.process.standardError.contains("returned 1 events to the queue that a take moved to this worker"),
+                "expected the worker to say it returned the event; stderr:\n\(worker.process.standardError)"
+            )
+        }
+    }
+
+    @Test func leaseThatExpiredWhileTheHandlerRunsIsTakenAgain() async throws {
+        try await PipelineFixture.run { f in
+            try await f.startWorker([#"*=\#(f.markStart); \#(f.waitForGate); \#(f.record())"#])
+            let event = makeEvent()
+            try await f.push(event.body)
+            #expect(await f.waitForHandlerStart(), "the handler never started")
+            // As after an outage longer than the lease: the lease is gone, the handler runs on.
+            _ = try await f.client.send(RedisCommand("DEL", "anima:event:\(event.id)"))
+            let retaken = await eventually { (try? await f.get("anima:event:\(event.id)"))?.hasPrefix("lease:") == true }
+            #expect(retaken, "the renewal did not take the expired lease again")
+            try f.openGate()
+            #expect(await f.waitUntilDone([event.id]), "not completed after the lease was taken again")
+            #expect(f.lines("runs.log") == ["\(event.id) 1"], "expected one run, saw \(f.lines("runs.log"))")
+        }
+    }
+
     @Test func poisonEventThatKillsItsWorkerEndsInTheDeadLetters() async throws {
         try await PipelineFixture.run { f in
             let handlers = [
