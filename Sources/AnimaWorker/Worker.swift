@@ -539,12 +539,12 @@ public final class Worker: Service, Sendable {
         while !finished.isFired {
             do {
                 try await heartbeat()
-                let held = leases.all
-                if !held.isEmpty {
-                    let lease = configuration.leaseTTL
+                let current = leases.all
+                if !current.isEmpty {
+                    let ttl = configuration.leaseTTL
                     await withTaskGroup(of: Void.self) { group in
-                        for held in held {
-                            group.addTask { await self.renew(held, for: lease) }
+                        for lease in current {
+                            group.addTask { await self.renew(lease, for: ttl) }
                         }
                     }
                 }
@@ -568,15 +568,15 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func renew(_ held: LeaseBook.Lease, for lease: Duration) async {
-        let (eventID, token) = (held.eventID, held.token)
-        var ours: Bool
-        switch try? await queue.renew(eventID: eventID, token: token, lease: lease) {
+    private func renew(_ lease: LeaseBook.Lease, for ttl: Duration) async {
+        let (eventID, token) = (lease.eventID, lease.token)
+        let ours: Bool
+        switch try? await queue.renew(eventID: eventID, token: token, lease: ttl) {
         case .extended?: ours = true
         case .expired?:
             // Expired during an outage or a stall, or the event was settled since the snapshot:
             // the retake tells them apart (it refuses once the entry left our list).
-            ours = (try? await queue.retake(eventID: eventID, token: token, entry: held.entry, lease: lease)) ?? true
+            ours = (try? await queue.retake(eventID: eventID, token: token, entry: lease.entry, lease: ttl)) ?? true
         case .lost?: ours = false
         case nil: ours = true  // Redis trouble: the next tick tries again
         }
