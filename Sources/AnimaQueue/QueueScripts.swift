@@ -57,17 +57,19 @@ enum QueueScripts {
     )
 
     /// Success: writes the done mark unless another worker owns the id now, and acknowledges
-    /// the entry. Returns 1 when the mark was written.
+    /// the entry. 1: the mark was written. 2: the mark was there and our entry already gone (an
+    /// earlier call whose reply was lost, when retrying; else our entry was recovered by another
+    /// worker). 0: another worker owns the id or wrote the mark; its result stands.
     static let complete = RedisScript(
         """
         local v = redis.call('GET', KEYS[1])
-        local recorded = 0
+        local removed = redis.call('LREM', KEYS[2], 1, ARGV[2])
         if (not v) or v == ARGV[1] then
           redis.call('SET', KEYS[1], 'done', 'EX', ARGV[3])
-          recorded = 1
+          return 1
         end
-        redis.call('LREM', KEYS[2], 1, ARGV[2])
-        return recorded
+        if v == 'done' and removed == 0 then return 2 end
+        return 0
         """
     )
 

@@ -188,15 +188,19 @@ public struct WorkerQueue: Sendable {
         ).int == 1
     }
 
-    /// Records success and acknowledges the entry. Returns false when another worker owns the
-    /// id now (its result is left alone).
+    /// Records success and acknowledges the entry.
     @discardableResult
-    public func complete(entry: ByteBuffer, eventID: String, token: String) async throws(RedisError) -> Bool {
-        try await script(
+    public func complete(entry: ByteBuffer, eventID: String, token: String) async throws(RedisError) -> Completion {
+        let reply = try await script(
             QueueScripts.complete,
             keys: [keys.event(id: eventID), processing],
             arguments: [token, entry, Self.doneTTLSeconds]
-        ).int == 1
+        )
+        switch reply.int {
+        case 1: return .recorded
+        case 2: return .alreadyAcknowledged
+        default: return .ownedElsewhere
+        }
     }
 
     /// Acknowledges an entry without recording anything (a duplicate of a done event).

@@ -424,18 +424,27 @@ public final class Worker: Service, Sendable {
             let duration: Logger.Metadata.Value = "\(elapsed.wholeNanoseconds / 1_000_000)"
             switch outcome {
             case .success:
+                var tries = 0
                 guard
-                    let recorded = await persist(
+                    let completion = await persist(
                         "complete",
                         { () throws(RedisError) in
-                            try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
+                            tries += 1
+                            return try await self.queue.complete(entry: stored, eventID: identity.id, token: token)
                         }
                     )
                 else { return }
                 metrics.processed.increment()
-                if recorded {
+                switch completion {
+                case .recorded:
                     logger.info("handled", metadata: ["anima.result": "ok", "anima.duration_ms": duration])
-                } else {
+                case .alreadyAcknowledged where tries > 1:
+                    // Not a lease lost: our first try was done and only its answer lost.
+                    logger.info(
+                        "handled (recorded by an earlier try whose answer Redis lost)",
+                        metadata: ["anima.result": "ok", "anima.duration_ms": duration]
+                    )
+                case .alreadyAcknowledged, .ownedElsewhere:
                     logger.warning(
                         "handled, but the lease was lost meanwhile and another worker owns the event now; its result stands",
                         metadata: ["anima.result": "ok-lease-lost", "anima.duration_ms": duration]

@@ -9,28 +9,10 @@ import Testing
 @Suite("Queue: lease renewal")
 struct LeaseRenewalTests {
     static let keys = QueueKeys()
-    static let worker = "w-test"
+    static let worker = queueFixtureWorker
     static let eventID = "evt_lease"
     static let token = "lease:w-test:1"
     static let entry = ByteBuffer(string: #"{"id":"evt_lease","type":"resource.created"}"#)
-
-    /// A queue for worker `w-test` on a fresh Redis, and a client to look at it.
-    private func withQueue(_ body: (WorkerQueue, RedisClient) async throws -> Void) async throws {
-        let server = try await RedisServer()
-        let configuration = try RedisConfiguration(url: server.url)
-        let operations = RedisClient(configuration: configuration)
-        let fetcher = RedisClient(configuration: configuration)
-        let queue = WorkerQueue(keys: Self.keys, workerID: Self.worker, operations: operations, fetcher: fetcher)
-        do {
-            try await body(queue, operations)
-        } catch {
-            await operations.shutdown()
-            await fetcher.shutdown()
-            throw error
-        }
-        await operations.shutdown()
-        await fetcher.shutdown()
-    }
 
     @Test func renewalExtendsOurLease() async throws {
         try await withQueue { queue, redis in

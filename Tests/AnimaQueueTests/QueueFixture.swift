@@ -1,0 +1,25 @@
+import AnimaQueue
+import AnimaRedis
+import AnimaTestSupport
+
+/// The worker id of ``withQueue(_:)``'s queue.
+let queueFixtureWorker = "w-test"
+
+/// A ``WorkerQueue`` for worker `w-test` on a fresh Redis, and a client to look at it; both
+/// clients are shut down afterwards whatever happens.
+func withQueue(_ body: (WorkerQueue, RedisClient) async throws -> Void) async throws {
+    let server = try await RedisServer()
+    let configuration = try RedisConfiguration(url: server.url)
+    let operations = RedisClient(configuration: configuration)
+    let fetcher = RedisClient(configuration: configuration)
+    let queue = WorkerQueue(keys: QueueKeys(), workerID: queueFixtureWorker, operations: operations, fetcher: fetcher)
+    do {
+        try await body(queue, operations)
+    } catch {
+        await operations.shutdown()
+        await fetcher.shutdown()
+        throw error
+    }
+    await operations.shutdown()
+    await fetcher.shutdown()
+}
