@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The chaos run behind scripts/chaos: N signed events through the real ingress into three
-workers while workers are SIGKILLed and restarted, one is stopped with SIGTERM, and Redis
-(AOF on) restarts once. Then it checks that every accepted event was handled successfully
-exactly once and that nothing is left over.
+workers while workers are SIGKILLed and restarted, one is stopped with SIGTERM, Redis (AOF on)
+restarts once and is frozen (SIGSTOP) once for longer than the workers' leases. Then it checks
+that every accepted event was handled successfully exactly once and that nothing is left over.
 
 Usage: chaos.py N BIN_DIR WORK_DIR
 
@@ -31,6 +31,8 @@ WORKERS = 3
 RUNS = os.path.join(WORK, "runs.log")
 random.seed(int(os.environ.get("CHAOS_SEED", "7")))
 SCALE = max(1.0, float(os.environ.get("ANIMA_TEST_TIME_SCALE", "1")))
+# Seconds Redis is frozen once (SIGSTOP), longer than the workers' leases; 0: no freeze.
+FREEZE = float(os.environ.get("CHAOS_REDIS_FREEZE", "3"))
 
 
 def free_port():
@@ -138,9 +140,14 @@ redis_down = threading.Event()
 done_sending = threading.Event()
 lock = threading.Lock()
 accepted, rejected503, unexpected = set(), [0], []
+faults = {"sigterm": 0, "redis_restarts": 0, "redis_pauses": 0}
+if not FREEZE:
+    del faults["redis_pauses"]
 
 
-PACE = 8.0 * SENDERS / N  # seconds between one sender's events: the run lasts at least ~8 s
+# Seconds between one sender's events: the run lasts at least ~8 s (~12 s with the freeze),
+# room for every fault.
+PACE = (12.0 if FREEZE else 8.0) * SENDERS / N
 
 
 def sender(ids):
@@ -179,15 +186,27 @@ def sender(ids):
             break
 
 
-def monkey(processes):
-    """Kills and restarts workers at random, SIGTERMs one, restarts Redis once, while events flow."""
-    terminated = False
-    restarted_redis = False
+def monkey(processes, faults):
+    """Kills and restarts workers at random, SIGTERMs one, restarts Redis once and freezes it
+    once, while events flow. Counts what it did in `faults`."""
     kills = 0
     while not done_sending.is_set():
         time.sleep(random.uniform(0.2, 0.8))
         progress = len(accepted) / N
-        if not restarted_redis and progress > 0.5 and kills >= 2:
+        if FREEZE and not faults["redis_pauses"] and faults["redis_restarts"] and progress > 0.7:
+            # Longer than the workers' leases and heartbeats (2 s recovery: 1 s): every lease
+            # expires while handlers run and results wait; nothing may run twice or be lost.
+            pause = FREEZE * SCALE
+            log("freezing Redis (SIGSTOP) for %g s" % pause)
+            redis_down.set()
+            processes.redis.send_signal(signal.SIGSTOP)
+            time.sleep(pause)
+            processes.redis.send_signal(signal.SIGCONT)
+            time.sleep(2.5)
+            redis_down.clear()
+            faults["redis_pauses"] += 1
+            continue
+        if not faults["redis_restarts"] and progress > 0.5 and kills >= 2:
             log("restarting Redis (AOF on)")
             redis_down.set()
             processes.redis.send_signal(signal.SIGTERM)
@@ -197,9 +216,9 @@ def monkey(processes):
             # A request sent while Redis was down may get its 503 up to the push timeout (2 s) later.
             time.sleep(2.5)
             redis_down.clear()
-            restarted_redis = True
+            faults["redis_restarts"] += 1
             continue
-        if not terminated and progress > 0.3 and kills >= 1:
+        if not faults["sigterm"] and progress > 0.3 and kills >= 1:
             # The oldest worker: one restarted an instant ago may not have its signal handling
             # installed yet, and dies of the signal like any process would.
             pid = next(iter(processes.workers))
@@ -208,7 +227,7 @@ def monkey(processes):
             if status != 0:
                 unexpected.append("worker %d exited %s after SIGTERM" % (pid, status))
             processes.start_worker()
-            terminated = True
+            faults["sigterm"] += 1
             continue
         pid = random.choice(list(processes.workers))
         processes.kill_worker(pid)
@@ -272,7 +291,7 @@ def main():
         for thread in threads:
             thread.start()
         result = {}
-        chaos = threading.Thread(target=lambda: result.setdefault("kills", monkey(processes)))
+        chaos = threading.Thread(target=lambda: result.setdefault("kills", monkey(processes, faults)))
         chaos.start()
         for thread in threads:
             thread.join()
@@ -310,12 +329,14 @@ def main():
         problems.append("left over: pending=%d scheduled=%d processing lists=%d" % (pending, scheduled, len(processing)))
     if dead:
         problems.append("%d dead letters (none expected)" % dead)
+    problems += ["the run had no %s: too few events for the schedule of faults" % name for name, count in faults.items() if not count]
     problems += duplicates[:10]
     problems += ["lost: %s" % i for i in lost[:10]]
     print("chaos figures: sent=%d accepted=%d rejected503=%d handled=%d handler_runs=%d reruns_after_kill=%d "
-          "duplicates=%d lost=%d dead=%d worker_kills=%d sigterm=1 redis_restarts=1 seconds=%.1f"
+          "duplicates=%d lost=%d dead=%d worker_kills=%d sigterm=%d redis_restarts=%d redis_pauses=%d seconds=%.1f"
           % (N, len(accepted), rejected503[0], len(handled & accepted), handled_runs, reruns, len(duplicates),
-             len(lost), dead, result.get("kills", 0), elapsed))
+             len(lost), dead, result.get("kills", 0), faults["sigterm"], faults["redis_restarts"],
+             faults.get("redis_pauses", 0), elapsed))
     for problem in problems:
         print("problem: " + problem)
     print("chaos: sent=%d accepted=%d rejected503=%d handled=%d duplicates=%d lost=%d seconds=%.0f"
