@@ -91,7 +91,11 @@ struct IngressQueueTests {
         let took = ContinuousClock.now - started
         await ingress.stop()
         #expect(answer.status == 503 && answer.text == Answers.unavailable, "saw \(answer.summary)")
-        #expect(took < TestTime.scaled(.seconds(3)), "a 0.5 s push timeout answered after \(took)")
+        // The 0.5 s push timeout answered (not the 2 s default); the time bound only guards
+        // against waiting on Redis for good, and leaves room for a loaded machine.
+        let log = ingress.process.standardError
+        #expect(log.contains("did not answer within 0.5 seconds"), "expected the 0.5 s timeout in the log, saw:\n\(log)")
+        #expect(took < TestTime.scaled(.seconds(6)), "a 0.5 s push timeout answered after \(took)")
     }
 
     @Test func redisBackOnTheSamePortIsUsedWithoutRestartingTheIngress() async throws {

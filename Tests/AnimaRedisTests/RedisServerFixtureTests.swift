@@ -5,14 +5,11 @@ import Testing
 /// The test fixture itself: other suites rely on it stopping and restarting promptly.
 @Suite("RedisServer fixture")
 struct RedisServerFixtureTests {
-    @Test func stopHonoursSigtermPromptly() async throws {
+    @Test func stopHonoursSigterm() async throws {
         let server = try await RedisServer()
-        let started = ContinuousClock.now
         await server.stop()
-        let took = ContinuousClock.now - started
-        // The fallback SIGKILL comes after 5 s; anything well below that means SIGTERM was honoured
-        // (a loaded 2-core CI machine can take over a second to stop a server).
-        #expect(took < TestTime.scaled(.seconds(3)), "SIGTERM stop took \(took): the server ignored SIGTERM and was killed")
+        // Not a time bound (a loaded 2-core machine can take seconds): how the server ended.
+        #expect(server.lastStopOutcome == .exited(0), "expected the server to exit 0 on SIGTERM, saw \(String(describing: server.lastStopOutcome))")
         #expect(!server.isRunning)
     }
 

@@ -34,6 +34,18 @@ public final class RedisServer: Sendable {
     public let password: String?
     public let user: User?
     private let process = NIOLockedValueBox<Process?>(nil)
+    private let lastStop = NIOLockedValueBox<Stop?>(nil)
+
+    /// How the server ended at the last ``stop()``.
+    public enum Stop: Sendable, Equatable {
+        /// It honoured SIGTERM: saved what it had to and exited with this status.
+        case exited(Int32)
+        /// It ignored SIGTERM for 5 s and was killed.
+        case killed
+    }
+
+    /// How the last ``stop()`` ended the server; nil before any.
+    public var lastStopOutcome: Stop? { lastStop.withLockedValue { $0 } }
     private let assignedPort: NIOLockedValueBox<Int>
 
     /// Starts a server and waits (at most `timeout`) until it answers.
@@ -115,10 +127,14 @@ public final class RedisServer: Sendable {
     public func stop() async {
         guard let process = process.withLockedValue({ $0 }) else { return }
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        if await !eventually(timeout: .seconds(5), interval: .milliseconds(10), { !process.isRunning }) {
+        var outcome = Stop.killed
+        if await eventually(timeout: .seconds(5), interval: .milliseconds(10), { !process.isRunning }) {
+            outcome = process.terminationReason == .exit ? .exited(process.terminationStatus) : .killed
+        } else {
             kill(process.processIdentifier, SIGKILL)
             _ = await eventually(timeout: .seconds(5), interval: .milliseconds(10)) { !process.isRunning }
         }
+        lastStop.withLockedValue { $0 = outcome }
         self.process.withLockedValue { $0 = nil }
     }
 
