@@ -43,16 +43,19 @@ struct DeployFailure: Error, CustomStringConvertible {
 }
 
 /// The `--help` output of each executable, with every subcommand's help appended (the admin's
-/// options are those of its subcommands).
+/// options are those of its subcommands). Collected once, on a thread of its own: a dozen
+/// synchronous runs on the cooperative pool would stall every other test for about a second.
 enum HelpTexts {
-    static let byExecutable: [String: String] = {
-        var texts: [String: String] = [:]
-        for name in DeployFiles.executables { texts[name] = collect(name, []) }
-        return texts
-    }()
+    private static let collecting = Task { () -> [String: String] in
+        (try? await runBlocking { () -> [String: String] in
+            var texts: [String: String] = [:]
+            for name in DeployFiles.executables { texts[name] = collect(name, []) }
+            return texts
+        }) ?? [:]
+    }
 
-    static func of(_ executable: String) -> String { byExecutable[executable] ?? "" }
-    static var union: String { byExecutable.values.joined(separator: "\n") }
+    static func of(_ executable: String) async -> String { await collecting.value[executable] ?? "" }
+    static var union: String { get async { await collecting.value.values.joined(separator: "\n") } }
 
     /// `--flag` names in a help text.
     static func flags(in help: String) -> Set<String> {

@@ -32,18 +32,19 @@ struct HelpCoverageTests {
         return found
     }
 
-    @Test func helpTextsWereCollected() {
+    @Test func helpTextsWereCollected() async {
         for name in DeployFiles.executables {
-            let help = HelpTexts.of(name)
+            let help = await HelpTexts.of(name)
             #expect(help.contains("USAGE"), "\(name) --help: expected a usage text, saw \(help.prefix(200).debugDescription)")
         }
-        #expect(HelpTexts.of("anima-admin").contains("--yes"), "expected the dlq purge help (--yes) among anima-admin's subcommand helps")
+        #expect(await HelpTexts.of("anima-admin").contains("--yes"), "expected the dlq purge help (--yes) among anima-admin's subcommand helps")
     }
 
     @Test(arguments: DeployFiles.all)
-    func everyVariableIsKnown(path: String) throws {
+    func everyVariableIsKnown(path: String) async throws {
         let text = try DeployFiles.text(path)
-        let help = HelpTexts.words(in: Self.executable(of: path).map(HelpTexts.of) ?? HelpTexts.union)
+        let executable = Self.executable(of: path)
+        let help = HelpTexts.words(in: executable == nil ? await HelpTexts.union : await HelpTexts.of(executable!))
         let unknown = Self.variables(in: text).subtracting(help).subtracting(Self.contractVariables)
         #expect(
             unknown.isEmpty,
@@ -52,9 +53,9 @@ struct HelpCoverageTests {
     }
 
     @Test(arguments: DeployFiles.all)
-    func everyFlagGivenToAnExecutableExists(path: String) throws {
+    func everyFlagGivenToAnExecutableExists(path: String) async throws {
         for (executable, flag) in Self.invocationFlags(in: try DeployFiles.text(path)) {
-            let known = HelpTexts.flags(in: HelpTexts.of(executable))
+            let known = HelpTexts.flags(in: await HelpTexts.of(executable))
             #expect(known.contains(flag), "\(path): \(executable) \(flag) is not in \(executable) --help (flags: \(known.sorted()))")
         }
     }
@@ -62,11 +63,11 @@ struct HelpCoverageTests {
     /// Environment and arguments per compose service and per Kubernetes container, checked
     /// against the executable that service or container runs.
     @Test(arguments: DeployFiles.yamlFiles)
-    func containersOnlyGetTheirExecutablesSettings(path: String) throws {
+    func containersOnlyGetTheirExecutablesSettings(path: String) async throws {
         for document in try DeployFiles.yamlDocuments(path) {
             for container in Self.containers(in: document) {
                 guard let executable = container.executable else { continue }
-                let help = HelpTexts.of(executable)
+                let help = await HelpTexts.of(executable)
                 let unknown = Set(container.variables).subtracting(HelpTexts.words(in: help))
                 #expect(unknown.isEmpty, "\(path): \(container.name) runs \(executable) but sets \(unknown.sorted()), not in its --help")
                 let flags = container.arguments.filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=")[0]) }
@@ -80,18 +81,18 @@ struct HelpCoverageTests {
     }
 
     /// The settings of `anima.env.example` cover every variable of the ingress and the worker.
-    @Test func envExampleListsEveryVariable() throws {
+    @Test func envExampleListsEveryVariable() async throws {
         let example = Self.variables(in: try DeployFiles.text("deploy/systemd/anima.env.example"))
         for name in ["anima-ingress", "anima-worker"] {
-            let documented = Self.variables(in: HelpTexts.of(name))
+            let documented = Self.variables(in: await HelpTexts.of(name))
             let missing = documented.subtracting(example)
             #expect(missing.isEmpty, "anima.env.example lacks \(missing.sorted()) of \(name) --help")
         }
     }
 
     /// Each `#NAME=value` default in `anima.env.example` is the default its --help states.
-    @Test func envExampleDefaultsMatchTheHelp() throws {
-        let help = HelpTexts.union.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    @Test func envExampleDefaultsMatchTheHelp() async throws {
+        let help = await HelpTexts.union.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for line in try DeployFiles.text("deploy/systemd/anima.env.example").split(separator: "\n") {
             guard let match = line.wholeMatch(of: /#([A-Z_]+)=(\S+)/) else { continue }
             let (name, value) = (String(match.output.1), String(match.output.2))
