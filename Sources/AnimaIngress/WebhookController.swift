@@ -1,4 +1,5 @@
 import AnimaQueue
+import AnimaRedis
 import AnimaWebhooks
 import CoreMetrics
 import Foundation
@@ -61,7 +62,7 @@ struct WebhookController: Sendable {
         // 3. Store, then answer.
         let started = ContinuousClock.now
         let outcome = await pusher.push(body, timeout: pushTimeout)
-        metrics.pushLatency.recordNanoseconds((ContinuousClock.now - started).nanosecondsClamped)
+        metrics.pushLatency.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
         switch outcome {
         case .stored:
             metrics.request(outcome: "accepted")
@@ -89,12 +90,5 @@ struct WebhookController: Sendable {
 
     private func unavailable() -> Response {
         JSONAnswers.response(.serviceUnavailable, JSONAnswers.queueUnavailable, headers: [.retryAfter: retryAfter])
-    }
-}
-
-extension Duration {
-    var nanosecondsClamped: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -112,7 +112,7 @@ public struct WorkerQueue: Sendable {
         let batch = try connection.evaluate(QueueScripts.take, keys: [keys.events, processing], arguments: [limit])
         let entries = (batch.array ?? []).compactMap(\.bytes)
         if !entries.isEmpty { return entries }
-        let seconds = Double(block.components.seconds) + Double(block.components.attoseconds) / 1e18
+        let seconds = block.seconds
         connection.setCommandTimeout(block + connection.configuration.commandTimeout)
         defer { connection.setCommandTimeout(nil) }
         let reply = try connection.send(RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(seconds)))

@@ -1,3 +1,4 @@
+import AnimaRedis
 public import AnimaWebhooks
 import AsyncHTTPClient
 public import Foundation

@@ -1,3 +1,5 @@
+import AnimaRedis
+
 /// Exponential backoff with jitter: `base × 2^(attempt−1)`, capped at `max`, then stretched by
 /// a random 0–25 % (never shortened, so a retry never comes before its nominal delay), and
 /// capped again.
@@ -24,11 +26,5 @@ public struct RetryPolicy: Sendable {
         let nominal = Swift.min(base.seconds * Double(1 << exponent), max.seconds)
         let jittered = Swift.min(nominal * Double.random(in: 1.0...1.25), max.seconds)
         return .milliseconds(Int64((jittered * 1000).rounded(.up)))
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

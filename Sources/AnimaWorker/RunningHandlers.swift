@@ -1,3 +1,4 @@
+import AnimaRedis
 import AnimaWebhooks
 import NIOConcurrencyHelpers
 import NIOCore

@@ -643,10 +643,3 @@ public final class Worker: Service, Sendable {
         if was { logger.notice("Redis is reachable again") }
     }
 }
-
-extension Duration {
-    var wholeNanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-    }
-}

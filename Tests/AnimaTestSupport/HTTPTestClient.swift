@@ -1,3 +1,4 @@
+import AnimaRedis
 import Foundation
 
 /// Speaks HTTP/1.1 to a local server over a raw socket, one connection per request
@@ -142,9 +143,4 @@ public struct HTTPTestClient: Sendable {
             return Exchange(answers: HTTPAnswer.all(in: received, atEnd: closed), closed: closed, received: received)
         }
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

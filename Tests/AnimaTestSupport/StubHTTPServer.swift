@@ -1,3 +1,4 @@
+import AnimaRedis
 import Foundation
 import NIOConcurrencyHelpers
 
@@ -219,8 +220,7 @@ public final class StubHTTPServer: Sendable {
                 return
             }
             if answer.delay > .zero {
-                let (seconds, attoseconds) = answer.delay.components
-                Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+                Thread.sleep(forTimeInterval: answer.delay.seconds)
             }
             let closes = headers.contains { $0.name == "connection" && $0.value.lowercased() == "close" }
             guard send(answer, closing: closes, to: fd), !closes else { return }

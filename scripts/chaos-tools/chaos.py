@@ -43,6 +43,18 @@ def free_port():
     return port
 
 
+def wait_for_port(port, seconds, name):
+    """Returns once something accepts connections on 127.0.0.1:port; raises after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("%s did not start" % name)
+
+
 def log(message):
     print("[chaos %6.1fs] %s" % (time.time() - T0, message), file=sys.stderr, flush=True)
 
@@ -65,27 +77,13 @@ class Processes:
             ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--dir", WORK, "--save", "",
              "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"],
             stdout=open(os.path.join(WORK, "redis.log"), "ab"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", REDIS_PORT), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        wait_for_port(REDIS_PORT, 10, "redis-server")
 
     def start_ingress(self):
         env = dict(os.environ, ANIMA_WEBHOOK_SECRET=SECRET, PORT=str(INGRESS_PORT), REDIS_URL=REDIS_URL, ANIMA_LOG_LEVEL="warning")
         self.ingress = subprocess.Popen([os.path.join(BIN, "anima-ingress")], env=env,
                                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "ingress.log"), "ab"))
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", INGRESS_PORT), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("anima-ingress did not start")
+        wait_for_port(INGRESS_PORT, 20, "anima-ingress")
 
     def start_worker(self):
         self.serial += 1
