@@ -5,7 +5,7 @@ public struct RedisOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("redis-url"),
         help:
-            "Redis to use (env REDIS_URL; default redis://127.0.0.1:6379/0). Also redis://:password@host:port/db, redis://user:password@host:port/db, unix:///path/redis.sock."
+            "Redis to use (env REDIS_URL; default redis://127.0.0.1:6379/0). Also redis://:password@host:port/db, redis://user:password@host:port/db, unix:///path/redis.sock, redis-sentinel://host:26379,host2:26379/master[/db] (Sentinel)."
     )
     public var redisURL: String?
 

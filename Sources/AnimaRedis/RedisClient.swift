@@ -114,7 +114,7 @@ public final class RedisClient: Sendable {
                 handOff.withLockVoid {}
                 for (item, reply) in zip(batch, replies) {
                     if case .error(let message) = reply {
-                        item.continuation.resume(throwing: RedisError(.server, "\(item.command.name): \(message)"))
+                        item.continuation.resume(throwing: RedisError.reply(message, to: item.command.name))
                     } else {
                         item.continuation.resume(returning: reply)
                     }

@@ -5,12 +5,16 @@
 /// - `redis://:password@host:port/db`
 /// - `redis://user:password@host:port/db` (Redis 6 ACL users)
 /// - `unix:///path/to/redis.sock` (optionally `?db=N&password=P&user=U`)
+/// - `redis-sentinel://[[user]:password@]HOST:PORT[,HOST:PORT…]/MASTER[/DB][?sentinel_password=P]`
+///   (the master is found through Sentinel; see ``RedisSentinelEndpoint``)
 ///
 /// Port defaults to 6379 and db to 0. Percent-escapes in user and password are decoded.
 public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     public enum Endpoint: Sendable, Hashable {
         case tcp(host: String, port: Int)
         case unixSocket(path: String)
+        /// Ask these Sentinels for the master's address at every (re)connect.
+        case sentinel(RedisSentinelEndpoint)
     }
 
     public var endpoint: Endpoint
@@ -70,51 +74,19 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             endpoint = .unixSocket(path: String(rest))
             return
         }
+        if url.hasPrefix("redis-sentinel://") {
+            try parseSentinel(url)
+            return
+        }
         guard url.hasPrefix("redis://") else {
-            throw fail("must start with redis:// or unix://")
+            throw fail("must start with redis://, redis-sentinel:// or unix://")
         }
-        var rest = Substring(url.dropFirst("redis://".count))
-        if let at = rest.lastIndex(of: "@") {
-            let userInfo = rest[..<at]
-            rest = rest[rest.index(after: at)...]
-            if let colon = userInfo.firstIndex(of: ":") {
-                let user = String(userInfo[..<colon])
-                username = user.isEmpty ? nil : Self.percentDecoded(user)
-                password = Self.percentDecoded(String(userInfo[userInfo.index(after: colon)...]))
-            } else if !userInfo.isEmpty {
-                // `redis://password@host` is a common shorthand for a password alone.
-                password = Self.percentDecoded(String(userInfo))
-            }
+        let (hostPort, path) = try parseUserInfo(Substring(url.dropFirst("redis://".count)), url: url)
+        if let dbText = path, !dbText.isEmpty {
+            database = try Self.database(dbText, url: url)
         }
-        var hostPort = rest
-        if let slash = rest.firstIndex(of: "/") {
-            hostPort = rest[..<slash]
-            let dbText = rest[rest.index(after: slash)...]
-            if !dbText.isEmpty {
-                guard let db = Int(dbText), db >= 0 else { throw fail("database '\(dbText)' must be a number ≥ 0") }
-                database = db
-            }
-        }
-        var host = String(hostPort)
-        var port = 6379
-        if hostPort.hasPrefix("[") {  // [::1]:6379
-            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unclosed [ in host") }
-            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-            let after = hostPort[hostPort.index(after: close)...]
-            if after.hasPrefix(":") {
-                guard let p = Int(after.dropFirst()), (1...65535).contains(p) else { throw fail("port must be 1–65535") }
-                port = p
-            }
-        } else if let colon = hostPort.lastIndex(of: ":") {
-            host = String(hostPort[..<colon])
-            guard let p = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(p) else {
-                throw fail("port must be 1–65535")
-            }
-            port = p
-        }
-        guard !host.isEmpty else { throw fail("host is missing") }
-        if host == "localhost" { host = "127.0.0.1" }
-        endpoint = .tcp(host: host, port: port)
+        let address = try Self.address(hostPort, url: url)
+        endpoint = .tcp(host: address.host, port: address.port)
     }
 
     /// The URL with any password replaced by `***`, safe to log.
@@ -130,6 +102,10 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         case .tcp(let host, let port):
             let shown = host.contains(":") ? "[\(host)]" : host
             return "redis://\(auth)\(shown):\(port)/\(database)"
+        case .sentinel(let sentinel):
+            let list = sentinel.sentinels.map(\.description).joined(separator: ",")
+            return "redis-sentinel://\(auth)\(list)/\(sentinel.masterName)/\(database)"
+                + (sentinel.password != nil ? " (with Sentinel password)" : "")
         case .unixSocket(let path):
             return "unix://\(path)" + (database != 0 ? "?db=\(database)" : "") + (password != nil ? " (with password)" : "")
         }

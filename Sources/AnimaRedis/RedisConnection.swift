@@ -22,69 +22,123 @@ public final class RedisConnection {
     public let configuration: RedisConfiguration
     private var context: UnsafeMutablePointer<redisContext>?
     private var currentTimeout: Duration
+    /// Where the open context leads (for error messages), and the Sentinels it was found through.
+    private var target: String
+    private var sentinels: SentinelDirectory?
 
     public init(configuration: RedisConfiguration) {
         self.configuration = configuration
         self.currentTimeout = configuration.commandTimeout
+        self.target = "\(configuration)"
     }
 
     deinit {
-        if let context { redisFree(context) }
+        close()
     }
 
     /// Whether a hiredis context is open (it may still turn out broken on the next command).
     public var isConnected: Bool { context != nil }
 
     /// Opens the connection now (authenticating and selecting the database) if it is not open.
+    /// With a `redis-sentinel://` URL it first asks the Sentinels where the master is, and
+    /// connects only to a node that answers `ROLE` as a master.
     public func connect() throws(RedisError) {
         if context != nil { return }
+        switch configuration.endpoint {
+        case .tcp(let host, let port):
+            try open(.tcp(host: host, port: port))
+        case .unixSocket:
+            try open(configuration.endpoint)
+        case .sentinel(let endpoint):
+            try connectToMaster(through: SentinelDirectory.shared(for: endpoint))
+        }
+    }
+
+    /// Discovery as the Sentinel client guidelines describe it: ask the Sentinels in turn,
+    /// connect, confirm with `ROLE`; a node that is not (yet) a master is asked about again
+    /// shortly, until the connect timeout has passed.
+    private func connectToMaster(through directory: SentinelDirectory) throws(RedisError) {
+        let deadline = ContinuousClock.now + configuration.connectTimeout
+        let askTimeout = min(configuration.connectTimeout, .milliseconds(500))
+        while true {
+            let master = try directory.masterAddress(timeout: askTimeout)
+            target = "master '\(directory.endpoint.masterName)' at \(master) (\(configuration))"
+            try open(.tcp(host: master.host, port: master.port))
+            let role = try roundTrip([RedisCommand("ROLE")])[0]
+            if role.array?.first?.string == "master", let context {
+                sentinels = directory
+                directory.register(ObjectIdentifier(self), fd: context.pointee.fd, address: master)
+                return
+            }
+            close()
+            guard ContinuousClock.now + Self.roleRetryPause < deadline else {
+                throw RedisError(
+                    .notMaster,
+                    "the Sentinels name \(master) as master '\(directory.endpoint.masterName)', but it answers ROLE with "
+                        + "\(role.array?.first?.string ?? "\(role)"); a failover may be under way"
+                )
+            }
+            usleep(UInt32(Self.roleRetryPause.wholeNanoseconds / 1000))
+        }
+    }
+
+    private static let roleRetryPause = Duration.milliseconds(100)
+
+    /// Opens a context to `endpoint` (`.tcp` or `.unixSocket`), then authenticates and selects.
+    private func open(_ endpoint: RedisConfiguration.Endpoint) throws(RedisError) {
         let connectTimeval = Self.timeval(configuration.connectTimeout)
         let opened: UnsafeMutablePointer<redisContext>?
-        switch configuration.endpoint {
+        switch endpoint {
         case .tcp(let host, let port):
             opened = redisConnectWithTimeout(host, Int32(port), connectTimeval)
         case .unixSocket(let path):
             opened = redisConnectUnixWithTimeout(path, connectTimeval)
+        case .sentinel:
+            preconditionFailure("a Sentinel endpoint is resolved before opening")
         }
         let savedErrno = errno
         guard let opened else { throw RedisError(.connectFailed, "could not allocate a hiredis context") }
         if opened.pointee.err != 0 {
-            let error = Self.error(of: opened, errno: savedErrno, connecting: true, to: configuration)
+            let error = error(of: opened, errno: savedErrno, connecting: true)
             redisFree(opened)
             throw error
         }
         context = opened
         // TCP only: on a unix socket the TCP keepalive options fail (EOPNOTSUPP) and hiredis
-        // then marks the whole context as failed.
-        if case .tcp = configuration.endpoint {
+        // then marks the whole context as failed. Keepalive notices a silently dead master.
+        if case .tcp = endpoint {
             _ = redisEnableKeepAlive(opened)
         }
         currentTimeout = configuration.commandTimeout
         _ = redisSetTimeout(opened, Self.timeval(currentTimeout))
         do {
-            if let password = configuration.password {
-                let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
-                if case .error(let message) = try roundTrip([auth])[0] {
-                    throw RedisError(.authenticationFailed, "\(message) (check the password in REDIS_URL)")
-                }
-            }
-            if configuration.database != 0 {
-                if case .error(let message) = try roundTrip([RedisCommand("SELECT", configuration.database)])[0] {
-                    throw RedisError(.server, "SELECT \(configuration.database): \(message)")
-                }
-            }
-        } catch let error as RedisError {
-            close()
-            throw error
+            try authenticateAndSelect()
         } catch {
             close()
-            throw RedisError(.connectFailed, "\(error)")
+            throw error
+        }
+    }
+
+    private func authenticateAndSelect() throws(RedisError) {
+        if let password = configuration.password {
+            let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+            if case .error(let message) = try roundTrip([auth])[0] {
+                throw RedisError(.authenticationFailed, "\(message) (check the password in REDIS_URL)")
+            }
+        }
+        if configuration.database != 0 {
+            if case .error(let message) = try roundTrip([RedisCommand("SELECT", configuration.database)])[0] {
+                throw RedisError(.server, "SELECT \(configuration.database): \(message)")
+            }
         }
     }
 
     /// Frees the hiredis context. The next command opens a new one.
     public func close() {
         if let context {
+            // Before the socket is closed: the Sentinel watcher may shut it down until then.
+            sentinels?.unregister(ObjectIdentifier(self))
+            sentinels = nil
             redisFree(context)
             self.context = nil
         }
@@ -103,7 +157,7 @@ public final class RedisConnection {
     public func send(_ command: RedisCommand) throws(RedisError) -> RedisValue {
         let reply = try pipeline([command])[0]
         if case .error(let message) = reply {
-            throw RedisError(.server, "\(command.name): \(message)")
+            throw RedisError.reply(message, to: command.name)
         }
         return reply
     }
@@ -142,11 +196,34 @@ public final class RedisConnection {
             defer { freeReplyObject(raw) }
             replies.append(Self.value(of: reply))
         }
+        // A node that stopped being a usable master: drop it, the next command discovers anew.
+        if replies.contains(where: { if case .error(let message) = $0 { RedisError.isFailoverReply(message) } else { false } }) {
+            close()
+        }
         return replies
     }
 
+    /// Waits up to `timeout` for one more reply without sending anything: the messages of a
+    /// `SUBSCRIBE`. Nil when none came in time (the connection stays usable).
+    public func nextReply(within timeout: Duration) throws(RedisError) -> RedisValue? {
+        guard let context else { throw RedisError(.connectionLost, "not connected") }
+        var raw: UnsafeMutableRawPointer?
+        // A reply may already sit in hiredis's buffer, read along with an earlier one.
+        guard redisGetReplyFromReader(context, &raw) == REDIS_OK else { throw failAndClose(context) }
+        if raw == nil {
+            var ready = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+            let count = poll(&ready, 1, Int32(timeout.wholeNanoseconds / 1_000_000))
+            if count == 0 || (count < 0 && errno == EINTR) { return nil }
+            errno = 0
+            guard count > 0, redisGetReply(context, &raw) == REDIS_OK, raw != nil else { throw failAndClose(context) }
+        }
+        guard let raw else { return nil }
+        defer { freeReplyObject(raw) }
+        return Self.value(of: raw.assumingMemoryBound(to: redisReply.self))
+    }
+
     private func failAndClose(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
-        let error = Self.error(of: context, errno: errno, connecting: false, to: configuration)
+        let error = error(of: context, errno: errno, connecting: false)
         close()
         return error
     }
@@ -185,18 +262,16 @@ public final class RedisConnection {
         String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
     }
 
-    private static func error(
+    private func error(
         of context: UnsafeMutablePointer<redisContext>,
         errno savedErrno: Int32,
-        connecting: Bool,
-        to configuration: RedisConfiguration
+        connecting: Bool
     ) -> RedisError {
         let reason = withUnsafeBytes(of: context.pointee.errstr) { raw -> String in
             let bytes = raw.prefix { $0 != 0 }
             return String(decoding: bytes, as: UTF8.self)
         }
         let kind = context.pointee.err
-        let target = "\(configuration)"
         if savedErrno == EAGAIN || savedErrno == EWOULDBLOCK || savedErrno == ETIMEDOUT
             || reason.contains("timed out") || reason.contains("Resource temporarily unavailable")
         {

@@ -27,6 +27,15 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unexpectedReply = Code("unexpected reply")
         /// The client was shut down.
         public static let closed = Code("closed")
+        /// No Sentinel named an address for the master (all unreachable, or the name unknown to
+        /// them). Check the Sentinels and the master name in `REDIS_URL`; retried on the next command.
+        public static let masterNotFound = Code("master not found")
+        /// The node found through Sentinel (or at the URL) is not a master: a failover is under
+        /// way or the Sentinels disagree. Retried on the next command.
+        public static let notMaster = Code("not a master")
+        /// The node answered `READONLY`, `LOADING`, `MASTERDOWN` or `UNBLOCKED`: it stopped being
+        /// a usable master. The connection was dropped; the next command finds the master again.
+        public static let failover = Code("failover")
     }
 
     public let code: Code
@@ -41,9 +50,31 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     /// the caller should back off and try again later.
     public var isConnectionProblem: Bool {
         switch code {
-        case .connectionRefused, .connectFailed, .authenticationFailed, .timeout, .connectionLost: true
+        case .connectionRefused, .connectFailed, .authenticationFailed, .timeout, .connectionLost,
+            .masterNotFound, .notMaster, .failover:
+            true
         default: false
         }
+    }
+
+    /// The error for an error reply of Redis to `what`: ``Code/failover`` when the reply says
+    /// the node is no longer a usable master, ``Code/server`` otherwise.
+    public static func reply(_ message: String, to what: String) -> RedisError {
+        RedisError(isFailoverReply(message) ? .failover : .server, "\(what): \(message)")
+    }
+
+    private static let failoverCodes = ["READONLY", "LOADING", "MASTERDOWN", "UNBLOCKED"]
+
+    /// True for `READONLY …`, `LOADING …`, `MASTERDOWN …` and `UNBLOCKED …`, also when a script
+    /// error wraps them (`ERR Error running script … -READONLY …` before Redis 7).
+    static func isFailoverReply(_ message: String) -> Bool {
+        for code in failoverCodes {
+            if message.hasPrefix(code + " ") || message == code { return true }
+            if message.hasPrefix("ERR"), message.contains("-" + code + " ") || message.contains(": " + code + " ") {
+                return true
+            }
+        }
+        return false
     }
 
     public var description: String { "Redis \(code): \(message)" }

@@ -24,7 +24,7 @@ extension RedisConnection {
             if message.hasPrefix("NOSCRIPT") {
                 return try send(RedisCommand("EVAL", arguments: [script.source, keys.count] + all))
             }
-            throw RedisError(.server, "script \(script.sha1.prefix(8)): \(message)")
+            throw RedisError.reply(message, to: "script \(script.sha1.prefix(8))")
         }
         return reply
     }
