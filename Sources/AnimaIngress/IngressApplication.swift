@@ -21,14 +21,16 @@ public func buildIngressApplication(
     // A push must be answered within the push timeout even when Redis hangs.
     pushRedis.commandTimeout = min(pushRedis.commandTimeout, configuration.pushTimeout)
     pushRedis.connectTimeout = min(pushRedis.connectTimeout, configuration.pushTimeout)
+    let metrics = IngressMetrics()
     let pusher = EventPusher(
         client: RedisClient(configuration: pushRedis),
         key: keys.events,
         maxPending: configuration.maxPending,
+        minReplicas: configuration.minReplicas,
+        onReplicaWait: { confirmed, duration in metrics.replicaWait(confirmed: confirmed, duration: duration) },
         logger: logger
     )
-    let probe = RedisClient(configuration: pushRedis)
-    let metrics = IngressMetrics()
+    let readiness = Readiness(probe: RedisClient(configuration: pushRedis), minReplicas: configuration.minReplicas)
     let controller = WebhookController(
         verifier: SignatureVerifier(secrets: configuration.secrets, tolerance: configuration.tolerance),
         pusher: pusher,
@@ -51,13 +53,7 @@ public func buildIngressApplication(
         JSONAnswers.response(.ok, #"{"status":"ok"}"#)
     }
     router.get("/readyz") { _, context in
-        do {
-            _ = try await probe.send(RedisCommand("PING"))
-            return JSONAnswers.response(.ok, #"{"ready":true}"#)
-        } catch {
-            context.logger.debug("not ready: \(error)")  // probes ask every few seconds; push failures log at warning
-            return JSONAnswers.response(.serviceUnavailable, #"{"ready":false,"error":"Redis unavailable"}"#)
-        }
+        await readiness.response(logger: context.logger)
     }
     router.get("/metrics") { _, _ in
         Response(
@@ -77,7 +73,7 @@ public func buildIngressApplication(
         router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [pusher, ClientCloser(client: probe)],
+        services: [pusher, ClientCloser(client: readiness.probe)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

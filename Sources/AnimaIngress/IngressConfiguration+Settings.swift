@@ -36,6 +36,11 @@ public struct IngressOptions: ParsableArguments, Sendable {
         help: "Longest wait for Redis before answering 503 (env ANIMA_PUSH_TIMEOUT_SECONDS; default 2)."
     )
     public var pushTimeoutSeconds: String?
+    @Option(
+        name: .customLong("min-replicas"),
+        help: "Answer 200 only once this many replicas hold the event (Redis WAIT); else 503 (env ANIMA_MIN_REPLICAS; default 0)."
+    )
+    public var minReplicas: String?
 
     public init() {}
 }
@@ -60,7 +65,8 @@ extension IngressConfiguration {
             tolerance: try settings.seconds(options.toleranceSeconds, "ANIMA_TOLERANCE_SECONDS", default: .seconds(300)),
             maxBodyBytes: try settings.integer(options.maxBodyBytes, "ANIMA_MAX_BODY_BYTES", default: 1_048_576, range: 1...(1 << 30)),
             maxPending: try settings.integer(options.maxPending, "ANIMA_MAX_PENDING", default: 0),
-            pushTimeout: try settings.seconds(options.pushTimeoutSeconds, "ANIMA_PUSH_TIMEOUT_SECONDS", default: .seconds(2), minimum: 0.01)
+            pushTimeout: try settings.seconds(options.pushTimeoutSeconds, "ANIMA_PUSH_TIMEOUT_SECONDS", default: .seconds(2), minimum: 0.01),
+            minReplicas: try settings.integer(options.minReplicas, "ANIMA_MIN_REPLICAS", default: 0, range: 0...100)
         )
     }
 }

@@ -24,6 +24,9 @@ public struct IngressConfiguration: Sendable {
     public var pushTimeout: Duration
     /// The `Retry-After` seconds sent with a 503. Default 5.
     public var retryAfterSeconds: Int
+    /// Answer 200 only once Redis `WAIT` confirms that this many replicas hold the event
+    /// (`ANIMA_MIN_REPLICAS`). Default 0: the master's acknowledgement is enough.
+    public var minReplicas: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -35,7 +38,8 @@ public struct IngressConfiguration: Sendable {
         maxBodyBytes: Int = 1_048_576,
         maxPending: Int = 0,
         pushTimeout: Duration = .seconds(2),
-        retryAfterSeconds: Int = 5
+        retryAfterSeconds: Int = 5,
+        minReplicas: Int = 0
     ) {
         self.host = host
         self.port = port
@@ -47,5 +51,6 @@ public struct IngressConfiguration: Sendable {
         self.maxPending = maxPending
         self.pushTimeout = pushTimeout
         self.retryAfterSeconds = retryAfterSeconds
+        self.minReplicas = minReplicas
     }
 }

@@ -1,3 +1,4 @@
+import AnimaRedis
 import CoreMetrics
 public import Prometheus
 
@@ -8,9 +9,13 @@ public struct IngressMetrics: Sendable {
     let pushLatency: CoreMetrics.Timer
     private let outcomes: [String: CoreMetrics.Counter]
     private let reasons: [String: CoreMetrics.Counter]
+    /// How long `WAIT` took for a batch, and whether enough replicas confirmed it.
+    let replicaWaitLatency: CoreMetrics.Timer
+    private let replicaWaits: [Bool: CoreMetrics.Counter]
 
     static let outcomeLabels = [
         "accepted", "invalid_signature", "invalid_timestamp", "too_large", "unavailable", "queue_full", "timeout",
+        "not_replicated",
     ]
     static let reasonLabels = [
         "timestamp_missing", "timestamp_malformed", "timestamp_too_old", "timestamp_in_future",
@@ -37,6 +42,18 @@ public struct IngressMetrics: Sendable {
         }
         self.outcomes = outcomes
         self.reasons = reasons
+        self.replicaWaitLatency = CoreMetrics.Timer(label: "anima_ingress_replica_wait_seconds", factory: factory)
+        self.replicaWaits = [
+            true: CoreMetrics.Counter(label: "anima_ingress_replica_waits_total", dimensions: [("result", "confirmed")], factory: factory),
+            false: CoreMetrics.Counter(label: "anima_ingress_replica_waits_total", dimensions: [("result", "short")], factory: factory),
+        ]
+    }
+
+    /// Counts one `WAIT` of a push batch (`ANIMA_MIN_REPLICAS`): whether enough replicas
+    /// confirmed, and how long it took.
+    func replicaWait(confirmed: Bool, duration: Duration) {
+        replicaWaits[confirmed]?.increment()
+        replicaWaitLatency.recordNanoseconds(duration.wholeNanoseconds)
     }
 
     /// Counts one answered webhook request by outcome (`accepted`, `invalid_signature`,

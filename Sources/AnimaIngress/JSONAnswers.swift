@@ -8,6 +8,11 @@ enum JSONAnswers {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(staticString: json)))
     }
 
+    /// A JSON answer built at run time (it carries a figure).
+    static func response(_ status: HTTPResponse.Status, _ json: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+
     static let received: StaticString = #"{"received":true}"#
     static let invalidSignature: StaticString = #"{"error":"Invalid signature"}"#
     static let timestampOutsideTolerance: StaticString = #"{"error":"Timestamp outside tolerance"}"#

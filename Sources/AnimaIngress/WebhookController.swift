@@ -79,6 +79,12 @@ struct WebhookController: Sendable {
             metrics.request(outcome: "timeout")
             context.logger.warning("webhook refused: Redis did not answer within \(pushTimeout)")
             return unavailable()
+        case .notReplicated(let confirmed, let required):
+            metrics.request(outcome: "not_replicated")
+            context.logger.warning(
+                "webhook refused: \(confirmed) of \(required) required replicas confirmed the event within \(pushTimeout) (ANIMA_MIN_REPLICAS)"
+            )
+            return unavailable()
         }
     }
 

@@ -12,12 +12,18 @@ public import ServiceLifecycle
 /// next one gathers, so throughput grows with concurrency instead of queueing behind one round
 /// trip per request.
 ///
+/// With `minReplicas` > 0, each batch's push is followed in the same pipeline by one
+/// `WAIT minReplicas ms`, bounded by the batch's earliest deadline: the batch is stored only
+/// when that many replicas confirmed it.
+///
 /// Run it as a `Service` (``run()``); on graceful shutdown it pushes what is waiting, then stops.
 public final class EventPusher: Service, Sendable {
     private let client: RedisClient
     private let key: String
     private let maxPending: Int
     private let maxBatch: Int
+    private let minReplicas: Int
+    private let onReplicaWait: @Sendable (_ confirmed: Bool, _ duration: Duration) -> Void
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
@@ -50,11 +56,23 @@ public final class EventPusher: Service, Sendable {
     ///   - key: the pending list (`anima:events`).
     ///   - maxPending: refuse events while this many wait (0: no limit).
     ///   - maxBatch: the most events in one round trip.
-    public init(client: RedisClient, key: String, maxPending: Int = 0, maxBatch: Int = 256, logger: Logger) {
+    ///   - minReplicas: replicas that must confirm a batch (Redis `WAIT`) before it counts as stored.
+    ///   - onReplicaWait: told of every `WAIT`: whether enough replicas confirmed, and how long it took.
+    public init(
+        client: RedisClient,
+        key: String,
+        maxPending: Int = 0,
+        maxBatch: Int = 256,
+        minReplicas: Int = 0,
+        onReplicaWait: @escaping @Sendable (_ confirmed: Bool, _ duration: Duration) -> Void = { _, _ in },
+        logger: Logger
+    ) {
         self.client = client
         self.key = key
         self.maxPending = maxPending
         self.maxBatch = maxBatch
+        self.minReplicas = minReplicas
+        self.onReplicaWait = onReplicaWait
         self.logger = logger
     }
 
@@ -149,26 +167,57 @@ public final class EventPusher: Service, Sendable {
         state.withLockedValue { $0.inFlight = live }
         defer { state.withLockedValue { $0.inFlight = [] } }
         let bodies: [any RedisArgument] = live.map(\.body)
-        let key = self.key
-        let maxPending = self.maxPending
+        let (key, maxPending, minReplicas) = (self.key, self.maxPending, self.minReplicas)
+        // WAIT must give up before the first caller's deadline, and before the connection's
+        // own timeout (the push timeout) closes it; never 0, which waits forever.
+        let remaining = Int(((live.map(\.deadline).min() ?? .now) - .now).wholeNanoseconds / 1_000_000)
+        let waitMilliseconds = max(1, remaining - min(100, remaining / 4))
         do {
-            let stored = try await client.withConnection { connection throws(RedisError) -> Int in
-                if maxPending > 0 {
-                    let reply = try connection.evaluate(Self.boundedPush, keys: [key], arguments: [maxPending] + bodies)
-                    return reply.int ?? 0
-                }
-                let reply = try connection.send(RedisCommand("LPUSH", arguments: [key] + bodies))
-                guard reply.int != nil else {
-                    throw RedisError(.unexpectedReply, "LPUSH answered \(reply)")
-                }
-                return bodies.count
+            let started = ContinuousClock.now
+            let (stored, confirmed) = try await client.withConnection { connection throws(RedisError) -> (Int, Int?) in
+                let wait = minReplicas > 0 ? RedisCommand("WAIT", minReplicas, waitMilliseconds) : nil
+                return try Self.store(bodies, in: key, maxPending: maxPending, then: wait, on: connection)
+            }
+            if let confirmed {
+                onReplicaWait(confirmed >= minReplicas, .now - started)
             }
             for (index, item) in live.enumerated() {
-                item.resolve(index < stored ? .stored : .queueFull)
+                switch (index < stored, confirmed) {
+                case (false, _): item.resolve(.queueFull)
+                case (true, let count?) where count < minReplicas: item.resolve(.notReplicated(confirmed: count, required: minReplicas))
+                case (true, _): item.resolve(.stored)
+                }
             }
         } catch {
             logger.warning("push failed: \(error)", metadata: ["anima.batch.size": "\(live.count)"])
             for item in live { item.resolve(.unavailable(reason: error.description)) }
         }
+    }
+
+    /// One pipeline: the push (bounded by `maxPending` when > 0), then `wait` if any. Returns how
+    /// many bodies (in order) were pushed, and how many replicas `WAIT` counted.
+    private static func store(
+        _ bodies: [any RedisArgument],
+        in key: String,
+        maxPending: Int,
+        then wait: RedisCommand?,
+        on connection: RedisConnection
+    ) throws(RedisError) -> (stored: Int, confirmed: Int?) {
+        func push(_ scriptCall: String) -> RedisCommand {
+            guard maxPending > 0 else { return RedisCommand("LPUSH", arguments: [key] + bodies) }
+            let script: any RedisArgument = scriptCall == "EVAL" ? boundedPush.source : boundedPush.sha1
+            return RedisCommand(scriptCall, arguments: [script, 1, key, maxPending] + bodies)
+        }
+        let tail = wait.map { [$0] } ?? []
+        var replies = try connection.pipeline([push("EVALSHA")] + tail)
+        if case .error(let message) = replies[0], message.hasPrefix("NOSCRIPT") {
+            replies = try connection.pipeline([push("EVAL")] + tail)
+        }
+        if case .error(let message) = replies[0] { throw RedisError.reply(message, to: "push") }
+        guard let count = replies[0].int else { throw RedisError(.unexpectedReply, "push answered \(replies[0])") }
+        guard wait != nil else { return (maxPending > 0 ? count : bodies.count, nil) }
+        if case .error(let message) = replies[1] { throw RedisError.reply(message, to: "WAIT") }
+        guard let confirmed = replies[1].int else { throw RedisError(.unexpectedReply, "WAIT answered \(replies[1])") }
+        return (maxPending > 0 ? count : bodies.count, confirmed)
     }
 }

@@ -12,4 +12,8 @@ public enum PushOutcome: Sendable {
     /// (a push already on the wire cannot be taken back); a retry by the sender is then a
     /// duplicate that the worker's idempotency check absorbs.
     case timedOut
+    /// Stored on the master, but fewer than the required replicas confirmed it in time
+    /// (`ANIMA_MIN_REPLICAS`). Answered like a failure: the sender retries, and the duplicate
+    /// that may result is absorbed by the worker's idempotency check.
+    case notReplicated(confirmed: Int, required: Int)
 }

@@ -145,7 +145,7 @@ public struct WorkerQueue: Sendable {
         var retry: [Settlement] = []
         for (settlement, reply) in zip(settlements, replies) {
             if case .error(let message) = reply {
-                guard message.hasPrefix("NOSCRIPT") else { throw RedisError(.server, "settle: \(message)") }
+                guard message.hasPrefix("NOSCRIPT") else { throw RedisError.reply(message, to: "settle") }
                 retry.append(settlement)
             }
         }
