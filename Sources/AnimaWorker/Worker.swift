@@ -49,6 +49,10 @@ public final class Worker: Service, Sendable {
     /// Fired when draining took too long: queue writes stop retrying.
     private let abandon = StopSignal()
     private let outage = NIOLockedValueBox<Bool>(false)
+    /// Set by every Redis failure: a take whose reply was lost, or a failover to a replica that
+    /// missed our latest writes, may have left entries in our processing list that we do not
+    /// hold. The fetch loop then returns them before its next take.
+    private let mayHoldUnseen = NIOLockedValueBox<Bool>(false)
     private let tokenCounter = Atomic<UInt64>(0)
     /// No recovery of other workers before this instant: a heartbeat TTL after start and after
     /// every Redis failure, so that live workers have re-registered by then.
@@ -133,17 +137,17 @@ public final class Worker: Service, Sendable {
         var delay = Duration.milliseconds(50)
         let maxAttempts = configuration.maxAttempts
         let tokenPrefix = "lease:\(configuration.workerID):"
-        // Set by a failed take: Redis may have run it and lost only the reply.
-        var mayHoldUnseen = false
         while !stopping.isFired {
             let free = await limiter.waitForFree()
             if free == 0 || stopping.isFired { break }
             do {
-                if mayHoldUnseen {
+                if mayHoldUnseen.withLockedValue({ $0 }) {
+                    mayHoldUnseen.withLockedValue { $0 = false }
                     let returned = try await queue.returnUnheld(held.snapshot)
-                    mayHoldUnseen = false
                     if returned > 0 {
-                        logger.warning("returned \(returned) events to the queue that a take moved to this worker but whose answer was lost")
+                        logger.warning(
+                            "returned \(returned) events to the queue that sat in this worker's processing list unheld (a lost take reply, or a Redis failover)"
+                        )
                     }
                 }
                 let batch = try await queue.takeAndClaim(
@@ -194,7 +198,6 @@ public final class Worker: Service, Sendable {
                     }
                 }
             } catch {
-                mayHoldUnseen = true
                 failed("take events", error)
                 await stopping.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
@@ -626,6 +629,7 @@ public final class Worker: Service, Sendable {
         // to register again before this one takes anybody's events.
         let wait = configuration.leaseTTL + configuration.tick
         recoveryAllowedAfter.withLockedValue { $0 = ContinuousClock.now + wait }
+        mayHoldUnseen.withLockedValue { $0 = true }
         let first = outage.withLockedValue { outage -> Bool in
             defer { outage = true }
             return !outage
