@@ -28,6 +28,9 @@ enum DeployFiles {
 
     static var yamlFiles: [String] { all.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") } }
 
+    /// `compose.yaml` and the other compose files of `deploy/docker/` (`compose.sentinel.yaml`).
+    static var composeFiles: [String] { yamlFiles.filter { $0.hasPrefix("deploy/docker/compose") } }
+
     /// Every YAML document of `path` (multi-document files give several).
     static func yamlDocuments(_ path: String) throws -> [Any] {
         try Array(Yams.load_all(yaml: text(path))).compactMap { $0 }

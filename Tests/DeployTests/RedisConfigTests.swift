@@ -28,42 +28,13 @@ struct RedisConfigTests {
             let confPath = directory.appendingPathComponent("redis.conf").path
             try conf.replacingOccurrences(of: RedisConfigTests.includeLine, with: "include \(authPath)")
                 .write(toFile: confPath, atomically: true, encoding: .utf8)
-            // A free port can be taken by a parallel test before redis-server binds it: try another.
-            var attempt = 0
-            while true {
-                attempt += 1
-                let candidate = FreePort.find()
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = [
-                    "redis-server", confPath, "--port", String(candidate), "--dir", directory.path, "--bind", "127.0.0.1",
-                    "--logfile", directory.appendingPathComponent("redis.log").path,
-                ]
-                process.standardInput = FileHandle.nullDevice
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try await process.runWithDefaultSignalMask()
-                let up = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
-                    (try? TestSocket(port: candidate, timeout: .milliseconds(200))) != nil || !process.isRunning
-                }
-                if up, process.isRunning {
-                    self.port = candidate
-                    self.process = process
-                    return
-                }
-                if process.isRunning {
-                    kill(process.processIdentifier, SIGKILL)
-                    process.waitUntilExit()
-                }
-                let logURL = directory.appendingPathComponent("redis.log")
-                let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
-                if log.contains("Address already in use"), attempt < 5 {
-                    try? FileManager.default.removeItem(at: logURL)
-                    continue
-                }
-                try? FileManager.default.removeItem(at: directory)
-                throw DeployFailure("redis-server with deploy/redis/redis.conf did not start. Log:\n\(log)")
-            }
+            let started = try await RedisConfigTests.launch(
+                [confPath],
+                in: directory,
+                what: "redis-server with deploy/redis/redis.conf"
+            )
+            port = started.port
+            process = started.process
         }
 
         func stop() {
@@ -95,14 +66,64 @@ struct RedisConfigTests {
         }
     }
 
+    /// Starts `redis-server` with `arguments` (a conf path first) followed by what suits a test
+    /// run (a free port, `directory` as dir and for the log, bind 127.0.0.1), and waits at most
+    /// 10 s until it accepts connections. `what` names the server in the error. Stop the
+    /// process by PID.
+    static func launch(_ arguments: [String], in directory: URL, what: String) async throws -> (port: Int, process: Process) {
+        // A free port can be taken by a parallel test before redis-server binds it: try another.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let candidate = FreePort.find()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments =
+                ["redis-server"] + arguments + [
+                    "--port", String(candidate), "--dir", directory.path, "--bind", "127.0.0.1",
+                    "--logfile", directory.appendingPathComponent("redis.log").path,
+                ]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try await process.runWithDefaultSignalMask()
+            let up = await eventually(timeout: .seconds(10), interval: .milliseconds(20)) {
+                (try? TestSocket(port: candidate, timeout: .milliseconds(200))) != nil || !process.isRunning
+            }
+            if up, process.isRunning { return (candidate, process) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            let logURL = directory.appendingPathComponent("redis.log")
+            let log = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
+            if log.contains("Address already in use"), attempt < 5 {
+                try? FileManager.default.removeItem(at: logURL)
+                continue
+            }
+            try? FileManager.default.removeItem(at: directory)
+            throw DeployFailure("\(what) did not start. Log:\n\(log)")
+        }
+    }
+
     @Test func confIncludesTheAuthFileAtTheDocumentedPath() throws {
         let conf = try DeployFiles.text("deploy/redis/redis.conf")
         let includes = conf.split(separator: "\n").filter { $0.hasPrefix("include ") }
         #expect(includes == [Substring(Self.includeLine)], "expected exactly '\(Self.includeLine)', saw \(includes)")
     }
 
+    /// Replicas log in to their master with masterauth; on every data node it is the requirepass.
+    @Test func authExampleSetsMasterauthToThePassword() throws {
+        let lines = try DeployFiles.text("deploy/redis/anima-auth.conf.example").split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(
+            lines == ["requirepass change-me", "masterauth change-me"],
+            "expected requirepass and masterauth with the same placeholder, saw \(lines)"
+        )
+    }
+
     @Test(arguments: [
         ("maxmemory-policy", "noeviction"), ("appendonly", "yes"), ("appendfsync", "everysec"), ("protected-mode", "yes"),
+        ("replica-priority", "100"),
     ])
     func serverRunsWithTheSetting(name: String, expected: String) async throws {
         let redis = try await ConfiguredRedis()

@@ -1,6 +1,7 @@
 import AnimaTestSupport
 import Foundation
 import Testing
+import Yams
 
 /// The YAML files parse, the compose file has its services, the units pass systemd's own
 /// check, and every stop timeout leaves the worker its shutdown grace.
@@ -24,11 +25,62 @@ struct YAMLAndUnitTests {
         )
     }
 
-    @Test func composeWorkerIsScalable() throws {
-        let compose = try DeployFiles.yamlDocuments("deploy/docker/compose.yaml").first as? [String: Any]
-        let worker = (compose?["services"] as? [String: Any])?["worker"] as? [String: Any]
-        #expect(worker?["ports"] == nil, "a published port stops `--scale worker=4`; saw ports \(String(describing: worker?["ports"]))")
-        #expect(worker?["container_name"] == nil, "a container_name stops `--scale worker=4`")
+    /// The services of a compose file by name.
+    static func services(_ path: String) throws -> [String: Any] {
+        let compose = try DeployFiles.yamlDocuments(path).first as? [String: Any]
+        return (compose?["services"] as? [String: Any]) ?? [:]
+    }
+
+    @Test(arguments: DeployFiles.composeFiles)
+    func composeWorkerIsScalable(path: String) throws {
+        let worker = try Self.services(path)["worker"] as? [String: Any]
+        #expect(worker != nil, "\(path): expected a worker service")
+        #expect(
+            worker?["ports"] == nil,
+            "\(path): a published port stops `--scale worker=4`; saw ports \(String(describing: worker?["ports"]))"
+        )
+        #expect(worker?["container_name"] == nil, "\(path): a container_name stops `--scale worker=4`")
+    }
+
+    @Test func sentinelComposeHasDataNodesSentinelsIngressAndWorker() throws {
+        let services = try Self.services("deploy/docker/compose.sentinel.yaml")
+        let expected: Set<String> = ["redis-1", "redis-2", "sentinel-1", "sentinel-2", "sentinel-3", "ingress", "worker"]
+        #expect(
+            Set(services.keys).isSuperset(of: expected),
+            "expected services \(expected.sorted()); saw \(services.keys.sorted())"
+        )
+    }
+
+    /// Both anima services find the master through the three Sentinels; the ingress waits for a replica.
+    @Test func sentinelComposeUsesTheSentinelsAndOneReplica() throws {
+        let services = try Self.services("deploy/docker/compose.sentinel.yaml")
+        for name in ["ingress", "worker"] {
+            let environment = (services[name] as? [String: Any])?["environment"] as? [String: Any]
+            let url = environment?["REDIS_URL"] as? String ?? ""
+            #expect(
+                url.hasPrefix("redis-sentinel://") && url.hasSuffix("@sentinel-1:26379,sentinel-2:26379,sentinel-3:26379/anima"),
+                "\(name) REDIS_URL: expected redis-sentinel://:PASSWORD@sentinel-1:26379,sentinel-2:26379,sentinel-3:26379/anima, saw \(url)"
+            )
+        }
+        let ingress = (services["ingress"] as? [String: Any])?["environment"] as? [String: Any]
+        let minReplicas = ingress?["ANIMA_MIN_REPLICAS"] as? String
+        #expect(minReplicas == "1", "ingress ANIMA_MIN_REPLICAS: expected 1, saw \(String(describing: minReplicas))")
+    }
+
+    /// The ingress and worker health checks of the Sentinel set-up are those that
+    /// HealthCheckTests runs against the executables (from compose.yaml).
+    @Test(arguments: ["ingress", "worker"])
+    func sentinelComposeHealthChecksAreTheTestedOnes(service: String) throws {
+        func healthCheck(_ path: String) throws -> [String]? {
+            let definition = try Self.services(path)[service] as? [String: Any]
+            return (definition?["healthcheck"] as? [String: Any])?["test"] as? [String]
+        }
+        let tested = try healthCheck("deploy/docker/compose.yaml")
+        let sentinel = try healthCheck("deploy/docker/compose.sentinel.yaml")
+        #expect(
+            sentinel == tested && tested != nil,
+            "\(service) health check: expected compose.yaml's \(String(describing: tested)), saw \(String(describing: sentinel))"
+        )
     }
 
     @Test func kubernetesHasTheExpectedObjects() throws {
@@ -71,14 +123,71 @@ struct YAMLAndUnitTests {
         #expect(period > grace, "terminationGracePeriodSeconds: expected more than the grace \(grace), saw \(period)")
     }
 
-    @Test func composeWorkerStopGraceExceedsTheShutdownGrace() throws {
-        let compose = try DeployFiles.yamlDocuments("deploy/docker/compose.yaml").first as? [String: Any]
-        let worker = (compose?["services"] as? [String: Any])?["worker"] as? [String: Any]
+    @Test(arguments: DeployFiles.composeFiles)
+    func composeWorkerStopGraceExceedsTheShutdownGrace(path: String) throws {
+        let worker = try Self.services(path)["worker"] as? [String: Any]
         let period = (worker?["stop_grace_period"] as? String).flatMap { Double($0.dropLast()) } ?? 10  // compose's default
         let grace =
             ((worker?["environment"] as? [String: Any])?["ANIMA_SHUTDOWN_GRACE_SECONDS"] as? String).flatMap(Double.init)
             ?? Self.defaultGrace
-        #expect(period > grace, "worker stop_grace_period: expected more than the grace \(grace) s, saw \(period) s")
+        #expect(period > grace, "\(path): worker stop_grace_period: expected more than the grace \(grace) s, saw \(period) s")
+    }
+
+    /// The commented `redis-sentinel` trigger at the end of keda.yaml, once uncommented, is a
+    /// valid trigger that measures the same list as the `redis` one.
+    @Test func kedaSentinelTriggerMatchesTheRedisTrigger() throws {
+        let path = "deploy/kubernetes/keda.yaml"
+        let scaled = try DeployFiles.yamlDocuments(path).compactMap { $0 as? [String: Any] }.first {
+            $0["kind"] as? String == "ScaledObject"
+        }
+        let redis = ((scaled?["spec"] as? [String: Any])?["triggers"] as? [[String: Any]])?.first
+        let lines = try DeployFiles.text(path).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(where: { $0.hasSuffix("# - type: redis-sentinel") }) else {
+            throw DeployFailure("\(path): expected a commented trigger '# - type: redis-sentinel'")
+        }
+        let uncommented = lines[start...].prefix { $0.trimmingCharacters(in: .whitespaces).hasPrefix("#") }.map { line -> String in
+            guard let marker = line.range(of: "# ") else { return line }
+            return line.replacingCharacters(in: marker, with: "")
+        }
+        let sentinel = (try Yams.load(yaml: uncommented.joined(separator: "\n")) as? [[String: Any]])?.first
+        #expect(
+            sentinel?["type"] as? String == "redis-sentinel",
+            "\(path): expected type redis-sentinel, saw \(String(describing: sentinel))"
+        )
+        let metadata = sentinel?["metadata"] as? [String: Any]
+        let redisMetadata = redis?["metadata"] as? [String: Any]
+        for key in ["listName", "listLength", "activationListLength"] {
+            #expect(
+                metadata?[key] as? String == redisMetadata?[key] as? String && metadata?[key] != nil,
+                "\(path) \(key): expected the redis trigger's \(String(describing: redisMetadata?[key])), saw \(String(describing: metadata?[key]))"
+            )
+        }
+        let master = metadata?["sentinelMaster"] as? String
+        #expect(master == "anima", "\(path) sentinelMaster: expected anima (sentinel.conf's master), saw \(String(describing: master))")
+        let addresses = (metadata?["addresses"] as? String)?.split(separator: ",") ?? []
+        #expect(
+            addresses.count == 3 && addresses.allSatisfy { $0.hasSuffix(":26379") },
+            "\(path) addresses: expected three Sentinels HOST:26379, saw \(addresses)"
+        )
+        let authentication = (sentinel?["authenticationRef"] as? [String: Any])?["name"] as? String
+        let redisAuthentication = (redis?["authenticationRef"] as? [String: Any])?["name"] as? String
+        #expect(
+            authentication == redisAuthentication && authentication != nil,
+            "\(path) authenticationRef: expected \(String(describing: redisAuthentication)), saw \(String(describing: authentication))"
+        )
+    }
+
+    @Test func sentinelUnitRunsSentinelWithAWritableConf() throws {
+        let unit = try DeployFiles.text("deploy/systemd/redis-sentinel-anima.service")
+        let exec = unit.firstMatch(of: /(?m)^ExecStart=(.*)$/).map { String($0.output.1) }
+        #expect(
+            exec?.hasPrefix("/usr/bin/redis-server /etc/redis/sentinel-anima.conf --sentinel") == true,
+            "ExecStart: expected /usr/bin/redis-server /etc/redis/sentinel-anima.conf --sentinel …, saw \(String(describing: exec))"
+        )
+        let writable = unit.firstMatch(of: /(?m)^ReadWritePaths=(.*)$/).map { $0.output.1.split(separator: " ").map(String.init) } ?? []
+        #expect(writable.contains("/etc/redis"), "ReadWritePaths: expected /etc/redis (Sentinel rewrites its conf there), saw \(writable)")
+        let user = unit.firstMatch(of: /(?m)^User=(.*)$/).map { String($0.output.1) }
+        #expect(user == "redis", "User: expected redis (the owner of /etc/redis/sentinel-anima.conf), saw \(String(describing: user))")
     }
 
     static let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
@@ -94,11 +203,16 @@ struct YAMLAndUnitTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let units = DeployFiles.all.filter { $0.hasPrefix("deploy/systemd/") && $0.hasSuffix(".service") }
-        #expect(units.count == 2, "expected anima-ingress.service and anima-worker@.service, saw \(units)")
+        #expect(
+            units.count == 3,
+            "expected anima-ingress.service, anima-worker@.service and redis-sentinel-anima.service, saw \(units)"
+        )
         var copies: [String] = []
         for unit in units {
             let text = try DeployFiles.text(unit)
-            #expect(text.contains("ExecStart=/usr/local/bin/anima-"), "\(unit): expected ExecStart=/usr/local/bin/anima-…")
+            if (unit as NSString).lastPathComponent.hasPrefix("anima-") {
+                #expect(text.contains("ExecStart=/usr/local/bin/anima-"), "\(unit): expected ExecStart=/usr/local/bin/anima-…")
+            }
             let copy = directory.appendingPathComponent((unit as NSString).lastPathComponent)
             try text.replacingOccurrences(of: "/usr/local/bin/", with: ManagedProcess.binDirectory.path + "/")
                 .write(to: copy, atomically: true, encoding: .utf8)
