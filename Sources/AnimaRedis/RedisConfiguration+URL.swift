@@ -59,6 +59,7 @@ extension RedisConfiguration {
         let rest = withoutScheme.prefix { $0 != "?" }
         let (hosts, path) = try parseUserInfo(rest, url: url)
         var sentinel = RedisSentinelEndpoint(sentinels: [], masterName: "")
+        guard !hosts.isEmpty else { throw Self.invalid(url, "no Sentinel address given (redis-sentinel://HOST:PORT,…/MASTER)") }
         for hostPort in hosts.split(separator: ",", omittingEmptySubsequences: false) {
             guard !hostPort.isEmpty else { throw Self.invalid(url, "an empty Sentinel address in the list") }
             let address = try Self.address(hostPort, url: url, defaultPort: 26379)

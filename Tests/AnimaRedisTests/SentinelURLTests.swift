@@ -54,7 +54,8 @@ struct SentinelURLTests {
     @Test(arguments: [
         ("redis-sentinel://127.0.0.1:26379", "master's name is missing"),
         ("redis-sentinel://127.0.0.1:26379/", "master's name is missing"),
-        ("redis-sentinel:///anima", "host is missing"),
+        ("redis-sentinel:///anima", "no Sentinel address given"),
+        ("redis-sentinel://:26379/anima", "host is missing"),
         ("redis-sentinel://127.0.0.1:26379,,127.0.0.1:26380/anima", "empty Sentinel address"),
         ("redis-sentinel://127.0.0.1:99999/anima", "port must be 1–65535"),
         ("redis-sentinel://127.0.0.1:26379/anima/x", "must be a number"),
