@@ -24,3 +24,14 @@ extension QueueKeys {
     /// List of the events one worker process has taken and not yet finished.
     public func processing(workerID: String) -> String { "\(prefix):processing:\(workerID)" }
 }
+
+extension QueueKeys {
+    /// Stream of recorded outcomes, newest last, capped at `ANIMA_HISTORY_MAX` (approximately).
+    public var history: String { "\(prefix):history" }
+    /// List of the `history` stream ids of one event's outcomes; expires with the done mark's TTL.
+    public func history(id: String) -> String { "\(prefix):history:\(id)" }
+    /// Set of the event types that are paused.
+    public var paused: String { "\(prefix):paused" }
+    /// List of the events of one paused type, waiting for `resume`, newest first.
+    public func paused(type: String) -> String { "\(prefix):paused:\(type)" }
+}

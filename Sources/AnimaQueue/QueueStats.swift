@@ -27,20 +27,27 @@ public struct QueueStats: Sendable, Codable {
     /// Live worker processes (registered, heartbeat not expired).
     public let workers: Int
     public let workerList: [WorkerInfo]
+    /// The paused event types, sorted.
+    public let paused: [String]
+    /// Events parked while their type is paused (not counted in `pending`).
+    public let pausedEvents: Int
 
     enum CodingKeys: String, CodingKey {
         case pending, scheduled
         case inFlight = "in_flight"
         case dead, workers
         case workerList = "worker_list"
+        case paused
+        case pausedEvents = "paused_events"
     }
 
     /// Reads the snapshot in two round trips.
     public static func read(keys: QueueKeys, client: RedisClient) async throws(RedisError) -> QueueStats {
         let first = try await client.pipeline([
             RedisCommand("LLEN", keys.events), RedisCommand("ZCARD", keys.scheduled), RedisCommand("LLEN", keys.dead),
-            RedisCommand("SMEMBERS", keys.workers), RedisCommand("TIME"),
+            RedisCommand("SMEMBERS", keys.workers), RedisCommand("TIME"), RedisCommand("SMEMBERS", keys.paused),
         ])
+        let paused = (first[5].array ?? []).compactMap(\.string).sorted()
         let ids = (first[3].array ?? []).compactMap(\.string).sorted()
         let serverNow =
             first[4].array.flatMap { parts -> Double? in
@@ -52,7 +59,9 @@ public struct QueueStats: Sendable, Codable {
             commands.append(RedisCommand("GET", keys.worker(id: id)))
             commands.append(RedisCommand("LLEN", keys.processing(workerID: id)))
         }
+        commands += paused.map { RedisCommand("LLEN", keys.paused(type: $0)) }
         let second = try await client.pipeline(commands)
+        let pausedEvents = second.suffix(paused.count).reduce(0) { $0 + ($1.int ?? 0) }
         var list: [WorkerInfo] = []
         var inFlight = 0
         for (index, id) in ids.enumerated() {
@@ -77,7 +86,9 @@ public struct QueueStats: Sendable, Codable {
             inFlight: inFlight,
             dead: first[2].int ?? 0,
             workers: list.count,
-            workerList: list
+            workerList: list,
+            paused: paused,
+            pausedEvents: pausedEvents
         )
     }
 }

@@ -35,6 +35,9 @@ struct StatsCommand: AsyncParsableCommand {
             "dead       \(stats.dead)",
             "workers    \(stats.workers)",
         ]
+        if !stats.paused.isEmpty {
+            lines.append("paused     \(stats.paused.joined(separator: ", "))   (\(stats.pausedEvents) events waiting)")
+        }
         if !stats.workerList.isEmpty {
             let rows = stats.workerList.map { worker in
                 [

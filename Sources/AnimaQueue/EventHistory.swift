@@ -1,0 +1,124 @@
+public import AnimaRedis
+import Foundation
+import NIOCore
+
+/// Reads what happened to events: the recorded outcomes (``HistoryRecord``) and where an
+/// event is now (``EventStatus``). Every read is bounded: an event's outcomes come through its
+/// own index, lists are scanned in chunks up to ``scanLimit`` entries.
+public struct EventHistory: Sendable {
+    public let keys: QueueKeys
+    private let client: RedisClient
+
+    /// The most entries of one list or set read while looking for an event.
+    public static let scanLimit = 200_000
+    private static let chunk = 2_000
+
+    public init(keys: QueueKeys, client: RedisClient) {
+        self.keys = keys
+        self.client = client
+    }
+
+    /// The recorded attempts of `id`, oldest first. Those the stream's cap dropped are left out.
+    public func attempts(of id: String) async throws(RedisError) -> [HistoryRecord] {
+        let index = try await client.send(RedisCommand("LRANGE", keys.history(id: id), 0, -1)).array ?? []
+        let entryIDs = index.compactMap(\.string)
+        if entryIDs.isEmpty { return [] }
+        let replies = try await client.pipeline(entryIDs.map { RedisCommand("XRANGE", keys.history, $0, $0) })
+        return replies.compactMap { reply in
+            guard let entry = reply.array?.first?.array, entry.count == 2, let fields = entry[1].array else { return nil }
+            return HistoryRecord(fields: fields)
+        }
+    }
+
+    /// Recorded outcomes, newest first, that match every given filter.
+    /// - Parameter since: milliseconds since 1970; older outcomes are not read at all.
+    public func list(type: String? = nil, result: HistoryRecord.Result? = nil, since: Int64? = nil, limit: Int) async throws(RedisError) -> [HistoryRecord] {
+        var found: [HistoryRecord] = []
+        var end = "+"
+        let start = since.map(String.init) ?? "-"
+        while found.count < limit {
+            let page = try await client.send(RedisCommand("XREVRANGE", keys.history, end, start, "COUNT", Self.chunk)).array ?? []
+            for entry in page {
+                guard let parts = entry.array, parts.count == 2, let fields = parts[1].array, let record = HistoryRecord(fields: fields)
+                else { continue }
+                if let type, record.type != type { continue }
+                if let result, record.result != result { continue }
+                found.append(record)
+                if found.count == limit { break }
+            }
+            guard page.count == Self.chunk, let last = page.last?.array?.first?.string else { break }
+            end = "(" + last
+        }
+        return found
+    }
+
+    /// Where `id` is now, with its recorded attempts.
+    public func status(of id: String) async throws(RedisError) -> EventStatus {
+        let attempts = try await attempts(of: id)
+        func status(_ state: EventStatus.State, due: Int64? = nil) -> EventStatus {
+            EventStatus(id: id, state: state, dueAt: due, attempts: attempts)
+        }
+        let mark = try await client.send(RedisCommand("GET", keys.event(id: id))).string
+        if mark == "done" { return status(.done) }
+        if mark?.hasPrefix("lease:") == true { return status(.running) }
+        let needles = Self.needles(for: id)
+        for type in try await PausedTypes(keys: keys, client: client).types() {
+            if try await find(needles, inList: keys.paused(type: type)) { return status(.paused) }
+        }
+        if let due = try await findScheduled(needles) { return status(.scheduled, due: due) }
+        if try await find(needles, inList: keys.events) { return status(.pending) }
+        if try await DeadLetterStore(keys: keys, client: client).find(id) != nil { return status(.dead) }
+        return status(.unknown)
+    }
+
+    /// `"id":"<id>"` and `"id": "<id>"`, JSON-escaped, as bytes to look for in stored entries.
+    static func needles(for id: String) -> [[UInt8]] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let quoted = (try? encoder.encode(id)).map { Array($0) } ?? Array("\"\(id)\"".utf8)
+        return [Array(#""id":"#.utf8) + quoted, Array(#""id": "#.utf8) + quoted]
+    }
+
+    private func find(_ needles: [[UInt8]], inList key: String) async throws(RedisError) -> Bool {
+        var start = 0
+        while start < Self.scanLimit {
+            let page = try await client.send(RedisCommand("LRANGE", key, start, start + Self.chunk - 1)).array ?? []
+            if page.contains(where: { Self.matches($0.bytes, needles) }) { return true }
+            if page.count < Self.chunk { return false }
+            start += Self.chunk
+        }
+        return false
+    }
+
+    /// The due time (ms) of a scheduled entry of the event, if one is in the retry set.
+    private func findScheduled(_ needles: [[UInt8]]) async throws(RedisError) -> Int64? {
+        var start = 0
+        while start < Self.scanLimit {
+            let page = try await client.send(
+                RedisCommand("ZRANGE", keys.scheduled, start, start + Self.chunk - 1, "WITHSCORES")
+            ).array ?? []
+            var pairs = page.makeIterator()
+            while let member = pairs.next(), let score = pairs.next() {
+                if Self.matches(member.bytes, needles) { return score.string.flatMap(Double.init).map { Int64($0) } }
+            }
+            if page.count < 2 * Self.chunk { return nil }
+            start += Self.chunk
+        }
+        return nil
+    }
+
+    private static func matches(_ buffer: ByteBuffer?, _ needles: [[UInt8]]) -> Bool {
+        guard let buffer else { return false }
+        return buffer.withUnsafeReadableBytes { bytes in
+            needles.contains { needle in
+                guard bytes.count >= needle.count, let first = needle.first else { return false }
+                var index = bytes.startIndex
+                while let found = bytes[index...].firstIndex(of: first), found + needle.count <= bytes.endIndex {
+                    if bytes[found..<found + needle.count].elementsEqual(needle) { return true }
+                    index = found + 1
+                }
+                return false
+            }
+        }
+    }
+}

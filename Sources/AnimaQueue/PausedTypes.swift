@@ -1,0 +1,82 @@
+public import AnimaRedis
+
+/// Pause and resume per event type, held in Redis so that it lasts across worker restarts.
+///
+/// A paused type is a member of `anima:paused`. A worker that takes an event of a paused type
+/// parks it, unchanged and without counting an attempt, on `anima:paused:<type>` (newest first);
+/// `resume` removes the type from the set first, then moves the parked events back to the
+/// taking end of the pending list, oldest last-moved so that they run in their original order.
+public struct PausedTypes: Sendable {
+    public let keys: QueueKeys
+    private let client: RedisClient
+
+    public init(keys: QueueKeys, client: RedisClient) {
+        self.keys = keys
+        self.client = client
+    }
+
+    /// Pauses `type`; false when it was paused already.
+    public func pause(_ type: String) async throws(RedisError) -> Bool {
+        try await client.send(RedisCommand("SADD", keys.paused, type)).int == 1
+    }
+
+    /// Resumes `type` and queues its parked events again; returns how many were parked and
+    /// whether the type was paused at all.
+    public func resume(_ type: String) async throws(RedisError) -> (wasPaused: Bool, released: Int) {
+        let wasPaused = try await client.send(RedisCommand("SREM", keys.paused, type)).int == 1
+        var released = 0
+        while true {
+            let scriptKeys = [keys.paused(type: type), keys.events]
+            let moved = try await client.withConnection { connection throws(RedisError) in
+                try connection.evaluate(Self.release, keys: scriptKeys, arguments: [Self.step]).int ?? 0
+            }
+            released += moved
+            if moved < Self.step { return (wasPaused, released) }
+        }
+    }
+
+    /// The paused types, sorted.
+    public func types() async throws(RedisError) -> [String] {
+        let members = try await client.send(RedisCommand("SMEMBERS", keys.paused)).array ?? []
+        return members.compactMap(\.string).sorted()
+    }
+
+    /// How many events wait parked, per paused type.
+    public func parked() async throws(RedisError) -> [String: Int] {
+        let types = try await types()
+        if types.isEmpty { return [:] }
+        let counts = try await client.pipeline(types.map { RedisCommand("LLEN", keys.paused(type: $0)) })
+        return Dictionary(uniqueKeysWithValues: zip(types, counts.map { $0.int ?? 0 }))
+    }
+
+    /// Events moved back per script call: bounded, so Redis is never blocked for long. Within
+    /// one step the order is exact; workers may take between steps.
+    static let step = 10_000
+
+    /// Moves up to ARGV[1] parked events, newest first, to the taking (right) end of the pending
+    /// list, so that the oldest ends up taken first.
+    static let release = RedisScript(
+        """
+        local n = 0
+        while n < tonumber(ARGV[1]) do
+          local e = redis.call('LPOP', KEYS[1])
+          if not e then break end
+          redis.call('RPUSH', KEYS[2], e)
+          n = n + 1
+        end
+        return n
+        """
+    )
+
+    /// The worker's step for an event of a paused type: parks the entry ARGV[1] if its type
+    /// ARGV[2] is still paused (KEYS: processing list, paused set, parked list). 1 parked; 0 the
+    /// type is no longer paused (handle it); 2 the entry was no longer ours.
+    public static let park = RedisScript(
+        """
+        if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then return 0 end
+        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 2 end
+        redis.call('LPUSH', KEYS[3], ARGV[1])
+        return 1
+        """
+    )
+}
