@@ -25,6 +25,7 @@ public func buildIngressApplication(
     let pusher = EventPusher(
         client: RedisClient(configuration: pushRedis),
         key: keys.events,
+        receivedKey: keys.received,
         maxPending: configuration.maxPending,
         minReplicas: configuration.minReplicas,
         onReplicaWait: { confirmed, duration in metrics.replicaWait(confirmed: confirmed, duration: duration) },

@@ -12,6 +12,8 @@ public struct IngressMetrics: Sendable {
     /// How long `WAIT` took for a batch, and whether enough replicas confirmed it.
     let replicaWaitLatency: CoreMetrics.Timer
     private let replicaWaits: [Bool: CoreMetrics.Counter]
+    /// Receive time − the sender's signed timestamp, in seconds (negative: the sender's clock is ahead).
+    private let skew: CoreMetrics.Recorder
 
     static let outcomeLabels = [
         "accepted", "invalid_signature", "invalid_timestamp", "too_large", "unavailable", "queue_full", "timeout",
@@ -30,6 +32,7 @@ public struct IngressMetrics: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
         ]
+        factory.defaultValueHistogramBuckets = [-300, -60, -10, -2, -1, 0, 1, 2, 10, 60, 300]
         self.registry = registry
         self.pushLatency = CoreMetrics.Timer(label: "anima_ingress_push_duration_seconds", factory: factory)
         var outcomes: [String: CoreMetrics.Counter] = [:]
@@ -42,11 +45,17 @@ public struct IngressMetrics: Sendable {
         }
         self.outcomes = outcomes
         self.reasons = reasons
+        self.skew = CoreMetrics.Recorder(label: "anima_ingress_clock_skew_seconds", aggregate: true, factory: factory)
         self.replicaWaitLatency = CoreMetrics.Timer(label: "anima_ingress_replica_wait_seconds", factory: factory)
         self.replicaWaits = [
             true: CoreMetrics.Counter(label: "anima_ingress_replica_waits_total", dimensions: [("result", "confirmed")], factory: factory),
             false: CoreMetrics.Counter(label: "anima_ingress_replica_waits_total", dimensions: [("result", "short")], factory: factory),
         ]
+    }
+
+    /// Records the clock skew of one verified request.
+    func clockSkew(seconds: Double) {
+        skew.record(seconds)
     }
 
     /// Counts one `WAIT` of a push batch (`ANIMA_MIN_REPLICAS`): whether enough replicas

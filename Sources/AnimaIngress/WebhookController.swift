@@ -49,7 +49,10 @@ struct WebhookController: Sendable {
                 now: Date()
             )
         }
-        if case .failure(let failure) = verdict {
+        let sentAt: Int64
+        switch verdict {
+        case .success(let timestamp): sentAt = timestamp
+        case .failure(let failure):
             metrics.rejected(reason: failure.label)
             metrics.request(outcome: failure.isTimestampFailure ? "invalid_timestamp" : "invalid_signature")
             context.logger.info("webhook rejected: \(failure)")
@@ -58,10 +61,12 @@ struct WebhookController: Sendable {
                 failure.isTimestampFailure ? JSONAnswers.timestampOutsideTolerance : JSONAnswers.invalidSignature
             )
         }
+        let receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
+        metrics.clockSkew(seconds: Double(receivedAt) / 1000 - Double(sentAt))
 
         // 3. Store, then answer.
         let started = ContinuousClock.now
-        let outcome = await pusher.push(body, timeout: pushTimeout)
+        let outcome = await pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: pushTimeout)
         metrics.pushLatency.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
         switch outcome {
         case .stored:

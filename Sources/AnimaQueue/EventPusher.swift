@@ -20,6 +20,7 @@ public import ServiceLifecycle
 public final class EventPusher: Service, Sendable {
     private let client: RedisClient
     private let key: String
+    private let receivedKey: String?
     private let maxPending: Int
     private let maxBatch: Int
     private let minReplicas: Int
@@ -54,6 +55,8 @@ public final class EventPusher: Service, Sendable {
     /// - Parameters:
     ///   - client: the connection to push on; used by this pusher alone.
     ///   - key: the pending list (`anima:events`).
+    ///   - receivedKey: the hash of receipts (`anima:received`): when and as of which sender
+    ///     timestamp each body arrived, written in the same pipeline as the push.
     ///   - maxPending: refuse events while this many wait (0: no limit).
     ///   - maxBatch: the most events in one round trip.
     ///   - minReplicas: replicas that must confirm a batch (Redis `WAIT`) before it counts as stored.
@@ -61,6 +64,7 @@ public final class EventPusher: Service, Sendable {
     public init(
         client: RedisClient,
         key: String,
+        receivedKey: String? = nil,
         maxPending: Int = 0,
         maxBatch: Int = 256,
         minReplicas: Int = 0,
@@ -69,6 +73,7 @@ public final class EventPusher: Service, Sendable {
     ) {
         self.client = client
         self.key = key
+        self.receivedKey = receivedKey
         self.maxPending = maxPending
         self.maxBatch = maxBatch
         self.minReplicas = minReplicas
@@ -78,8 +83,15 @@ public final class EventPusher: Service, Sendable {
 
     /// Stores `body` on the pending list, waiting at most `timeout` for Redis.
     /// (Within about 50 ms: one sweeper answers late callers, instead of a timer per request.)
-    public func push(_ body: ByteBuffer, timeout: Duration) async -> PushOutcome {
-        let item = PendingPush(body: body, deadline: .now + timeout)
+    /// - Parameters:
+    ///   - receivedAt: when the request arrived, in milliseconds since 1970;
+    ///   - sentAt: the sender's signed timestamp (seconds): both kept as the body's receipt.
+    public func push(_ body: ByteBuffer, receivedAt: Int64? = nil, sentAt: Int64? = nil, timeout: Duration) async -> PushOutcome {
+        var receipt: (digest: String, value: String)?
+        if receivedKey != nil, let receivedAt, let sentAt {
+            receipt = (SHA1Hex.of(body), "\(receivedAt) \(sentAt)")
+        }
+        let item = PendingPush(body: body, receipt: receipt, deadline: .now + timeout)
         let outcome = await withCheckedContinuation { continuation in
             item.install(continuation)
             let accepted = state.withLockedValue { state -> CheckedContinuation<Void, Never>?? in
@@ -168,6 +180,7 @@ public final class EventPusher: Service, Sendable {
         defer { state.withLockedValue { $0.inFlight = [] } }
         let bodies: [any RedisArgument] = live.map(\.body)
         let (key, maxPending, minReplicas) = (self.key, self.maxPending, self.minReplicas)
+        let receipts = receivedKey.map { Receipts(key: $0, entries: live.map(\.receipt)) }
         // WAIT must give up before the first caller's deadline, and before the connection's
         // own timeout (the push timeout) closes it; never 0, which waits forever.
         let remaining = Int(((live.map(\.deadline).min() ?? .now) - .now).wholeNanoseconds / 1_000_000)
@@ -176,7 +189,7 @@ public final class EventPusher: Service, Sendable {
             let started = ContinuousClock.now
             let (stored, confirmed) = try await client.withConnection { connection throws(RedisError) -> (Int, Int?) in
                 let wait = minReplicas > 0 ? RedisCommand("WAIT", minReplicas, waitMilliseconds) : nil
-                return try Self.store(bodies, in: key, maxPending: maxPending, then: wait, on: connection)
+                return try Self.store(bodies, in: key, maxPending: maxPending, receipts: receipts, then: wait, on: connection)
             }
             if let confirmed {
                 onReplicaWait(confirmed >= minReplicas, .now - started)
@@ -200,6 +213,7 @@ public final class EventPusher: Service, Sendable {
         _ bodies: [any RedisArgument],
         in key: String,
         maxPending: Int,
+        receipts: Receipts?,
         then wait: RedisCommand?,
         on connection: RedisConnection
     ) throws(RedisError) -> (stored: Int, confirmed: Int?) {
@@ -208,16 +222,43 @@ public final class EventPusher: Service, Sendable {
             let script: any RedisArgument = scriptCall == "EVAL" ? boundedPush.source : boundedPush.sha1
             return RedisCommand(scriptCall, arguments: [script, 1, key, maxPending] + bodies)
         }
+        // The receipts go first, so that a worker taking an event at once finds its receipt.
+        let head = receipts?.set.map { [$0] } ?? []
         let tail = wait.map { [$0] } ?? []
-        var replies = try connection.pipeline([push("EVALSHA")] + tail)
-        if case .error(let message) = replies[0], message.hasPrefix("NOSCRIPT") {
-            replies = try connection.pipeline([push("EVAL")] + tail)
+        var replies = try connection.pipeline(head + [push("EVALSHA")] + tail)
+        if case .error(let message) = replies[head.count], message.hasPrefix("NOSCRIPT") {
+            replies = try connection.pipeline(head + [push("EVAL")] + tail)
         }
+        replies.removeFirst(head.count)
         if case .error(let message) = replies[0] { throw RedisError.reply(message, to: "push") }
         guard let count = replies[0].int else { throw RedisError(.unexpectedReply, "push answered \(replies[0])") }
-        guard wait != nil else { return (maxPending > 0 ? count : bodies.count, nil) }
+        let stored = maxPending > 0 ? count : bodies.count
+        if stored < bodies.count, let forget = receipts?.remove(after: stored) {
+            _ = try? connection.pipeline([forget])  // refused bodies leave no receipt behind
+        }
+        guard wait != nil else { return (stored, nil) }
         if case .error(let message) = replies[1] { throw RedisError.reply(message, to: "WAIT") }
         guard let confirmed = replies[1].int else { throw RedisError(.unexpectedReply, "WAIT answered \(replies[1])") }
-        return (maxPending > 0 ? count : bodies.count, confirmed)
+        return (stored, confirmed)
+    }
+}
+
+/// The receipts of one batch, in the order of its bodies.
+private struct Receipts: Sendable {
+    let key: String
+    let entries: [(digest: String, value: String)?]
+
+    /// One `HSET` for the whole batch; nil when no body has a receipt.
+    var set: RedisCommand? {
+        let given = entries.compactMap { $0 }
+        if given.isEmpty { return nil }
+        return RedisCommand("HSET", arguments: [key] + given.flatMap { [$0.digest, $0.value] as [any RedisArgument] })
+    }
+
+    /// Removes the receipts of the bodies from `index` on (refused by `ANIMA_MAX_PENDING`).
+    func remove(after index: Int) -> RedisCommand? {
+        let refused = entries.dropFirst(index).compactMap { $0 }
+        if refused.isEmpty { return nil }
+        return RedisCommand("HDEL", arguments: [key] + refused.map { $0.digest as any RedisArgument })
     }
 }

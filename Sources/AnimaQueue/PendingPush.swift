@@ -4,6 +4,8 @@ import NIOCore
 /// One caller waiting for its push; answered exactly once (stored, refused, or timed out).
 final class PendingPush: Sendable {
     let body: ByteBuffer
+    /// The field and value of the body's receipt in `anima:received`, if any.
+    let receipt: (digest: String, value: String)?
     let deadline: ContinuousClock.Instant
     private let state = NIOLockedValueBox(Slot())
 
@@ -12,8 +14,9 @@ final class PendingPush: Sendable {
         var outcome: PushOutcome?
     }
 
-    init(body: ByteBuffer, deadline: ContinuousClock.Instant) {
+    init(body: ByteBuffer, receipt: (digest: String, value: String)?, deadline: ContinuousClock.Instant) {
         self.body = body
+        self.receipt = receipt
         self.deadline = deadline
     }
 

@@ -1,5 +1,3 @@
-internal import Crypto
-
 /// A Lua script run by its SHA-1 (`EVALSHA`), loaded with `EVAL` the first time a server has
 /// not seen it (after a restart or `SCRIPT FLUSH`). Scripts run atomically on the server.
 public struct RedisScript: Sendable, Hashable {
@@ -8,10 +6,7 @@ public struct RedisScript: Sendable, Hashable {
 
     public init(_ source: String) {
         self.source = source
-        self.sha1 = Insecure.SHA1.hash(data: Array(source.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        self.sha1 = SHA1Hex.of(source.utf8)
     }
 }
 
