@@ -1,0 +1,98 @@
+import AnimaQueue
+import AnimaRedis
+import Foundation
+import NIOCore
+import Testing
+
+/// The outcome history: recording in the capped stream with a per-event index, and reading an
+/// event's attempts and its state now.
+@Suite("Queue: event history")
+struct EventHistoryTests {
+    static let keys = QueueKeys()
+
+    func record(_ redis: RedisClient, _ id: String, _ result: HistoryRecord.Result, attempt: Int = 1, max: Int = 100_000, due: Int64? = nil) async throws {
+        let record = HistoryRecord(
+            eventID: id, type: "resource.created", attempt: attempt, result: result, durationMilliseconds: 12,
+            error: result == .ok ? nil : "exit 1", worker: "w-test", at: 1_764_000_000_000 + Int64(attempt), dueAt: due
+        )
+        let reply = try await redis.pipeline([record.command(keys: Self.keys, maxLength: max)])[0]
+        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
+            _ = try await redis.send(record.loadingCommand(keys: Self.keys, maxLength: max))
+        }
+    }
+
+    @Test func attemptsComeBackOldestFirstWithEveryField() async throws {
+        try await withQueue { _, redis in
+            try await record(redis, "evt_1", .retry, attempt: 1)
+            try await record(redis, "evt_1", .ok, attempt: 2)
+            let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_1")
+            #expect(attempts.map(\.attempt) == [1, 2], "expected attempts [1, 2], saw \(attempts.map(\.attempt))")
+            #expect(attempts.map(\.result) == [.retry, .ok], "saw \(attempts.map(\.result))")
+            #expect(attempts.first?.error == "exit 1" && attempts.first?.durationMilliseconds == 12 && attempts.first?.worker == "w-test")
+        }
+    }
+
+    @Test func theStreamIsCappedAndAnOldIdThenAnswersUnknown() async throws {
+        try await withQueue { _, redis in
+            try await record(redis, "evt_old", .ok, max: 200)
+            for index in 0..<1_000 { try await record(redis, "evt_\(index)", .ok, max: 200) }
+            let length = try await redis.send(RedisCommand("XLEN", Self.keys.history)).int ?? -1
+            #expect((200...300).contains(length), "expected 200 to 300 entries (approximate trimming), saw \(length)")
+            let status = try await EventHistory(keys: Self.keys, client: redis).status(of: "evt_old")
+            #expect(status.attempts.isEmpty && status.state == .unknown && !status.isKnown, "saw \(status.state), \(status.attempts.count) attempts")
+        }
+    }
+
+    @Test func theIndexExpiresWithTheDoneMark() async throws {
+        try await withQueue { _, redis in
+            try await record(redis, "evt_ttl", .ok)
+            let ttl = try await redis.send(RedisCommand("TTL", Self.keys.history(id: "evt_ttl"))).int ?? -1
+            #expect(ttl > 604_000, "expected the index to live 7 days, saw TTL \(ttl)")
+        }
+    }
+
+    @Test func errorsAreCutToOneKibibyte() {
+        let record = HistoryRecord(eventID: "e", type: nil, attempt: 1, result: .retry, error: String(repeating: "é", count: 2_000), worker: "w", at: 0)
+        let size = record.error?.utf8.count ?? 0
+        #expect(size <= 1024 && size >= 1020, "expected about 1 KiB of whole characters, saw \(size) bytes")
+    }
+
+    @Test func stateIsDoneRunningPendingScheduledOrDeadFromWhereTheEventIs() async throws {
+        try await withQueue { _, redis in
+            let history = EventHistory(keys: Self.keys, client: redis)
+            _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "d"), "done"))
+            _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "r"), "lease:w:1"))
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, #"{"id": "p","type":"t"}"#))
+            _ = try await redis.send(RedisCommand("ZADD", Self.keys.scheduled, 1_900_000_000_000, "#anima:v1 1 n\n{\"id\":\"s\",\"type\":\"t\"}"))
+            let letter = DeadLetter(id: "x", type: "t", body: Data(#"{"id":"x","type":"t"}"#.utf8), error: "boom", attempts: 3, worker: "w")
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.dead, Array(letter.encoded())))
+            let states = try await ["d", "r", "p", "s", "x", "nothing"].asyncMap { try await history.status(of: $0).state }
+            #expect(states == [.done, .running, .pending, .scheduled, .dead, .unknown], "saw \(states)")
+            let due = try await history.status(of: "s").dueAt
+            #expect(due == 1_900_000_000_000, "expected the retry's due time, saw \(String(describing: due))")
+        }
+    }
+
+    @Test func listIsNewestFirstAndFiltersByTypeAndResult() async throws {
+        try await withQueue { _, redis in
+            try await record(redis, "a", .retry)
+            try await record(redis, "b", .ok)
+            try await record(redis, "c", .retry)
+            let history = EventHistory(keys: Self.keys, client: redis)
+            let retries = try await history.list(result: .retry, limit: 10).map(\.eventID)
+            #expect(retries == ["c", "a"], "expected [c, a], saw \(retries)")
+            let limited = try await history.list(limit: 2).map(\.eventID)
+            #expect(limited == ["c", "b"], "expected [c, b], saw \(limited)")
+            let other = try await history.list(type: "other.type", limit: 10)
+            #expect(other.isEmpty, "expected nothing of another type, saw \(other.count)")
+        }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}
