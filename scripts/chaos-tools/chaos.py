@@ -17,10 +17,11 @@ ANIMA_TEST_TIME_SCALE (default 1; scripts/sanitize sets it) stretches the worker
 and that window: a sanitized worker can stall for longer than the 2 s recovery time, and a
 worker that stalls that long is rightly taken for dead.
 """
-import hashlib, hmac, http.client, json, os, random, signal, socket, subprocess, sys, threading, time
+import os, random, signal, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from resp import Redis  # noqa: E402
+from common import Poster, append_line as append_to, event_body, free_port, wait_for_port, worker_command  # noqa: E402
 
 N = int(sys.argv[1])
 BIN = sys.argv[2]
@@ -35,34 +36,12 @@ SCALE = max(1.0, float(os.environ.get("ANIMA_TEST_TIME_SCALE", "1")))
 FREEZE = float(os.environ.get("CHAOS_REDIS_FREEZE", "3"))
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_for_port(port, seconds, name):
-    """Returns once something accepts connections on 127.0.0.1:port; raises after `seconds`."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("%s did not start" % name)
-
-
 def log(message):
     print("[chaos %6.1fs] %s" % (time.time() - T0, message), file=sys.stderr, flush=True)
 
 
 def append_line(line):
-    fd = os.open(RUNS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    os.write(fd, (line + "\n").encode())
-    os.close(fd)
+    append_to(RUNS, line)
 
 
 class Processes:
@@ -90,12 +69,7 @@ class Processes:
         env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="%g" % (2 * SCALE), ANIMA_RETRY_BASE_SECONDS="0.2",
                    ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
                    ANIMA_LOG_LEVEL="notice")
-        # $CHAOS_WORKER, not $PPID: a command forked an instant before its worker's SIGKILL
-        # starts with init as its parent.
-        handler = ('echo "start $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s; cat > /dev/null; '
-                   'echo "end $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s' % (RUNS, RUNS))
-        worker = subprocess.Popen(["/bin/sh", "-c", 'CHAOS_WORKER=$$ exec "$0" "$@"',
-                                   os.path.join(BIN, "anima-worker"), "--on", "*=" + handler], env=env,
+        worker = subprocess.Popen(worker_command(BIN, RUNS), env=env,
                                   stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
         self.workers[worker.pid] = worker
@@ -149,23 +123,13 @@ PACE = (12.0 if FREEZE else 8.0) * SENDERS / N
 
 
 def sender(ids):
-    connection = None
+    poster = Poster(INGRESS_PORT, SECRET)
     for event_id in ids:
         time.sleep(PACE)
-        body = json.dumps({"id": event_id, "type": "resource.created", "data": {"n": event_id}}, separators=(",", ":"))
+        body = event_body(event_id)
         while True:
-            ts = str(int(time.time()))
-            sig = hmac.new(SECRET.encode(), (ts + "." + body).encode(), hashlib.sha256).hexdigest()
-            try:
-                if connection is None:
-                    connection = http.client.HTTPConnection("127.0.0.1", INGRESS_PORT, timeout=10)
-                connection.request("POST", "/webhooks/anima", body=body,
-                                   headers={"x-anima-timestamp": ts, "x-anima-signature": sig, "content-type": "application/json"})
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                connection = None
+            status = poster.post(body)
+            if status is None:
                 time.sleep(0.05)
                 continue
             if status == 200:

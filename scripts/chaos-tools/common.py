@@ -1,0 +1,80 @@
+"""What the chaos runs share (chaos.py, chaos_sentinel.py): ports, the runs file, the recording
+command handler, and signed POSTs to the ingress."""
+import hashlib, hmac, http.client, json, os, socket, time
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for_port(port, seconds, name):
+    """Returns once something accepts connections on 127.0.0.1:port; raises after `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("%s did not start" % name)
+
+
+def append_line(path, line):
+    """Appends one line with a single write (O_APPEND), as the handlers' `echo >>` do."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.write(fd, (line + "\n").encode())
+    os.close(fd)
+
+
+def recording_handler(runs):
+    """The command handler of every chaos worker: appends `start ID WORKER_PID TIME` and
+    `end ID WORKER_PID TIME` to `runs`. WORKER_PID is $CHAOS_WORKER (see worker_command), not
+    $PPID: a command forked an instant before its worker's SIGKILL starts with init as its parent."""
+    return ('echo "start $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s; cat > /dev/null; '
+            'echo "end $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s' % (runs, runs))
+
+
+def worker_command(bin_dir, runs):
+    """argv of a worker whose handlers record their runs; its PID is the worker's own (exec)."""
+    return ["/bin/sh", "-c", 'CHAOS_WORKER=$$ exec "$0" "$@"',
+            os.path.join(bin_dir, "anima-worker"), "--on", "*=" + recording_handler(runs)]
+
+
+def event_body(event_id):
+    return json.dumps({"id": event_id, "type": "resource.created", "data": {"n": event_id}}, separators=(",", ":"))
+
+
+class Poster:
+    """One sender's keep-alive connection to the ingress. `post(body)` signs the body now and
+    returns the HTTP status, or None after a connection error (the next call reconnects)."""
+
+    def __init__(self, port, secret, timeout=10):
+        self.port = port
+        self.secret = secret
+        self.timeout = timeout
+        self.connection = None
+
+    def post(self, body):
+        ts = str(int(time.time()))
+        sig = hmac.new(self.secret.encode(), (ts + "." + body).encode(), hashlib.sha256).hexdigest()
+        try:
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            self.connection.request("POST", "/webhooks/anima", body=body,
+                                    headers={"x-anima-timestamp": ts, "x-anima-signature": sig,
+                                             "content-type": "application/json"})
+            response = self.connection.getresponse()
+            response.read()
+            return response.status
+        except (OSError, http.client.HTTPException):
+            self.close()
+            return None
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = None
