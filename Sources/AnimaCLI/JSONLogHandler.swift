@@ -1,8 +1,12 @@
 import Foundation
 public import Logging
 
-/// Writes one JSON object per line to stderr, for log shippers:
-/// `{"ts":"…","level":"info","logger":"anima-worker","msg":"…", <metadata>…}`.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes one JSON object per line to stderr (through ``LogBuffer``), for log shippers:
+/// `{"level":"info","logger":"anima-worker","msg":"…","ts":"…", <metadata>…}`, keys sorted.
 public struct JSONLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
@@ -18,26 +22,66 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: Any] = [:]
-        for (key, value) in metadata { object[key] = Self.plain(value) }
-        for (key, value) in event.metadata ?? [:] { object[key] = Self.plain(value) }
-        if let error = event.error { object["error"] = "\(error)" }
-        object["ts"] = Date().ISO8601Format()
-        object["level"] = event.level.rawValue
-        object["logger"] = label
-        object["msg"] = event.message.description
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        data.append(UInt8(ascii: "\n"))
-        FileHandle.standardError.write(data)
+        var fields = metadata
+        if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
+        if let error = event.error { fields["error"] = "\(error)" }
+        fields["ts"] = .string(Self.utcTimestamp())
+        fields["level"] = .string(event.level.rawValue)
+        fields["logger"] = .string(label)
+        fields["msg"] = .string(event.message.description)
+        var line = ""
+        Self.write(.dictionary(fields), to: &line)
+        line += "\n"
+        LogBuffer.standardError.append(line, urgent: event.level >= .error)
     }
 
-    private static func plain(_ value: Logger.Metadata.Value) -> Any {
+    private static func write(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {
-        case .string(let text): text
-        case .stringConvertible(let convertible): convertible.description
-        case .array(let values): values.map(plain)
-        case .dictionary(let values): values.mapValues(plain)
+        case .string(let text): quote(text, to: &line)
+        case .stringConvertible(let convertible): quote(convertible.description, to: &line)
+        case .array(let values):
+            line += "["
+            for (index, element) in values.enumerated() {
+                if index > 0 { line += "," }
+                write(element, to: &line)
+            }
+            line += "]"
+        case .dictionary(let values):
+            line += "{"
+            for (index, (key, element)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { line += "," }
+                quote(key, to: &line)
+                line += ":"
+                write(element, to: &line)
+            }
+            line += "}"
         }
+    }
+
+    private static func quote(_ text: String, to line: inout String) {
+        line += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            case "\n": line += "\\n"
+            case "\r": line += "\\r"
+            case "\t": line += "\\t"
+            case _ where scalar.value < 0x20:
+                line += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: line.unicodeScalars.append(scalar)
+            }
+        }
+        line += "\""
+    }
+
+    /// `2026-12-01T10:34:41Z`, as `Date.ISO8601Format()` writes it.
+    private static func utcTimestamp() -> String {
+        var now = time(nil)
+        var utc = tm()
+        gmtime_r(&now, &utc)
+        var buffer = [Int8](repeating: 0, count: 32)
+        strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &utc)
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

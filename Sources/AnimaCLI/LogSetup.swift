@@ -19,14 +19,14 @@ public struct LogSetup: Sendable {
         self.init(level: Logger.Level(rawValue: level) ?? .info, format: Format(rawValue: format) ?? .text)
     }
 
-    /// Installs the log handler (stderr) for the whole process and returns a logger for `label`.
-    /// Call once, at start.
+    /// Installs the log handler (stderr, buffered: see ``LogBuffer``) for the whole process and
+    /// returns a logger for `label`. Call once, at start.
     public func bootstrap(label: String) -> Logger {
         let level = self.level
         switch format {
         case .text:
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = TextLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }
