@@ -3,13 +3,14 @@ import Foundation
 public import NIOCore
 import NIOFoundationCompat
 
-/// Reads and repairs the dead-letter list: list, find, replay, delete, purge.
+/// Reads and repairs the dead-letter list: list, find, replay (one, all, or filtered: see
+/// `DeadLetterStore+Filtered.swift`), delete, purge.
 ///
 /// An entry leaves the list only in the same atomic step (one Lua script) that queues it again,
 /// so a crash never loses or doubles a dead letter.
 public struct DeadLetterStore: Sendable {
     public let keys: QueueKeys
-    private let client: RedisClient
+    let client: RedisClient
 
     public init(keys: QueueKeys, client: RedisClient) {
         self.keys = keys
@@ -101,14 +102,18 @@ public struct DeadLetterStore: Sendable {
         return replies.first?.int ?? 0
     }
 
-    private func range(_ start: Int, _ stop: Int) async throws(RedisError) -> [Entry] {
+    func range(_ start: Int, _ stop: Int) async throws(RedisError) -> [Entry] {
         let reply = try await client.send(RedisCommand("LRANGE", keys.dead, start, stop))
-        return (reply.array ?? []).compactMap(\.bytes).map { stored in
-            Entry(stored: stored, letter: try? JSONDecoder().decode(DeadLetter.self, from: Data(buffer: stored)))
-        }
+        let decoder = JSONDecoder()
+        return (reply.array ?? []).compactMap(\.bytes).map { Self.entry($0, decoder: decoder) }
     }
 
-    private func script(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
+    /// `stored` with its decoded form.
+    static func entry(_ stored: ByteBuffer, decoder: JSONDecoder = JSONDecoder()) -> Entry {
+        Entry(stored: stored, letter: try? decoder.decode(DeadLetter.self, from: Data(buffer: stored)))
+    }
+
+    func script(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
         try await client.withConnection { connection throws(RedisError) in
             try connection.evaluate(script, keys: keys, arguments: arguments)
         }

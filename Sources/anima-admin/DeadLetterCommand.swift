@@ -63,38 +63,6 @@ struct DeadLetterCommand: AsyncParsableCommand {
         }
     }
 
-    struct Replay: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Queue dead letters again (attempts start over); each leaves the list in the same atomic step."
-        )
-        @Argument(help: "The dead_id or the event id.") var id: String?
-        @Flag(help: "Replay every dead letter (oldest first).") var all = false
-        @Option(help: "With --all: only this event type.") var type: String?
-        @OptionGroup var redis: RedisOptions
-
-        func validate() throws {
-            if all == (id != nil) { throw ValidationError("give one dead letter ID, or --all") }
-            if type != nil && !all { throw ValidationError("--type goes with --all") }
-        }
-
-        func run() async throws {
-            try await AdminContext(redis).run { context in
-                if all {
-                    let (replayed, kept) = try await context.deadLetters.replayAll(type: type)
-                    print("replayed \(replayed) dead letters" + (kept > 0 ? "; \(kept) left in place" : ""))
-                    return
-                }
-                guard let id, let entry = try await context.deadLetters.find(id) else {
-                    throw AdminFailure("no dead letter with dead_id or event id '\(id ?? "")'")
-                }
-                guard try await context.deadLetters.replay(entry) else {
-                    throw AdminFailure("dead letter '\(id)' changed meanwhile; nothing replayed")
-                }
-                print("replayed \(entry.letter?.deadID ?? id) (event \(entry.letter?.id ?? "-"))")
-            }
-        }
-    }
-
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete one dead letter.")
         @Argument(help: "The dead_id or the event id.") var id: String
