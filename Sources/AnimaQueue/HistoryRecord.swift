@@ -85,18 +85,23 @@ public struct HistoryRecord: Sendable, Hashable {
         )
     }
 
-    /// The command that records this outcome: appended to the settlement's pipeline.
-    public func command(keys: QueueKeys, maxLength: Int) -> RedisCommand {
-        RedisCommand("EVALSHA", arguments: [Self.script.sha1] + arguments(keys: keys, maxLength: maxLength))
+    /// The command that records this outcome, appended to the settlement's pipeline. It also
+    /// reads the body's receipt (``QueueKeys/received``; `digest` is the raw body's SHA-1) into
+    /// the record, and deletes it when `final`; its reply is the receipt, `"<received ms>
+    /// <sender s>"`, or nil. With `maxLength` 0 nothing is recorded, but the receipt is still read.
+    public func command(keys: QueueKeys, maxLength: Int, digest: String?, final: Bool) -> RedisCommand {
+        RedisCommand("EVALSHA", arguments: [Self.script.sha1] + arguments(keys, maxLength, digest, final))
     }
 
     /// The same as an `EVAL`, for a server that has not seen the script yet (`NOSCRIPT`).
-    public func loadingCommand(keys: QueueKeys, maxLength: Int) -> RedisCommand {
-        RedisCommand("EVAL", arguments: [Self.script.source] + arguments(keys: keys, maxLength: maxLength))
+    public func loadingCommand(keys: QueueKeys, maxLength: Int, digest: String?, final: Bool) -> RedisCommand {
+        RedisCommand("EVAL", arguments: [Self.script.source] + arguments(keys, maxLength, digest, final))
     }
 
-    private func arguments(keys: QueueKeys, maxLength: Int) -> [any RedisArgument] {
-        var arguments: [any RedisArgument] = [2, keys.history, keys.history(id: eventID), maxLength]
+    private func arguments(_ keys: QueueKeys, _ maxLength: Int, _ digest: String?, _ final: Bool) -> [any RedisArgument] {
+        var arguments: [any RedisArgument] = [
+            3, keys.history, keys.history(id: eventID), keys.received, maxLength, digest ?? "", final ? "1" : "0",
+        ]
         for (name, value) in fields {
             arguments.append(name)
             arguments.append(value)
@@ -104,16 +109,33 @@ public struct HistoryRecord: Sendable, Hashable {
         return arguments
     }
 
-    /// Adds the entry to the capped stream (approximate trimming: Redis may keep up to 100
-    /// more) and its id to the event's own index, which keeps the 100 newest and expires with
-    /// the done mark (7 days). Looking an event up reads its index, never the whole stream.
+    /// Reads (and, for a final outcome, deletes) the receipt, then adds the entry to the capped
+    /// stream (approximate trimming: Redis may keep up to 100 more) and its id to the event's own
+    /// index, which keeps the 100 newest and expires with the done mark (7 days). Looking an event
+    /// up reads its index, never the whole stream.
     public static let script = RedisScript(
         """
-        local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 2))
+        local receipt = false
+        if ARGV[2] ~= '' then
+          receipt = redis.call('HGET', KEYS[3], ARGV[2])
+          if receipt and ARGV[3] == '1' then redis.call('HDEL', KEYS[3], ARGV[2]) end
+        end
+        if tonumber(ARGV[1]) <= 0 then return receipt end
+        local fields = {unpack(ARGV, 4)}
+        if receipt then
+          local r, s = string.match(receipt, '^(%d+) (%d+)$')
+          if r then
+            fields[#fields + 1] = 'received_at'
+            fields[#fields + 1] = r
+            fields[#fields + 1] = 'sent_at'
+            fields[#fields + 1] = s
+          end
+        end
+        local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
         redis.call('RPUSH', KEYS[2], entry)
         redis.call('LTRIM', KEYS[2], -100, -1)
         redis.call('EXPIRE', KEYS[2], 604800)
-        return entry
+        return receipt
         """
     )
 

@@ -72,13 +72,12 @@ struct EventsCommand: AsyncParsableCommand {
 }
 
 extension EventsCommand.List {
-    /// `WHEN` as milliseconds since 1970. (Until the shared WHEN parser of `dlq replay` lands.)
+    /// `WHEN` as milliseconds since 1970.
     static func sinceMilliseconds(_ text: String) throws -> Int64 {
-        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        if let unit = text.last, let factor = units[unit], let amount = Double(text.dropLast()), amount >= 0 {
-            return Int64((Date().timeIntervalSince1970 - amount * factor) * 1000)
+        do {
+            return Int64(try TimeBound(parsing: text).date().timeIntervalSince1970 * 1000)
+        } catch {
+            throw ValidationError("--since: \(error)")
         }
-        if let date = try? Date(text, strategy: .iso8601) { return Int64(date.timeIntervalSince1970 * 1000) }
-        throw ValidationError("--since takes an ISO 8601 time (2026-12-01T10:00:00Z) or a duration back from now (90s, 15m, 2h, 7d), got '\(text)'")
     }
 }

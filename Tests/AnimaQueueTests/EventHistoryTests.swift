@@ -15,9 +15,9 @@ struct EventHistoryTests {
             eventID: id, type: "resource.created", attempt: attempt, result: result, durationMilliseconds: 12,
             error: result == .ok ? nil : "exit 1", worker: "w-test", at: 1_764_000_000_000 + Int64(attempt), dueAt: due
         )
-        let reply = try await redis.pipeline([record.command(keys: Self.keys, maxLength: max)])[0]
+        let reply = try await redis.pipeline([record.command(keys: Self.keys, maxLength: max, digest: nil, final: true)])[0]
         if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            _ = try await redis.send(record.loadingCommand(keys: Self.keys, maxLength: max))
+            _ = try await redis.send(record.loadingCommand(keys: Self.keys, maxLength: max, digest: nil, final: true))
         }
     }
 
@@ -48,6 +48,26 @@ struct EventHistoryTests {
             try await record(redis, "evt_ttl", .ok)
             let ttl = try await redis.send(RedisCommand("TTL", Self.keys.history(id: "evt_ttl"))).int ?? -1
             #expect(ttl > 604_000, "expected the index to live 7 days, saw TTL \(ttl)")
+        }
+    }
+
+    @Test func theReceiptJoinsTheRecordAndGoesWithTheFinalOutcome() async throws {
+        try await withQueue { _, redis in
+            _ = try await redis.send(RedisCommand("HSET", Self.keys.received, "d1", "1764000000123 1764000000"))
+            let retry = HistoryRecord(eventID: "evt_r", type: "t", attempt: 1, result: .retry, worker: "w", at: 1)
+            let ok = HistoryRecord(eventID: "evt_r", type: "t", attempt: 2, result: .ok, worker: "w", at: 2)
+            for (record, final) in [(retry, false), (ok, true)] {
+                var reply = try await redis.pipeline([record.command(keys: Self.keys, maxLength: 100, digest: "d1", final: final)])[0]
+                if case .error = reply {
+                    reply = try await redis.send(record.loadingCommand(keys: Self.keys, maxLength: 100, digest: "d1", final: final))
+                }
+                #expect(reply.string == "1764000000123 1764000000", "expected the receipt as the reply, saw \(reply)")
+            }
+            let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_r")
+            #expect(attempts.map(\.receivedAt) == [1_764_000_000_123, 1_764_000_000_123], "saw \(attempts.map(\.receivedAt))")
+            #expect(attempts.map(\.sentAt) == [1_764_000_000, 1_764_000_000], "saw \(attempts.map(\.sentAt))")
+            let left = try await redis.send(RedisCommand("HEXISTS", Self.keys.received, "d1")).int
+            #expect(left == 0, "expected the receipt deleted with the final outcome")
         }
     }
 
