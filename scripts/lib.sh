@@ -7,7 +7,8 @@ log() { printf '%s %s\n' "[$(date +%H:%M:%S)]" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Installs what the project needs from Debian's packages, only if something is missing.
-# Extra package names may be passed (e.g. wrk for the benchmark).
+# Extra names may be passed: a command that its package of the same name provides (wrk), or
+# COMMAND:PACKAGE when they differ (promtool:prometheus).
 ensure_packages() {
     local missing=()
     [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
@@ -17,7 +18,7 @@ ensure_packages() {
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     local extra
     for extra in "$@"; do
-        command -v "$extra" >/dev/null 2>&1 || missing+=("$extra")
+        command -v "${extra%%:*}" >/dev/null 2>&1 || missing+=("${extra#*:}")
     done
     if [ ${#missing[@]} -gt 0 ]; then
         log "installing ${missing[*]}"
