@@ -133,8 +133,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "anima-bench-reference",
+            // No project module: the bench's independent ceiling for the ingress.
             dependencies: [
-                "AnimaWebhooks",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
