@@ -218,9 +218,12 @@ let package = Package(
         .testTarget(
             name: "AnimaIngressTests",
             dependencies: [
-                "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks",
-                // Built before the tests run: they launch the real binary.
+                "AnimaIngress", "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks",
+                // Built before the tests run: the tests of the executable launch the real binary.
                 "anima-ingress",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),

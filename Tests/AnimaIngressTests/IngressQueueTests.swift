@@ -3,29 +3,11 @@ import AnimaTestSupport
 import Foundation
 import Testing
 
-/// How accepted events reach Redis, and what happens when Redis cannot take them.
+/// How accepted events reach Redis through the real binary (its settings, concurrent
+/// connections), and what happens when Redis cannot take them. Bodies queued as they are and
+/// the 503 when Redis is down are tested in-process (`IngressAppWebhookTests`).
 @Suite("Ingress: queueing")
 struct IngressQueueTests {
-    @Test func binaryBodyIsQueuedAsItIs() async throws {
-        try await IngressFixture.run { f in
-            let body: [UInt8] = Array(0...255) + [0, 0, 13, 10]
-            let answer = try await f.post(body)
-            #expect(answer.status == 200, "expected 200, saw \(answer.summary)")
-            #expect(try await f.queued() == [body], "the queued bytes differ from the body sent")
-        }
-    }
-
-    @Test func nonJSONBodyIsQueuedAsItIs() async throws {
-        try await IngressFixture.run { f in
-            let bodies = [Array("not json at all {".utf8), [], Array("[1,2,3]".utf8)]
-            for body in bodies {
-                let answer = try await f.post(body)
-                #expect(answer.status == 200, "body '\(String(decoding: body, as: UTF8.self))': saw \(answer.summary)")
-            }
-            #expect(try await f.queued() == bodies)
-        }
-    }
-
     @Test func keyPrefixIsRespected() async throws {
         try await IngressFixture.run(environment: ["ANIMA_KEY_PREFIX": "tenant7"]) { f in
             let body = eventBody()
@@ -60,22 +42,6 @@ struct IngressQueueTests {
             #expect(answers[2].status == 503 && answers[2].text == Answers.unavailable, "third: \(answers[2].summary)")
             #expect(answers[2].header("retry-after") != nil, "no Retry-After on the 503")
             #expect(try await f.queued() == Array(bodies.prefix(2)), "expected only the first two queued")
-        }
-    }
-
-    @Test func redisDownGives503WithRetryAfterQuickly() async throws {
-        try await IngressFixture.run { f in
-            await f.redis.stop()
-            let started = ContinuousClock.now
-            let answer = try await f.post(eventBody(), timeout: .seconds(10))
-            let took = ContinuousClock.now - started
-            #expect(
-                answer.status == 503 && answer.text == Answers.unavailable,
-                "expected 503 \(Answers.unavailable), saw \(answer.summary)"
-            )
-            #expect(Int(answer.header("retry-after") ?? "") != nil, "Retry-After: \(String(describing: answer.header("retry-after")))")
-            #expect(took < TestTime.scaled(.seconds(2.5)), "answered after \(took)")
-            #expect(f.ingress.process.isRunning, "the ingress stopped when Redis went away")
         }
     }
 
