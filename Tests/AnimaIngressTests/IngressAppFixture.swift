@@ -9,8 +9,9 @@ import Testing
 
 /// The ingress application built by ``buildIngressApplication(configuration:logger:onServerRunning:)``,
 /// the builder `anima-ingress` runs, driven in-process (HummingbirdTesting's router mode, with
-/// the app's services running) against a fresh `redis-server`; the server is stopped
-/// afterwards, whatever happens.
+/// the app's services running) against a real `redis-server`: the suite's shared one
+/// (``SharedRedisTrait``) under a key prefix of the test's own, or, for a test that stops
+/// Redis, a fresh one stopped afterwards whatever happens.
 struct IngressAppFixture: Sendable {
     static let secret = "whsec_ingress_app_test"
 
@@ -20,14 +21,22 @@ struct IngressAppFixture: Sendable {
     let inspector: RedisClient
     let client: any TestClientProtocol
 
-    /// - Parameter configure: changes to the contract's defaults (`maxBodyBytes`, ...).
+    /// - Parameters:
+    ///   - ownRedis: start a server for this test alone (one the test may stop) instead of
+    ///     using the suite's shared one.
+    ///   - configure: changes to the contract's defaults (`maxBodyBytes`, ...).
     static func run(
+        ownRedis: Bool = false,
         configure: (inout IngressConfiguration) -> Void = { _ in },
         _ body: @Sendable (IngressAppFixture) async throws -> Void
     ) async throws {
-        let redis = try await RedisServer()
+        let shared = ownRedis ? nil : SharedRedisTrait.server
+        if !ownRedis && shared == nil { Issue.record("no shared redis-server: give the suite the .sharedRedis trait") }
+        let redis: RedisServer
+        if let shared { redis = shared } else { redis = try await RedisServer() }
         let redisConfiguration = try RedisConfiguration(url: redis.url)
         var configuration = IngressConfiguration(port: 0, redis: redisConfiguration, secrets: [secret])
+        configuration.keyPrefix = "t" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         configure(&configuration)
         let inspector = RedisClient(configuration: redisConfiguration)
         var logger = Logger(label: "ingress-app-test")
@@ -39,13 +48,13 @@ struct IngressAppFixture: Sendable {
             }
         } cleanup: {
             await inspector.shutdown()
-            await redis.stop()
+            if shared == nil { await redis.stop() }
         }
     }
 
-    /// The entries of `anima:events`, oldest first.
+    /// The entries of the events list (`anima:events` under the test's prefix), oldest first.
     func queued() async throws -> [[UInt8]] {
-        let reply = try await inspector.send(RedisCommand("LRANGE", "anima:events", 0, -1))
+        let reply = try await inspector.send(RedisCommand("LRANGE", "\(configuration.keyPrefix):events", 0, -1))
         let entries = reply.array?.compactMap { $0.bytes.map { Array(buffer: $0) } } ?? []
         return entries.reversed()  // LPUSH puts the newest first
     }

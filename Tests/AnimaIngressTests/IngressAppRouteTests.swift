@@ -5,7 +5,7 @@ import Testing
 
 /// The ingress application's other routes, in-process against a real Redis: probes, metrics,
 /// unknown paths and methods.
-@Suite("Ingress app: probes, metrics and routes")
+@Suite("Ingress app: probes, metrics and routes", .sharedRedis)
 struct IngressAppRouteTests {
     @Test func healthzIs200() async throws {
         try await IngressAppFixture.run { f in
@@ -15,7 +15,7 @@ struct IngressAppRouteTests {
     }
 
     @Test func healthzIs200WhileRedisIsDown() async throws {
-        try await IngressAppFixture.run { f in
+        try await IngressAppFixture.run(ownRedis: true) { f in
             await f.redis.stop()
             let answer = try await f.request(.get, "/healthz")
             #expect(answer.status == .ok, "without Redis: expected 200, saw \(answer.summary)")
@@ -30,7 +30,7 @@ struct IngressAppRouteTests {
     }
 
     @Test func readyzIs503WhileRedisIsDown() async throws {
-        try await IngressAppFixture.run { f in
+        try await IngressAppFixture.run(ownRedis: true) { f in
             await f.redis.stop()
             let answer = try await f.request(.get, "/readyz")
             #expect(answer.status == .serviceUnavailable, "without Redis: expected 503, saw \(answer.summary)")

@@ -5,8 +5,8 @@ import HummingbirdTesting
 import Testing
 
 /// `POST /webhooks/anima` of the ingress application, in-process against a real Redis: what
-/// each request is answered, and what reaches `anima:events`.
-@Suite("Ingress app: webhooks")
+/// each request is answered, and what reaches the events list.
+@Suite("Ingress app: webhooks", .sharedRedis)
 struct IngressAppWebhookTests {
     @Test func signedEventIsAnswered200AndQueuedByteForByte() async throws {
         try await IngressAppFixture.run { f in
@@ -16,7 +16,7 @@ struct IngressAppWebhookTests {
             let contentType = answer.headers[.contentType]
             #expect(contentType?.hasPrefix("application/json") == true, "expected content-type application/json, saw \(contentType ?? "none")")
             let queued = try await f.queued()
-            #expect(queued == [body], "expected exactly the body on anima:events, saw \(queued.map { String(decoding: $0, as: UTF8.self) })")
+            #expect(queued == [body], "expected exactly the body on the events list, saw \(queued.map { String(decoding: $0, as: UTF8.self) })")
         }
     }
 
@@ -26,7 +26,7 @@ struct IngressAppWebhookTests {
             let answer = try await f.post(body)
             #expect(answer.status == .ok, "expected 200, saw \(answer.summary)")
             let queued = try await f.queued()
-            #expect(queued == [body], "expected the 260 bytes sent on anima:events, saw \(queued.map(\.count)) bytes")
+            #expect(queued == [body], "expected the 260 bytes sent on the events list, saw \(queued.map(\.count)) bytes")
         }
     }
 
@@ -37,7 +37,7 @@ struct IngressAppWebhookTests {
             let answer = try await f.post(body)
             #expect(answer.status == .ok, "body '\(text)': expected 200, saw \(answer.summary)")
             let queued = try await f.queued()
-            #expect(queued == [body], "expected '\(text)' on anima:events, saw \(queued.map { String(decoding: $0, as: UTF8.self) })")
+            #expect(queued == [body], "expected '\(text)' on the events list, saw \(queued.map { String(decoding: $0, as: UTF8.self) })")
         }
     }
 
@@ -72,7 +72,7 @@ struct IngressAppWebhookTests {
                 "signature \(name): expected 401 \(Answers.invalidSignature), saw \(answer.summary)"
             )
             let queued = try await f.queued()
-            #expect(queued.isEmpty, "signature \(name): expected nothing on anima:events, saw \(queued.count) entries")
+            #expect(queued.isEmpty, "signature \(name): expected nothing on the events list, saw \(queued.count) entries")
         }
     }
 
@@ -99,7 +99,7 @@ struct IngressAppWebhookTests {
                 )
             }
             let queued = try await f.queued()
-            #expect(queued.isEmpty, "timestamp \(name): expected nothing on anima:events, saw \(queued.count) entries")
+            #expect(queued.isEmpty, "timestamp \(name): expected nothing on the events list, saw \(queued.count) entries")
         }
     }
 
@@ -128,12 +128,12 @@ struct IngressAppWebhookTests {
             let answer = try await f.post([UInt8](repeating: UInt8(ascii: "b"), count: 1001))
             #expect(answer.status == .contentTooLarge, "1001 bytes with a 1000-byte limit: expected 413, saw \(answer.summary)")
             let queued = try await f.queued()
-            #expect(queued.isEmpty, "expected nothing on anima:events, saw \(queued.count) entries")
+            #expect(queued.isEmpty, "expected nothing on the events list, saw \(queued.count) entries")
         }
     }
 
     @Test func redisDownIsAnswered503WithRetryAfter() async throws {
-        try await IngressAppFixture.run { f in
+        try await IngressAppFixture.run(ownRedis: true) { f in
             await f.redis.stop()
             let answer = try await f.post(eventBody())
             #expect(

@@ -45,23 +45,23 @@ struct IngressQueueTests {
         }
     }
 
-    @Test func redisThatHangsGives503WithinThePushTimeout() async throws {
+    @Test func redisThatHangsGives503WhenThePushTimeoutPasses() async throws {
         let silent = SilentListener()
         defer { silent.close() }
         let ingress = try await IngressProcess(
             redisURL: "redis://127.0.0.1:\(silent.port)/0",
             environment: ["ANIMA_PUSH_TIMEOUT_SECONDS": "0.5"]
         )
-        let started = ContinuousClock.now
-        let answer = try await ingress.postSigned(eventBody())
-        let took = ContinuousClock.now - started
+        // The request's own timeout bounds the wait; a Redis waited on for good makes it throw.
+        let answer = try await ingress.postSigned(eventBody(), timeout: .seconds(10))
         await ingress.stop()
-        #expect(answer.status == 503 && answer.text == Answers.unavailable, "saw \(answer.summary)")
-        // The 0.5 s push timeout answered (not the 2 s default); the time bound only guards
-        // against waiting on Redis for good, and leaves room for a loaded machine.
+        #expect(
+            answer.status == 503 && answer.text == Answers.unavailable,
+            "expected 503 \(Answers.unavailable), saw \(answer.summary)"
+        )
+        // The mechanism: the 0.5 s push timeout answered, not the 2 s default.
         let log = ingress.process.standardError
         #expect(log.contains("did not answer within 0.5 seconds"), "expected the 0.5 s timeout in the log, saw:\n\(log)")
-        #expect(took < TestTime.scaled(.seconds(6)), "a 0.5 s push timeout answered after \(took)")
     }
 
     @Test func redisBackOnTheSamePortIsUsedWithoutRestartingTheIngress() async throws {
