@@ -15,12 +15,16 @@ let package = Package(
         .library(name: "AnimaWebhooks", targets: ["AnimaWebhooks"]),
         /// The safe hiredis client.
         .library(name: "AnimaRedis", targets: ["AnimaRedis"]),
-        /// The ingress application, to embed or extend.
         /// Queue semantics over Redis: push, reliable take, claim, retry, dead letters.
         .library(name: "AnimaQueue", targets: ["AnimaQueue"]),
+        /// The ingress application, to embed or extend: takes an `IngressConfiguration`.
         .library(name: "AnimaIngress", targets: ["AnimaIngress"]),
-        /// The worker runtime, for handlers written in Swift.
+        /// The worker runtime, for handlers written in Swift: takes a `WorkerConfiguration` and a
+        /// `HandlerRegistry`. No command line, no subprocesses, no HTTP client.
         .library(name: "AnimaWorker", targets: ["AnimaWorker"]),
+        /// `anima-worker`'s handlers that reach outside the process: a shell command, an HTTP
+        /// forward; and `HandlerSpec`, the handler strings of `--on` and handlers files.
+        .library(name: "AnimaHandlers", targets: ["AnimaHandlers"]),
         .executable(name: "anima-ingress", targets: ["anima-ingress"]),
         .executable(name: "anima-worker", targets: ["anima-worker"]),
         .executable(name: "anima-admin", targets: ["anima-admin"]),
@@ -70,6 +74,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
+        /// Flags and environment → settings, logging set-up: shared by the executables only (no product).
         .target(
             name: "AnimaCLI",
             dependencies: [
@@ -81,7 +86,7 @@ let package = Package(
         .target(
             name: "AnimaIngress",
             dependencies: [
-                "AnimaCLI", "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
+                "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -93,7 +98,7 @@ let package = Package(
         .target(
             name: "AnimaWorker",
             dependencies: [
-                "AnimaCLI", "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
+                "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,19 +110,29 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "AnimaHandlers",
+            dependencies: [
+                "AnimaRedis", "AnimaWebhooks", "AnimaWorker",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "anima-worker",
             dependencies: [
-                "AnimaCLI", "AnimaWorker",
+                "AnimaCLI", "AnimaHandlers", "AnimaWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -204,9 +219,12 @@ let package = Package(
         .testTarget(
             name: "AnimaIngressTests",
             dependencies: [
-                "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks",
-                // Built before the tests run: they launch the real binary.
+                "AnimaIngress", "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks",
+                // Built before the tests run: the tests of the executable launch the real binary.
                 "anima-ingress",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),

@@ -1,67 +1,10 @@
 import AnimaTestSupport
 import Testing
 
-/// Routes, probes, limits and hostile requests.
+/// Body limits and hostile requests on the wire, through the real binary. Routes, probes and
+/// the declared-length limit are tested in-process (`IngressAppRouteTests`, `IngressAppWebhookTests`).
 @Suite("Ingress: HTTP")
 struct IngressHTTPTests {
-    @Test func unknownPathIs404() async throws {
-        try await IngressFixture.run { f in
-            for (method, path) in [("GET", "/"), ("POST", "/webhooks/other"), ("GET", "/webhooks/anima/x")] {
-                let answer = try await f.http.request(method, path)
-                #expect(answer.status == 404, "\(method) \(path): expected 404, saw \(answer.summary)")
-            }
-        }
-    }
-
-    @Test func otherMethodOnTheWebhookPathIs405() async throws {
-        try await IngressFixture.run { f in
-            for method in ["GET", "PUT", "DELETE"] {
-                let answer = try await f.http.request(method, "/webhooks/anima")
-                #expect(answer.status == 405, "\(method): expected 405, saw \(answer.summary)")
-            }
-        }
-    }
-
-    @Test func healthzIs200() async throws {
-        try await IngressFixture.run { f in
-            let answer = try await f.http.request("GET", "/healthz")
-            #expect(answer.status == 200, "saw \(answer.summary)")
-        }
-    }
-
-    @Test func readyzFollowsRedis() async throws {
-        try await IngressFixture.run { f in
-            let up = try await f.http.request("GET", "/readyz")
-            #expect(up.status == 200, "with Redis: \(up.summary)")
-            await f.redis.stop()
-            let down = try await f.http.request("GET", "/readyz")
-            #expect(down.status == 503, "without Redis: \(down.summary)")
-            let health = try await f.http.request("GET", "/healthz")
-            #expect(health.status == 200, "/healthz without Redis: \(health.summary)")
-        }
-    }
-
-    @Test func metricsCountRequests() async throws {
-        try await IngressFixture.run { f in
-            _ = try await f.post(eventBody())
-            let answer = try await f.http.request("GET", "/metrics")
-            #expect(answer.status == 200, "saw \(answer.summary)")
-            #expect(answer.text.contains("anima_ingress_requests_total"), "metrics: \(answer.text.prefix(300))")
-            #expect(answer.text.contains(#"anima_ingress_requests_total{outcome="accepted"} 1"#), "metrics: \(answer.text.prefix(600))")
-        }
-    }
-
-    @Test func bodyOverTheLimitWithContentLengthIs413AndNotQueued() async throws {
-        try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
-            let atLimit = [UInt8](repeating: UInt8(ascii: "a"), count: 1000)
-            let ok = try await f.post(atLimit)
-            #expect(ok.status == 200, "exactly at the limit: \(ok.summary)")
-            let answer = try await f.post([UInt8](repeating: UInt8(ascii: "b"), count: 1001))
-            #expect(answer.status == 413, "one byte over: expected 413, saw \(answer.summary)")
-            #expect(try await f.queued() == [atLimit], "the oversized body was queued")
-        }
-    }
-
     @Test func chunkedBodyOverTheLimitIs413AndNotQueued() async throws {
         try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
             let body = [UInt8](repeating: UInt8(ascii: "c"), count: 3000)

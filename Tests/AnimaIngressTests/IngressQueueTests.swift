@@ -3,29 +3,11 @@ import AnimaTestSupport
 import Foundation
 import Testing
 
-/// How accepted events reach Redis, and what happens when Redis cannot take them.
+/// How accepted events reach Redis through the real binary (its settings, concurrent
+/// connections), and what happens when Redis cannot take them. Bodies queued as they are and
+/// the 503 when Redis is down are tested in-process (`IngressAppWebhookTests`).
 @Suite("Ingress: queueing")
 struct IngressQueueTests {
-    @Test func binaryBodyIsQueuedAsItIs() async throws {
-        try await IngressFixture.run { f in
-            let body: [UInt8] = Array(0...255) + [0, 0, 13, 10]
-            let answer = try await f.post(body)
-            #expect(answer.status == 200, "expected 200, saw \(answer.summary)")
-            #expect(try await f.queued() == [body], "the queued bytes differ from the body sent")
-        }
-    }
-
-    @Test func nonJSONBodyIsQueuedAsItIs() async throws {
-        try await IngressFixture.run { f in
-            let bodies = [Array("not json at all {".utf8), [], Array("[1,2,3]".utf8)]
-            for body in bodies {
-                let answer = try await f.post(body)
-                #expect(answer.status == 200, "body '\(String(decoding: body, as: UTF8.self))': saw \(answer.summary)")
-            }
-            #expect(try await f.queued() == bodies)
-        }
-    }
-
     @Test func keyPrefixIsRespected() async throws {
         try await IngressFixture.run(environment: ["ANIMA_KEY_PREFIX": "tenant7"]) { f in
             let body = eventBody()
@@ -63,39 +45,23 @@ struct IngressQueueTests {
         }
     }
 
-    @Test func redisDownGives503WithRetryAfterQuickly() async throws {
-        try await IngressFixture.run { f in
-            await f.redis.stop()
-            let started = ContinuousClock.now
-            let answer = try await f.post(eventBody(), timeout: .seconds(10))
-            let took = ContinuousClock.now - started
-            #expect(
-                answer.status == 503 && answer.text == Answers.unavailable,
-                "expected 503 \(Answers.unavailable), saw \(answer.summary)"
-            )
-            #expect(Int(answer.header("retry-after") ?? "") != nil, "Retry-After: \(String(describing: answer.header("retry-after")))")
-            #expect(took < TestTime.scaled(.seconds(2.5)), "answered after \(took)")
-            #expect(f.ingress.process.isRunning, "the ingress stopped when Redis went away")
-        }
-    }
-
-    @Test func redisThatHangsGives503WithinThePushTimeout() async throws {
+    @Test func redisThatHangsGives503WhenThePushTimeoutPasses() async throws {
         let silent = SilentListener()
         defer { silent.close() }
         let ingress = try await IngressProcess(
             redisURL: "redis://127.0.0.1:\(silent.port)/0",
             environment: ["ANIMA_PUSH_TIMEOUT_SECONDS": "0.5"]
         )
-        let started = ContinuousClock.now
-        let answer = try await ingress.postSigned(eventBody())
-        let took = ContinuousClock.now - started
+        // The request's own timeout bounds the wait; a Redis waited on for good makes it throw.
+        let answer = try await ingress.postSigned(eventBody(), timeout: .seconds(10))
         await ingress.stop()
-        #expect(answer.status == 503 && answer.text == Answers.unavailable, "saw \(answer.summary)")
-        // The 0.5 s push timeout answered (not the 2 s default); the time bound only guards
-        // against waiting on Redis for good, and leaves room for a loaded machine.
+        #expect(
+            answer.status == 503 && answer.text == Answers.unavailable,
+            "expected 503 \(Answers.unavailable), saw \(answer.summary)"
+        )
+        // The mechanism: the 0.5 s push timeout answered, not the 2 s default.
         let log = ingress.process.standardError
         #expect(log.contains("did not answer within 0.5 seconds"), "expected the 0.5 s timeout in the log, saw:\n\(log)")
-        #expect(took < TestTime.scaled(.seconds(6)), "a 0.5 s push timeout answered after \(took)")
     }
 
     @Test func redisBackOnTheSamePortIsUsedWithoutRestartingTheIngress() async throws {

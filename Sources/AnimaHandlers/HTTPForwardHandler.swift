@@ -1,5 +1,6 @@
 import AnimaRedis
 public import AnimaWebhooks
+public import AnimaWorker
 import AsyncHTTPClient
 public import Foundation
 import Logging

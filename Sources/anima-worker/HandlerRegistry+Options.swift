@@ -1,51 +1,12 @@
-public import AnimaCLI
-import AnimaRedis
+import AnimaCLI
+import AnimaHandlers
+import AnimaWorker
 import Foundation
 import Yams
 
-extension WorkerConfiguration {
-    /// Builds the configuration from flags and environment, validating every value.
-    public init(options: WorkerOptions, settings: SettingsReader) throws(ConfigurationError) {
-        let (redis, prefix) = try options.redis.resolve(settings)
-        let metricsPort: Int? =
-            settings.text(options.metricsPort, "ANIMA_METRICS_PORT") == nil
-            ? nil : try settings.integer(options.metricsPort, "ANIMA_METRICS_PORT", default: 0, range: 0...65535)
-        let retryBase = try settings.seconds(options.retryBaseSeconds, "ANIMA_RETRY_BASE_SECONDS", default: .seconds(10), minimum: 0.001)
-        let retryMax = try settings.seconds(options.retryMaxSeconds, "ANIMA_RETRY_MAX_SECONDS", default: .seconds(21_600), minimum: 0.001)
-        guard retryMax >= retryBase else {
-            throw ConfigurationError(
-                "--retry-max-seconds (ANIMA_RETRY_MAX_SECONDS) must not be below --retry-base-seconds (ANIMA_RETRY_BASE_SECONDS)"
-            )
-        }
-        let workerID = settings.string(options.workerID, "ANIMA_WORKER_ID", default: WorkerConfiguration.makeWorkerID())
-        guard !workerID.isEmpty, !workerID.contains(where: { $0.isWhitespace || $0 == ":" }) else {
-            throw ConfigurationError("--worker-id (ANIMA_WORKER_ID) must be non-empty, without spaces or ':', got '\(workerID)'")
-        }
-        self.init(
-            redis: redis,
-            keyPrefix: prefix,
-            concurrency: try settings.integer(options.concurrency, "ANIMA_WORKER_CONCURRENCY", default: 16, range: 1...10_000),
-            maxAttempts: try settings.integer(options.maxAttempts, "ANIMA_MAX_ATTEMPTS", default: 20, range: 1...1_000),
-            retryBase: retryBase,
-            retryMax: retryMax,
-            handlerTimeout: try settings.seconds(
-                options.handlerTimeoutSeconds,
-                "ANIMA_HANDLER_TIMEOUT_SECONDS",
-                default: .seconds(30),
-                minimum: 0.001
-            ),
-            recovery: try settings.seconds(options.recoverySeconds, "ANIMA_RECOVERY_SECONDS", default: .seconds(60), minimum: 0.5),
-            shutdownGrace: try settings.seconds(options.shutdownGraceSeconds, "ANIMA_SHUTDOWN_GRACE_SECONDS", default: .seconds(30)),
-            metricsPort: metricsPort,
-            metricsHost: settings.string(options.metricsHost, "ANIMA_METRICS_HOST", default: "127.0.0.1"),
-            workerID: workerID
-        )
-    }
-}
-
 extension HandlerRegistry {
     /// The handlers named by `--on` and `--handlers` (`--on` wins for a type named in both).
-    public static func fromOptions(
+    static func fromOptions(
         _ options: WorkerOptions,
         settings: SettingsReader
     ) throws(ConfigurationError) -> (HandlerRegistry, [String: HandlerSpec]) {
@@ -74,15 +35,10 @@ extension HandlerRegistry {
                 "no handlers: give --on TYPE=HANDLER (env ANIMA_ON, one per line) or --handlers FILE (--on '*=builtin:ack' acknowledges every event)"
             )
         }
+        let forwardSecret = settings.text(options.forwardSecret, "ANIMA_FORWARD_SECRET")
         var registry = HandlerRegistry()
         for (type, spec) in specs {
-            switch spec {
-            case .ack: registry.on(type, AckHandler())
-            case .log: registry.on(type, LogEventHandler())
-            case .command(let command): registry.on(type, CommandHandler(command: command))
-            case .forward(let url):
-                registry.on(type, HTTPForwardHandler(url: url, forwardSecret: settings.text(options.forwardSecret, "ANIMA_FORWARD_SECRET")))
-            }
+            registry.on(type, spec.handler(forwardSecret: forwardSecret))
         }
         return (registry, specs)
     }

@@ -1,10 +1,10 @@
-public import AnimaCLI
-public import ArgumentParser
+import AnimaCLI
+import ArgumentParser
 
 /// `anima-worker`'s own flags. Every flag has an environment variable; the flag wins.
-public struct WorkerOptions: ParsableArguments, Sendable {
-    @OptionGroup public var redis: RedisOptions
-    @OptionGroup public var log: LogOptions
+struct WorkerOptions: ParsableArguments, Sendable {
+    @OptionGroup var redis: RedisOptions
+    @OptionGroup var log: LogOptions
 
     @Option(
         name: .customLong("on"),
@@ -13,50 +13,50 @@ public struct WorkerOptions: ParsableArguments, Sendable {
             valueName: "type=handler"
         )
     )
-    public var on: [String] = []
+    var on: [String] = []
     @Option(name: .customLong("handlers"), help: "A JSON or YAML file mapping event types to handlers (env ANIMA_HANDLERS).")
-    public var handlersFile: String?
+    var handlersFile: String?
     @Option(name: .customLong("worker-concurrency"), help: "Handlers running at once (env ANIMA_WORKER_CONCURRENCY; default 16).")
-    public var concurrency: String?
+    var concurrency: String?
     @Option(name: .customLong("max-attempts"), help: "Attempts before an event is dead-lettered (env ANIMA_MAX_ATTEMPTS; default 20).")
-    public var maxAttempts: String?
+    var maxAttempts: String?
     @Option(
         name: .customLong("retry-base-seconds"),
         help: "First retry delay, doubled per attempt (env ANIMA_RETRY_BASE_SECONDS; default 10)."
     )
-    public var retryBaseSeconds: String?
+    var retryBaseSeconds: String?
     @Option(name: .customLong("retry-max-seconds"), help: "Longest retry delay (env ANIMA_RETRY_MAX_SECONDS; default 21600).")
-    public var retryMaxSeconds: String?
+    var retryMaxSeconds: String?
     @Option(
         name: .customLong("handler-timeout-seconds"),
         help: "Longest run of one attempt (env ANIMA_HANDLER_TIMEOUT_SECONDS; default 30)."
     )
-    public var handlerTimeoutSeconds: String?
+    var handlerTimeoutSeconds: String?
     @Option(
         name: .customLong("recovery-seconds"),
         help: "Longest time before a killed worker's events go to a live one (env ANIMA_RECOVERY_SECONDS; default 60)."
     )
-    public var recoverySeconds: String?
+    var recoverySeconds: String?
     @Option(
         name: .customLong("shutdown-grace-seconds"),
         help: "How long running handlers may finish after SIGTERM (env ANIMA_SHUTDOWN_GRACE_SECONDS; default 30)."
     )
-    public var shutdownGraceSeconds: String?
+    var shutdownGraceSeconds: String?
     @Option(name: .customLong("metrics-port"), help: "Serve /metrics and /healthz on this port (env ANIMA_METRICS_PORT; default off).")
-    public var metricsPort: String?
+    var metricsPort: String?
     @Option(name: .customLong("metrics-host"), help: "Address of the metrics port (env ANIMA_METRICS_HOST; default 127.0.0.1).")
-    public var metricsHost: String?
+    var metricsHost: String?
     @Option(
         name: .customLong("forward-secret"),
         help:
             "Sign forwarded requests (x-anima-timestamp, x-anima-signature) with this secret (env ANIMA_FORWARD_SECRET; default: unsigned)."
     )
-    public var forwardSecret: String?
+    var forwardSecret: String?
     @Option(
         name: .customLong("worker-id"),
         help: "This process's id in Redis (env ANIMA_WORKER_ID; default HOST-PID-RANDOM). Must be unique among live workers."
     )
-    public var workerID: String?
+    var workerID: String?
 
-    public init() {}
+    init() {}
 }

@@ -1,4 +1,5 @@
 public import AnimaWebhooks
+public import AnimaWorker
 import Foundation
 import Logging
 import Subprocess
