@@ -37,6 +37,9 @@ struct IngressAppFixture: Sendable {
         let redisConfiguration = try RedisConfiguration(url: redis.url)
         var configuration = IngressConfiguration(port: 0, redis: redisConfiguration, secrets: [secret])
         configuration.keyPrefix = "t" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        // Generous: a loaded machine must not turn a push into a 503. Tests of the timeout set their own.
+        configuration.pushTimeout = .seconds(30)
+        configuration.redis.commandTimeout = .seconds(30)
         configure(&configuration)
         let inspector = RedisClient(configuration: redisConfiguration)
         var logger = Logger(label: "ingress-app-test")
