@@ -33,6 +33,11 @@ public final class RedisServer: Sendable {
     /// `requirepass` (the default user's password), if any.
     public let password: String?
     public let user: User?
+    /// The config file written into ``directory`` at init and given first on the command line
+    /// (`redis-server FILE …`), when a configuration was given: a Sentinel rewrites its own.
+    public let configFile: URL?
+    /// More `redis-server` arguments, after the usual ones (`--replicaof HOST PORT`, `--sentinel`).
+    public let arguments: [String]
     private let process = NIOLockedValueBox<Process?>(nil)
     private let lastStop = NIOLockedValueBox<Stop?>(nil)
 
@@ -49,14 +54,33 @@ public final class RedisServer: Sendable {
     private let assignedPort: NIOLockedValueBox<Int>
 
     /// Starts a server and waits (at most `timeout`) until it answers.
-    public init(password: String? = nil, user: User? = nil, timeout: Duration = .seconds(5)) async throws {
+    ///
+    /// - Parameters:
+    ///   - configuration: the text of a config file to start from (written to ``configFile``);
+    ///     the command-line options, which include the port, override it.
+    ///   - arguments: more command-line arguments, after the usual ones.
+    public init(
+        password: String? = nil,
+        user: User? = nil,
+        configuration: String? = nil,
+        arguments: [String] = [],
+        timeout: Duration = .seconds(5)
+    ) async throws {
         self.assignedPort = NIOLockedValueBox(FreePort.find())
         self.password = password
         self.user = user
+        self.arguments = arguments
         // Short: a unix socket path must fit in 108 bytes.
         let name = "anima-redis-" + UUID().uuidString.prefix(8)
         self.directory = URL(fileURLWithPath: "/tmp", isDirectory: true).appendingPathComponent(name)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if let configuration {
+            let file = directory.appendingPathComponent("redis.conf")
+            try Data(configuration.utf8).write(to: file)
+            self.configFile = file
+        } else {
+            self.configFile = nil
+        }
         // A free port can be taken by someone else (an ephemeral client port) before
         // redis-server binds it: then try another one.
         for _ in 1..<5 {
@@ -90,7 +114,7 @@ public final class RedisServer: Sendable {
     /// Starts the server (again, on the same port) and waits until it answers PING.
     public func start(timeout: Duration = .seconds(5)) async throws {
         guard !isRunning else { return }
-        var arguments = [
+        var arguments = (configFile.map { [$0.path] } ?? []) + [
             "--port", String(port), "--bind", "127.0.0.1",
             "--unixsocket", socketPath, "--unixsocketperm", "700",
             "--dir", directory.path, "--save", "", "--appendonly", "no",
@@ -98,6 +122,7 @@ public final class RedisServer: Sendable {
         ]
         if let password { arguments += ["--requirepass", password] }
         if let user { arguments += ["--user", user.name, "on", ">" + user.password, "~*", "&*", "+@all"] }
+        arguments += self.arguments
         let process = Process()
         process.executableURL = try Self.binary()
         process.arguments = arguments
@@ -136,6 +161,12 @@ public final class RedisServer: Sendable {
         }
         lastStop.withLockedValue { $0 = outcome }
         self.process.withLockedValue { $0 = nil }
+    }
+
+    /// Sends `signal` to the server by PID (SIGSTOP to freeze it, SIGCONT to let it go on,
+    /// SIGKILL to crash it); nothing when it is not running.
+    public func signal(_ signal: Int32) {
+        if let pid { kill(pid, signal) }
     }
 
     /// Whether a server answers on the unix socket: `+PONG`, or `-NOAUTH` when it wants a password.
