@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Helpers for scripts/bench: make signed request bodies for wrk, fill the queue, time a drain.
+"""Helpers for scripts/bench: make signed request bodies for wrk, fill the queue, time a drain,
+extract the worker's Lua scripts for the C ceiling, and read quantiles out of a Prometheus
+histogram.
 
 Talks to Redis through scripts/pylib/resp.py (no client library needed).
 """
-import hashlib, hmac, json, os, sys, time
+import hashlib, hmac, json, os, re, sys, time, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from resp import Redis  # noqa: E402
@@ -38,31 +40,131 @@ def fill(port, key, count, size):
     print(r.call("LLEN", key))
 
 
-def drain(port, prefix, total, timeout):
-    """Waits for the first take, then for the queue to be empty; prints events/s."""
+# Events not settled yet: pending + in every registered worker's processing list + scheduled.
+# A worker registers (SADD <prefix>:workers) before its first take, and its `complete` script
+# writes the done mark and removes the entry from its processing list in one atomic step, so
+# this is 0 exactly when every taken event has been settled. One EVAL: cheap to poll.
+UNSETTLED = """
+local n = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3])
+for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  n = n + redis.call('LLEN', ARGV[1] .. ':processing:' .. w)
+end
+return n
+"""
+
+# The exact number of done marks among the ids `fill` made (evt_bench_00000000 …): run once,
+# after the clock has stopped.
+DONE_MARKS = """
+local n = 0
+for i = 0, tonumber(ARGV[2]) - 1 do
+  if redis.call('GET', string.format('%s:event:evt_bench_%08d', ARGV[1], i)) == 'done' then n = n + 1 end
+end
+return n
+"""
+
+
+def unsettled(r, prefix):
+    return r.call("EVAL", UNSETTLED, "3", prefix + ":events", prefix + ":workers", prefix + ":scheduled", prefix)
+
+
+def drain(port, prefix, total, timeout, start):
+    """Waits until every one of the `total` pre-queued events has its done mark; prints
+    events/s counted from `start` (epoch seconds, taken right before the processes were
+    launched). Polls the unsettled count every 2 ms; when it reaches 0, that instant is the
+    end, confirmed by an exact count of done marks (which must be `total`)."""
     r = Redis(port)
-    total = int(total)
-    deadline = time.time() + float(timeout)
-    events = prefix + ":events"
-    while r.call("LLEN", events) >= total:
-        if time.time() > deadline:
-            sys.exit("no event was taken within the timeout")
-        time.sleep(0.001)
-    start = time.time()
+    total, start = int(total), float(start)
+    deadline = start + float(timeout)
     while True:
-        pending = r.call("LLEN", events)
-        workers = [w.decode() for w in r.call("SMEMBERS", prefix + ":workers")]
-        busy = sum(r.call("LLEN", prefix + ":processing:" + w) for w in workers)
-        scheduled = r.call("ZCARD", prefix + ":scheduled")
-        if pending == 0 and busy == 0 and scheduled == 0:
+        left = unsettled(r, prefix)
+        now = time.time()
+        if left == 0:
             break
+        if now > deadline:
+            sys.exit("queue not drained within %s s: %d events unsettled" % (timeout, left))
+        time.sleep(0.002)
+    marks = r.call("EVAL", DONE_MARKS, "0", prefix, str(total))
+    if marks != total:
+        sys.exit("the queue is empty but only %d of %d events have a done mark" % (marks, total))
+    print("%.0f" % (total / (now - start)))
+
+
+def settled(port, prefix, timeout):
+    """Waits until nothing is pending, in flight or scheduled (the end of the e2e phase)."""
+    r = Redis(port)
+    deadline = time.time() + float(timeout)
+    while unsettled(r, prefix) != 0:
         if time.time() > deadline:
-            sys.exit("queue not drained within the timeout: pending=%d in flight=%d" % (pending, busy))
-        time.sleep(0.005)
-    elapsed = time.time() - start
-    print("%.0f" % (total / elapsed))
+            sys.exit("queue not drained within %s s" % timeout)
+        time.sleep(0.01)
+
+
+def lua(source, outdir):
+    """Writes the worker's take, claim and complete scripts, as Sources/AnimaQueue/
+    QueueScripts.swift defines them, to <outdir>/<name>.lua for the C ceiling."""
+    text = open(source).read()
+    for name in ("take", "claim", "complete"):
+        m = re.search(r'static let %s = RedisScript\(\s*"""\n(.*?)\n([ \t]*)"""' % name, text, re.S)
+        if not m:
+            sys.exit("no `%s` script found in %s" % (name, source))
+        indent = m.group(2)
+        lines = [l[len(indent):] if l.startswith(indent) else l.lstrip() for l in m.group(1).split("\n")]
+        with open(os.path.join(outdir, name + ".lua"), "w") as f:
+            f.write("\n".join(lines).replace("\\\\", "\\"))
+
+
+def scrape(port, path):
+    """Saves /metrics of 127.0.0.1:<port> to `path`."""
+    with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=10) as reply, open(path, "wb") as f:
+        f.write(reply.read())
+
+
+def buckets(path, name):
+    """Cumulative bucket counts of histogram `name`, summed over its other labels: {le: count}."""
+    out = {}
+    pattern = re.compile(r"^%s_bucket\{(.*)\}\s+(\S+)" % re.escape(name))
+    for line in open(path):
+        m = pattern.match(line)
+        if not m:
+            continue
+        le = re.search(r'le="([^"]*)"', m.group(1)).group(1)
+        bound = float("inf") if le == "+Inf" else float(le)
+        out[bound] = out.get(bound, 0) + float(m.group(2))
+    return out
+
+
+def quantiles(before, after, name):
+    """p50 and p99 in ms of histogram `name` over what was observed between two scrapes
+    (bucket counts after minus before), interpolated linearly inside the bucket the way
+    Prometheus's histogram_quantile does. Prints "p50 p99 count"; a quantile that falls in the
+    +Inf bucket prints as ">" and the largest finite bound."""
+    a, b = buckets(after, name), buckets(before, name)
+    if not a:
+        sys.exit("no histogram %s in %s" % (name, after))
+    bounds = sorted(a)
+    counts = [a[x] - b.get(x, 0) for x in bounds]
+    total = counts[-1]
+    if total <= 0:
+        sys.exit("histogram %s observed nothing between the scrapes" % name)
+    result = []
+    for q in (0.50, 0.99):
+        rank = q * total
+        for i, bound in enumerate(bounds):
+            if counts[i] >= rank:
+                if bound == float("inf"):
+                    result.append(">%g" % (bounds[-2] * 1000 if len(bounds) > 1 else 0))
+                    break
+                lower, below = (bounds[i - 1], counts[i - 1]) if i > 0 else (0.0, 0.0)
+                inside = counts[i] - below
+                value = lower + (bound - lower) * ((rank - below) / inside if inside > 0 else 1)
+                result.append("%.2f" % (value * 1000))
+                break
+    print("%s %s %d" % (result[0], result[1], total))
 
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"bodies": bodies, "fill": fill, "drain": drain}[command](*args)
+    {
+        "bodies": bodies, "fill": fill, "drain": drain, "settled": settled, "lua": lua,
+        "scrape": scrape, "quantiles": quantiles,
+    }[command](*args)
