@@ -27,6 +27,7 @@ public final class RedisConnection {
     private var sentinels: SentinelDirectory?
 
     public init(configuration: RedisConfiguration) {
+        _ = Self.ignoreBrokenPipes
         self.configuration = configuration
         self.currentTimeout = configuration.commandTimeout
         self.target = "\(configuration)"
@@ -83,6 +84,13 @@ public final class RedisConnection {
     }
 
     private static let roleRetryPause = Duration.milliseconds(100)
+
+    /// hiredis writes with plain `write()`: a socket the peer (or the Sentinel watcher) shut down
+    /// would raise SIGPIPE and kill the process. Ignored once, process-wide, as network servers do;
+    /// the write then fails with EPIPE and the command with ``RedisError/Code/connectionLost``.
+    private static let ignoreBrokenPipes: Void = {
+        signal(SIGPIPE, SIG_IGN)
+    }()
 
     /// Opens a context to `endpoint` (`.tcp` or `.unixSocket`), then authenticates and selects.
     private func open(_ endpoint: RedisConfiguration.Endpoint) throws(RedisError) {
@@ -166,6 +174,8 @@ public final class RedisConnection {
     /// Error replies are returned in place as ``RedisValue/error(_:)``.
     public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
         if commands.isEmpty { return [] }
+        // Dropped by the Sentinel watcher (failover): reconnect instead of failing on the dead socket.
+        if let sentinels, sentinels.wasDropped(ObjectIdentifier(self)) { close() }
         try connect()
         return try roundTrip(commands)
     }

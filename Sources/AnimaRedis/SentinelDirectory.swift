@@ -8,30 +8,39 @@ import Musl
 #endif
 
 /// What all connections of this process that find their master through the same Sentinels
-/// share: the order in which to ask the Sentinels, and the sockets to drop when the Sentinels
-/// announce a new master.
+/// share: the order in which to ask the Sentinels, the sockets to drop when a failover starts
+/// or a new master is announced, and the master that is being failed over.
 ///
 /// Every method blocks; ``RedisConnection`` calls them on its own thread. While at least one
-/// connection to the master is open, a thread of the directory's own subscribes to
-/// `+switch-master` on one Sentinel. On an announcement it shuts down every registered socket
-/// that leads elsewhere, so that a blocked or idle connection fails at once and its next command
-/// discovers the new master, instead of writing to an old master that Sentinel has not demoted yet.
+/// connection to the master is open, one thread per Sentinel listens to that Sentinel's
+/// announcements (only the Sentinel that leads a failover announces its steps):
+/// - `+try-failover` / `+selected-slave`: the master is about to be replaced. Its sockets are
+///   dropped and it is *frozen*: no connection is made to it until the failover ends. Between
+///   the promotion of a replica and `+switch-master` the old master still takes writes, and a
+///   replica still attached to it would confirm them to `WAIT`, only to resynchronise from the
+///   new master and lose them.
+/// - `+switch-master`: every socket to another node than the new master is dropped; the freeze ends.
+/// - `-failover-abort-*`: the freeze ends.
+/// A freeze also ends by itself after ``freezeLimit``, in case its end was not heard.
 final class SentinelDirectory: Sendable {
     let endpoint: RedisSentinelEndpoint
     private let state: NIOLockedValueBox<State>
-    private let watcher = NIOThreadPool(numberOfThreads: 1)
+    private let watchers: NIOThreadPool
 
     private struct State {
         var order: [RedisSentinelEndpoint.Address]
         var sockets: [ObjectIdentifier: Socket] = [:]
         var watching = false
+        var frozen: (master: RedisSentinelEndpoint.Address, until: ContinuousClock.Instant)?
     }
 
     private struct Socket {
         let fd: Int32
         let address: RedisSentinelEndpoint.Address
+        var dropped = false
     }
 
+    static let freezeLimit = Duration.seconds(15)
     private static let directories = NIOLockedValueBox<[RedisSentinelEndpoint: SentinelDirectory]>([:])
 
     /// The one directory of this process for `endpoint`.
@@ -47,29 +56,35 @@ final class SentinelDirectory: Sendable {
     private init(endpoint: RedisSentinelEndpoint) {
         self.endpoint = endpoint
         self.state = NIOLockedValueBox(State(order: endpoint.sentinels))
-        watcher.start()
+        self.watchers = NIOThreadPool(numberOfThreads: endpoint.sentinels.count)
+        watchers.start()
     }
 
     /// Asks the Sentinels in turn for the master's address; the one that answers moves to the
-    /// front, so the next discovery asks it first.
+    /// front, so the next discovery asks it first. A master being failed over is refused.
     func masterAddress(timeout: Duration) throws(RedisError) -> RedisSentinelEndpoint.Address {
         let order = state.withLockedValue { $0.order }
         var failures: [String] = []
         for sentinel in order {
             let connection = RedisConnection(configuration: configuration(of: sentinel, timeout: timeout))
             defer { connection.close() }
+            let reply: RedisValue
             do {
-                let reply = try connection.send(RedisCommand("SENTINEL", "get-master-addr-by-name", endpoint.masterName))
-                guard let pair = reply.array, pair.count == 2, let host = pair[0].string, let port = pair[1].string.flatMap(Int.init)
-                else {
-                    failures.append("\(sentinel) does not know it")
-                    continue
-                }
-                moveToFront(sentinel)
-                return RedisSentinelEndpoint.Address(host: host, port: port)
+                reply = try connection.send(RedisCommand("SENTINEL", "get-master-addr-by-name", endpoint.masterName))
             } catch {
                 failures.append("\(sentinel): \(error.message)")
+                continue
             }
+            guard let pair = reply.array, pair.count == 2, let host = pair[0].string, let port = pair[1].string.flatMap(Int.init) else {
+                failures.append("\(sentinel) does not know it")
+                continue
+            }
+            moveToFront(sentinel)
+            let master = RedisSentinelEndpoint.Address(host: host, port: port)
+            if isFrozen(master) {
+                throw RedisError(.failover, "a failover of master '\(endpoint.masterName)' at \(master) is under way")
+            }
+            return master
         }
         throw RedisError(
             .masterNotFound,
@@ -84,27 +99,56 @@ final class SentinelDirectory: Sendable {
             defer { state.watching = true }
             return !state.watching
         }
-        if startWatching {
-            watcher.submit { [self] _ in watch() }
+        guard startWatching else { return }
+        for sentinel in endpoint.sentinels {
+            watchers.submit { [self] _ in watch(sentinel) }
         }
     }
 
-    /// Called before the socket is closed: after this the watcher no longer touches it.
+    /// Called before the socket is closed: after this no watcher touches it.
     func unregister(_ owner: ObjectIdentifier) {
         _ = state.withLockedValue { $0.sockets.removeValue(forKey: owner) }
     }
 
-    /// Shuts down every registered socket that does not lead to `master`; returns how many.
+    /// True once the owner's socket was dropped: the owner must reconnect before its next
+    /// command (writing to the shut-down socket would fail it for nothing).
+    func wasDropped(_ owner: ObjectIdentifier) -> Bool {
+        state.withLockedValue { $0.sockets[owner]?.dropped ?? false }
+    }
+
+    /// Shuts down every registered socket for which `drop` is true; returns how many.
     @discardableResult
-    func masterSwitched(to master: RedisSentinelEndpoint.Address) -> Int {
+    func dropSockets(where drop: (RedisSentinelEndpoint.Address) -> Bool) -> Int {
         state.withLockedValue { state in
             var dropped = 0
-            for socket in state.sockets.values where socket.address != master {
+            for (owner, socket) in state.sockets where !socket.dropped && drop(socket.address) {
                 // The owner closes the descriptor only after unregistering under this lock.
                 shutdown(socket.fd, Int32(SHUT_RDWR))
+                state.sockets[owner]?.dropped = true
                 dropped += 1
             }
             return dropped
+        }
+    }
+
+    /// A failover of `master` started: drop its sockets and connect to it no more.
+    func freeze(_ master: RedisSentinelEndpoint.Address) {
+        state.withLockedValue { $0.frozen = (master, .now + Self.freezeLimit) }
+        dropSockets { $0 == master }
+    }
+
+    func thaw() {
+        state.withLockedValue { $0.frozen = nil }
+    }
+
+    private func isFrozen(_ master: RedisSentinelEndpoint.Address) -> Bool {
+        state.withLockedValue { state in
+            guard let frozen = state.frozen else { return false }
+            if frozen.until < .now {
+                state.frozen = nil
+                return false
+            }
+            return frozen.master == master
         }
     }
 
@@ -116,46 +160,7 @@ final class SentinelDirectory: Sendable {
         }
     }
 
-    /// Runs on the watcher thread while any socket is registered.
-    private func watch() {
-        var failures = 0
-        while stillNeeded() {
-            let sentinels = state.withLockedValue { $0.order }
-            let sentinel = sentinels[failures % sentinels.count]
-            let connection = RedisConnection(configuration: configuration(of: sentinel, timeout: .milliseconds(500)))
-            do {
-                _ = try connection.send(RedisCommand("SUBSCRIBE", "+switch-master"))
-                while stillNeeded() {
-                    if let message = try connection.nextReply(within: .seconds(1)) {
-                        handle(message)
-                    }
-                }
-            } catch {
-                failures += 1
-                usleep(200_000)
-            }
-            connection.close()
-        }
-    }
-
-    /// False once no socket is registered; the next ``register(_:fd:address:)`` starts watching again.
-    private func stillNeeded() -> Bool {
-        state.withLockedValue { state in
-            if state.sockets.isEmpty { state.watching = false }
-            return state.watching
-        }
-    }
-
-    /// `message +switch-master "NAME OLDIP OLDPORT NEWIP NEWPORT"`
-    private func handle(_ message: RedisValue) {
-        guard let parts = message.array, parts.count == 3, parts[0].string == "message",
-            let words = parts[2].string?.split(separator: " "), words.count == 5,
-            words[0] == endpoint.masterName, let port = Int(words[4])
-        else { return }
-        masterSwitched(to: RedisSentinelEndpoint.Address(host: String(words[3]), port: port))
-    }
-
-    private func configuration(of sentinel: RedisSentinelEndpoint.Address, timeout: Duration) -> RedisConfiguration {
+    func configuration(of sentinel: RedisSentinelEndpoint.Address, timeout: Duration) -> RedisConfiguration {
         RedisConfiguration(
             endpoint: .tcp(host: sentinel.host, port: sentinel.port),
             username: endpoint.password == nil ? nil : endpoint.username,
@@ -163,5 +168,13 @@ final class SentinelDirectory: Sendable {
             connectTimeout: timeout,
             commandTimeout: timeout
         )
+    }
+
+    /// False once no socket is registered; the next ``register(_:fd:address:)`` starts watching again.
+    func stillNeeded() -> Bool {
+        state.withLockedValue { state in
+            if state.sockets.isEmpty { state.watching = false }
+            return state.watching
+        }
     }
 }
