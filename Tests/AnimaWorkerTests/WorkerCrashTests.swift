@@ -81,7 +81,7 @@ struct WorkerCrashTests {
             )
             #expect(f.lines("runs.log") == ["\(event.id) 1"], "expected one run (attempt 1), saw \(f.lines("runs.log"))")
             #expect(
-                worker.process.standardError.contains("returned 1 events to the queue that a take moved to this worker"),
+                worker.process.standardError.contains("returned 1 events to the queue that sat in this worker's processing list unheld"),
                 "expected the worker to say it returned the event; stderr:\n\(worker.process.standardError)"
             )
         }
