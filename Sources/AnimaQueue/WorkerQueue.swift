@@ -144,7 +144,7 @@ public struct WorkerQueue: Sendable {
         var replies = try await operations.send(commands)[...]
         var settled: [Settled] = []
         settled.reserveCapacity(settlements.count)
-        for (settlement, command) in zip(settlements, commands) {
+        for settlement in settlements {
             let reply = replies.removeFirst()
             for extra in replies.prefix(settlement.extra.count) {
                 if case .error(let message) = extra { throw RedisError.reply(message, to: "settle") }
@@ -156,7 +156,7 @@ public struct WorkerQueue: Sendable {
                 continue
             }
             guard let completion = Completion(reply: reply) else {
-                throw RedisError(.unexpectedReply, "\(command.name) complete answered \(reply)")
+                throw RedisError(.unexpectedReply, "complete answered \(reply)")
             }
             settled.append(.completed(completion))
         }
