@@ -237,6 +237,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        /// The worker runtime in process, with Swift handlers, against a throwaway Redis.
+        .testTarget(
+            name: "AnimaWorkerRuntimeTests",
+            dependencies: [
+                "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks", "AnimaWorker",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "AnimaForwardingTests",
             dependencies: [

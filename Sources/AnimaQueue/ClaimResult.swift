@@ -1,3 +1,5 @@
+public import AnimaRedis
+
 /// The answer to "may I run the handler for this event id?".
 public enum ClaimResult: Sendable, Equatable {
     /// The lease is ours: run the handler.
@@ -6,4 +8,14 @@ public enum ClaimResult: Sendable, Equatable {
     case alreadyDone
     /// Another worker holds the lease right now: defer this copy.
     case heldElsewhere
+
+    /// The claim script's reply (`1`, `0`, `2`); nil for anything else: no claim was made.
+    public init?(reply: RedisValue) {
+        switch reply.int {
+        case 1: self = .claimed
+        case 0: self = .alreadyDone
+        case 2: self = .heldElsewhere
+        default: return nil
+        }
+    }
 }

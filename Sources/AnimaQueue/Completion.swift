@@ -1,3 +1,5 @@
+public import AnimaRedis
+
 /// What recording a success found.
 public enum Completion: Sendable, Equatable {
     /// The done mark is written and the entry acknowledged.
@@ -9,4 +11,14 @@ public enum Completion: Sendable, Equatable {
     /// Another worker owns the id now or wrote the mark: its result stands, the entry is
     /// acknowledged.
     case ownedElsewhere
+
+    /// The completion script's reply (`1`, `2`, `0`); nil for anything else.
+    public init?(reply: RedisValue) {
+        switch reply.int {
+        case 1: self = .recorded
+        case 2: self = .alreadyAcknowledged
+        case 0: self = .ownedElsewhere
+        default: return nil
+        }
+    }
 }

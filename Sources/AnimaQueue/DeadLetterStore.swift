@@ -62,7 +62,7 @@ public struct DeadLetterStore: Sendable {
     public func replay(_ entry: Entry) async throws(RedisError) -> Bool {
         guard let letter = entry.letter else { return false }
         let body = ByteBuffer(data: letter.body)
-        return try await script(Self.replayOne, keys: [keys.dead, keys.events], arguments: [entry.stored, body]).int == 1
+        return try await client.evaluate(Self.replayOne, keys: [keys.dead, keys.events], arguments: [entry.stored, body]).int == 1
     }
 
     /// Replays every entry (of `type`, if given), oldest first, a thousand per atomic step.
@@ -72,7 +72,7 @@ public struct DeadLetterStore: Sendable {
         var replayed = 0
         var kept = 0
         while true {
-            let reply = try await script(Self.replayChunk, keys: [keys.dead, keys.events], arguments: [type ?? "", 1000, kept])
+            let reply = try await client.evaluate(Self.replayChunk, keys: [keys.dead, keys.events], arguments: [type ?? "", 1000, kept])
             guard let parts = reply.array, parts.count == 3 else {
                 throw RedisError(.unexpectedReply, "replay script answered \(reply)")
             }
@@ -114,9 +114,7 @@ public struct DeadLetterStore: Sendable {
     }
 
     func script(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
-        try await client.withConnection { connection throws(RedisError) in
-            try connection.evaluate(script, keys: keys, arguments: arguments)
-        }
+        try await client.evaluate(script, keys: keys, arguments: arguments)
     }
 
     static let replayOne = RedisScript(

@@ -92,21 +92,15 @@ public final class EventPusher: Service, Sendable {
             receipt = (SHA1Hex.of(body), "\(receivedAt) \(sentAt)")
         }
         let item = PendingPush(body: body, receipt: receipt, deadline: .now + timeout)
-        let outcome = await withCheckedContinuation { continuation in
-            item.install(continuation)
-            let accepted = state.withLockedValue { state -> CheckedContinuation<Void, Never>?? in
-                if state.stopping { return .none }
-                state.waiting.append(item)
-                defer { state.drainer = nil }
-                return .some(state.drainer)
-            }
-            guard let drainer = accepted else {
-                item.resolve(.unavailable(reason: "the ingress is shutting down"))
-                return
-            }
-            drainer?.resume()
+        let accepted = state.withLockedValue { state -> CheckedContinuation<Void, Never>?? in
+            if state.stopping { return .none }
+            state.waiting.append(item)
+            defer { state.drainer = nil }
+            return .some(state.drainer)
         }
-        return item.outcome ?? outcome
+        guard let drainer = accepted else { return .unavailable(reason: "the ingress is shutting down") }
+        drainer?.resume()
+        return await item.outcome.wait()
     }
 
     public func run() async throws {
@@ -217,18 +211,13 @@ public final class EventPusher: Service, Sendable {
         then wait: RedisCommand?,
         on connection: RedisConnection
     ) throws(RedisError) -> (stored: Int, confirmed: Int?) {
-        func push(_ scriptCall: String) -> RedisCommand {
-            guard maxPending > 0 else { return RedisCommand("LPUSH", arguments: [key] + bodies) }
-            let script: any RedisArgument = scriptCall == "EVAL" ? boundedPush.source : boundedPush.sha1
-            return RedisCommand(scriptCall, arguments: [script, 1, key, maxPending] + bodies)
-        }
+        let push =
+            maxPending > 0
+            ? boundedPush.call(keys: [key], arguments: [maxPending] + bodies)
+            : RedisCommand("LPUSH", arguments: [key] + bodies)
         // The receipts go first, so that a worker taking an event at once finds its receipt.
         let head = receipts?.set.map { [$0] } ?? []
-        let tail = wait.map { [$0] } ?? []
-        var replies = try connection.pipeline(head + [push("EVALSHA")] + tail)
-        if case .error(let message) = replies[head.count], message.hasPrefix("NOSCRIPT") {
-            replies = try connection.pipeline(head + [push("EVAL")] + tail)
-        }
+        var replies = try connection.pipeline(head + [push] + (wait.map { [$0] } ?? []))
         replies.removeFirst(head.count)
         if case .error(let message) = replies[0] { throw RedisError.reply(message, to: "push") }
         guard let count = replies[0].int else { throw RedisError(.unexpectedReply, "push answered \(replies[0])") }

@@ -73,40 +73,59 @@ enum QueueScripts {
         """
     )
 
-    /// Failure or deferral: releases our lease (if ARGV[1] is non-empty and still ours), then,
-    /// only if the entry is still in our processing list, either schedules ARGV[4] in the retry
-    /// set ARGV[5] ms from the server's clock (ARGV[3] = 'retry') or pushes the dead letter
-    /// ARGV[4] (ARGV[3] = 'dead'). Returns 0 when the entry was no longer ours.
-    static let settle = RedisScript(
-        """
-        if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) == ARGV[1] then
-          redis.call('DEL', KEYS[1])
-        end
-        if redis.call('LREM', KEYS[2], 1, ARGV[2]) == 0 then return 0 end
-        if ARGV[3] == 'retry' then
-          local t = redis.call('TIME')
-          local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[4])
-        else
-          redis.call('LPUSH', KEYS[4], ARGV[4])
-        end
-        return 1
-        """
+    /// The opening of every script that moves an entry out of our processing list KEYS[1]:
+    /// releases our lease first, when the call names one (KEYS[LAST] the event key, ARGV[LAST]
+    /// our token) and it is still ours.
+    private static func releasingTheLease(keys: Int, arguments: Int, then body: String) -> RedisScript {
+        RedisScript(
+            """
+            if #KEYS > \(keys) and redis.call('GET', KEYS[\(keys + 1)]) == ARGV[\(arguments + 1)] then
+              redis.call('DEL', KEYS[\(keys + 1)])
+            end
+            """ + "\n" + body
+        )
+    }
+
+    /// Failure or deferral: releases the lease, then, only if the entry ARGV[1] is still in our
+    /// processing list KEYS[1], schedules ARGV[2] in the retry set KEYS[2] ARGV[3] ms from the
+    /// server's clock. 1 when moved, 0 when the entry was no longer ours.
+    static let schedule = releasingTheLease(
+        keys: 2,
+        arguments: 3,
+        then: """
+            if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
+            return 1
+            """
     )
 
-    /// Shutdown: releases our lease and puts the entry back at the front of the pending list,
-    /// unchanged (the interrupted attempt does not count).
-    static let putBack = RedisScript(
-        """
-        if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) == ARGV[1] then
-          redis.call('DEL', KEYS[1])
-        end
-        if redis.call('LREM', KEYS[2], 1, ARGV[2]) == 1 then
-          redis.call('RPUSH', KEYS[3], ARGV[2])
-          return 1
-        end
-        return 0
-        """
+    /// Giving up: releases the lease, then, only if the entry ARGV[1] is still in our processing
+    /// list KEYS[1], pushes the dead letter ARGV[2] onto KEYS[2]. 1 when moved, 0 when the entry
+    /// was no longer ours.
+    static let deadLetter = releasingTheLease(
+        keys: 2,
+        arguments: 2,
+        then: """
+            if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+            redis.call('LPUSH', KEYS[2], ARGV[2])
+            return 1
+            """
+    )
+
+    /// Shutdown, or an entry we never tried: releases the lease, and puts the entry ARGV[1] back
+    /// at the front of the pending list KEYS[2], unchanged (no attempt counted). 1 when moved.
+    static let putBack = releasingTheLease(
+        keys: 2,
+        arguments: 1,
+        then: """
+            if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+              redis.call('RPUSH', KEYS[2], ARGV[1])
+              return 1
+            end
+            return 0
+            """
     )
 
     /// Moves up to ARGV[1] due entries from the retry set to the pending list, by the server's clock.

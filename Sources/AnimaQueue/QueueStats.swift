@@ -1,6 +1,7 @@
 public import AnimaRedis
 import Foundation
 import NIOCore
+import NIOFoundationCompat
 
 /// A snapshot of the queue for operators: `anima-admin stats`.
 public struct QueueStats: Sendable, Codable {
@@ -68,15 +69,14 @@ public struct QueueStats: Sendable, Codable {
             let processing = second[2 * index + 1].int ?? 0
             inFlight += processing
             guard let info = second[2 * index].bytes else { continue }  // heartbeat expired: not live
-            let fields = (try? JSONSerialization.jsonObject(with: Data(String(buffer: info).utf8))) as? [String: Any] ?? [:]
-            let beat = (fields["beat"] as? NSNumber)?.doubleValue
+            let beat = WorkerHeartbeat(stored: Data(buffer: info))
             list.append(
                 WorkerInfo(
                     id: id,
-                    heartbeatAgeSeconds: beat.map { max(0, serverNow - $0 / 1000) },
+                    heartbeatAgeSeconds: beat.map { max(0, serverNow - Double($0.beat) / 1000) },
                     inFlight: processing,
-                    pid: (fields["pid"] as? NSNumber)?.intValue,
-                    concurrency: (fields["concurrency"] as? NSNumber)?.intValue
+                    pid: beat?.pid,
+                    concurrency: beat?.concurrency
                 )
             )
         }

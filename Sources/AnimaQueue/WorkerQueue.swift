@@ -1,5 +1,6 @@
 public import AnimaRedis
 public import NIOCore
+import NIOFoundationCompat
 
 /// The queue as one worker process sees it: reliable take, claim, lease renewal, completion,
 /// retry, dead letters, put-back, promotion of due retries and recovery of dead workers.
@@ -33,12 +34,13 @@ public struct WorkerQueue: Sendable {
     var processing: String { keys.processing(workerID: workerID) }
 
     /// One taken entry, with what the caller's parser made of it and, when it asked for a
-    /// claim, the claim's result (nil when the claim could not be sent: claim it again).
+    /// claim, the claim's result and the lease it asked for (both nil when the claim got no
+    /// answer: claim it again).
     public struct Taken<Parsed: Sendable>: Sendable {
         public let stored: ByteBuffer
         public let parsed: Parsed
         public let claim: ClaimResult?
-        public let token: String?
+        public let lease: EventLease?
     }
 
     /// The batch path: takes up to `limit` events (blocking up to `block` when none is
@@ -58,44 +60,22 @@ public struct WorkerQueue: Sendable {
         return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
             var entries = try Self.take(connection, keys: keys, processing: processing, limit: limit, block: block)
             if entries.isEmpty { return [] }
-            var parsed: [(Parsed, String?, String?)] = []
+            var parsed: [(Parsed, EventLease?)] = []
             parsed.reserveCapacity(entries.count)
             var claims: [RedisCommand] = []
             for entry in entries {
                 let (value, claimID) = parse(entry)
-                if let claimID {
-                    let lease = token()
-                    claims.append(
-                        RedisCommand(
-                            "EVALSHA",
-                            arguments: [QueueScripts.claim.sha1, 1, keys.event(id: claimID), lease, leaseMilliseconds]
-                        )
-                    )
-                    parsed.append((value, claimID, lease))
-                } else {
-                    parsed.append((value, nil, nil))
-                }
+                let lease = claimID.map { EventLease(eventID: $0, token: token()) }
+                if let lease { claims.append(Self.claim(lease, for: leaseMilliseconds, keys: keys)) }
+                parsed.append((value, lease))
             }
-            var replies: [RedisValue] = []
-            if !claims.isEmpty {
-                // Scripts are loaded by the take; after a server restart in between, claims
-                // answer NOSCRIPT and are simply claimed again on the slow path.
-                replies = (try? connection.pipeline(claims)) ?? []
-            }
-            var next = replies.makeIterator()
+            // A claim without an answer (the connection failed) is made again on the slow path.
+            var replies = ((try? connection.pipeline(claims)) ?? []).makeIterator()
             var taken: [Taken<Parsed>] = []
             taken.reserveCapacity(entries.count)
-            for (index, (value, claimID, lease)) in parsed.enumerated() {
-                var claim: ClaimResult?
-                if claimID != nil, let reply = next.next() {
-                    switch reply.int {
-                    case 1: claim = .claimed
-                    case 0: claim = .alreadyDone
-                    case 2: claim = .heldElsewhere
-                    default: claim = nil
-                    }
-                }
-                taken.append(Taken(stored: entries[index], parsed: value, claim: claim, token: claim == nil ? nil : lease))
+            for (index, (value, lease)) in parsed.enumerated() {
+                let claim = lease == nil ? nil : replies.next().flatMap(ClaimResult.init(reply:))
+                taken.append(Taken(stored: entries[index], parsed: value, claim: claim, lease: claim == nil ? nil : lease))
             }
             entries.removeAll()
             return taken
@@ -119,93 +99,115 @@ public struct WorkerQueue: Sendable {
         return reply.bytes.map { [$0] } ?? []
     }
 
-    /// Settles several finished events in one pipelined round trip: each `complete` writes its
-    /// done mark (unless another worker owns the id now) and acknowledges its entry; each
-    /// `acknowledge` only removes its entry (a duplicate of a done event).
-    public func settle(_ settlements: [Settlement]) async throws(RedisError) {
-        let processing = self.processing
-        let keys = self.keys
-        var commands: [RedisCommand] = []
-        commands.reserveCapacity(settlements.count)
-        for settlement in settlements {
-            switch settlement {
-            case .complete(let entry, let eventID, let token):
-                commands.append(
-                    RedisCommand(
-                        "EVALSHA",
-                        arguments: [QueueScripts.complete.sha1, 2, keys.event(id: eventID), processing, token, entry, Self.doneTTLSeconds]
-                    )
-                )
-            case .acknowledge(let entry):
-                commands.append(RedisCommand("LREM", processing, 1, entry))
-            }
-        }
-        let replies = try await operations.pipeline(commands)
-        // A server restart between the take and now forgets the scripts: send those again.
-        var retry: [Settlement] = []
-        for (settlement, reply) in zip(settlements, replies) {
-            if case .error(let message) = reply {
-                guard message.hasPrefix("NOSCRIPT") else { throw RedisError.reply(message, to: "settle") }
-                retry.append(settlement)
-            }
-        }
-        for case .complete(let entry, let eventID, let token) in retry {
-            try await complete(entry: entry, eventID: eventID, token: token)
-        }
+    private static func claim(_ lease: EventLease, for milliseconds: Int, keys: QueueKeys) -> RedisCommand {
+        QueueScripts.claim.call(keys: [keys.event(id: lease.eventID)], arguments: [lease.token, milliseconds])
     }
 
-    /// One finished event for ``settle(_:)``.
-    public enum Settlement: Sendable {
-        case complete(entry: ByteBuffer, eventID: String, token: String)
-        case acknowledge(entry: ByteBuffer)
-    }
-
-    public func claim(eventID: String, token: String, lease: Duration) async throws(RedisError) -> ClaimResult {
-        let reply = try await script(QueueScripts.claim, keys: [keys.event(id: eventID)], arguments: [token, lease.milliseconds])
-        switch reply.int {
-        case 1: return .claimed
-        case 0: return .alreadyDone
-        default: return .heldElsewhere
-        }
+    /// Claims an event id for `lease`, which lives `duration` unless renewed.
+    public func claim(_ lease: EventLease, for duration: Duration) async throws(RedisError) -> ClaimResult {
+        let reply = try await operations.send(Self.claim(lease, for: duration.milliseconds, keys: keys))
+        guard let claim = ClaimResult(reply: reply) else { throw RedisError(.unexpectedReply, "claim answered \(reply)") }
+        return claim
     }
 
     /// Extends a running handler's lease.
     public func renew(eventID: String, token: String, lease: Duration) async throws(RedisError) -> LeaseRenewal {
-        switch try await script(QueueScripts.renew, keys: [keys.event(id: eventID)], arguments: [token, lease.milliseconds]).int {
-        case 1: .extended
-        case 2: .expired
-        default: .lost
-        }
+        let reply = try await operations.evaluate(
+            QueueScripts.renew,
+            keys: [keys.event(id: eventID)],
+            arguments: [token, lease.milliseconds]
+        )
+        guard let renewal = LeaseRenewal(reply: reply) else { throw RedisError(.unexpectedReply, "renew answered \(reply)") }
+        return renewal
     }
 
     /// Takes an ``LeaseRenewal/expired`` lease again while `entry` is still unsettled in this
     /// worker's processing list and nobody else took the event. True when the lease is ours.
     public func retake(eventID: String, token: String, entry: ByteBuffer, lease: Duration) async throws(RedisError) -> Bool {
-        try await script(
+        try await operations.evaluate(
             QueueScripts.retake,
             keys: [keys.event(id: eventID), processing],
             arguments: [token, lease.milliseconds, entry]
         ).int == 1
     }
 
+    /// Settles events, each with its extra commands, in one pipelined round trip (shared with
+    /// other concurrent callers of the connection). Every step is safe to send again after a
+    /// lost reply: it finds the entry gone and changes nothing.
+    public func settle(_ settlements: [Settlement]) async throws(RedisError) -> [Settled] {
+        var commands: [RedisCommand] = []
+        commands.reserveCapacity(settlements.count)
+        for settlement in settlements {
+            commands.append(command(for: settlement.step, entry: settlement.entry))
+            commands += settlement.extra
+        }
+        var replies = try await operations.send(commands)[...]
+        var settled: [Settled] = []
+        settled.reserveCapacity(settlements.count)
+        for settlement in settlements {
+            let reply = replies.removeFirst()
+            for extra in replies.prefix(settlement.extra.count) {
+                if case .error(let message) = extra { throw RedisError.reply(message, to: "settle") }
+            }
+            replies.removeFirst(settlement.extra.count)
+            if case .error(let message) = reply { throw RedisError.reply(message, to: "settle") }
+            guard case .complete = settlement.step else {
+                settled.append(.moved(reply.int == 1))
+                continue
+            }
+            guard let completion = Completion(reply: reply) else {
+                throw RedisError(.unexpectedReply, "complete answered \(reply)")
+            }
+            settled.append(.completed(completion))
+        }
+        return settled
+    }
+
+    private func command(for step: Settlement.Step, entry: ByteBuffer) -> RedisCommand {
+        switch step {
+        case .complete(let lease):
+            return QueueScripts.complete.call(
+                keys: [keys.event(id: lease.eventID), processing],
+                arguments: [lease.token, entry, Self.doneTTLSeconds]
+            )
+        case .acknowledge:
+            return RedisCommand("LREM", processing, 1, entry)
+        case .schedule(let scheduled, let delay, let lease):
+            return Self.call(QueueScripts.schedule, [processing, keys.scheduled], [entry, scheduled, delay.milliseconds], lease, keys)
+        case .deadLetter(let letter, let lease):
+            return Self.call(QueueScripts.deadLetter, [processing, keys.dead], [entry, letter], lease, keys)
+        case .putBack(let lease):
+            return Self.call(QueueScripts.putBack, [processing, keys.events], [entry], lease, keys)
+        }
+    }
+
+    /// A call of a script that starts by releasing `lease` (see `QueueScripts.releasingTheLease`).
+    private static func call(
+        _ script: RedisScript,
+        _ keys: [String],
+        _ arguments: [any RedisArgument],
+        _ lease: EventLease?,
+        _ queueKeys: QueueKeys
+    ) -> RedisCommand {
+        guard let lease else { return script.call(keys: keys, arguments: arguments) }
+        return script.call(keys: keys + [queueKeys.event(id: lease.eventID)], arguments: arguments + [lease.token])
+    }
+
+    private func settle(_ settlement: Settlement) async throws(RedisError) -> Settled {
+        try await settle([settlement])[0]
+    }
+
     /// Records success and acknowledges the entry.
     @discardableResult
     public func complete(entry: ByteBuffer, eventID: String, token: String) async throws(RedisError) -> Completion {
-        let reply = try await script(
-            QueueScripts.complete,
-            keys: [keys.event(id: eventID), processing],
-            arguments: [token, entry, Self.doneTTLSeconds]
-        )
-        switch reply.int {
-        case 1: return .recorded
-        case 2: return .alreadyAcknowledged
-        default: return .ownedElsewhere
-        }
+        guard case .completed(let completion) = try await settle(Settlement(entry: entry, step: .complete(EventLease(eventID: eventID, token: token))))
+        else { throw RedisError(.unexpectedReply, "complete") }
+        return completion
     }
 
     /// Acknowledges an entry without recording anything (a duplicate of a done event).
     public func acknowledge(entry: ByteBuffer) async throws(RedisError) {
-        _ = try await operations.send(RedisCommand("LREM", processing, 1, entry))
+        _ = try await settle(Settlement(entry: entry, step: .acknowledge))
     }
 
     /// Releases the lease and schedules `body` again after `delay`, with `attempts` counted.
@@ -213,50 +215,27 @@ public struct WorkerQueue: Sendable {
     @discardableResult
     public func retry(
         entry: ByteBuffer,
-        eventID: String,
-        token: String,
+        releasing lease: EventLease?,
         body: ByteBuffer,
         attempts: Int,
         delay: Duration
     ) async throws(RedisError) -> Bool {
-        try await settle(
-            entry: entry,
-            eventID: eventID,
-            token: token,
-            mode: "retry",
-            payload: QueueEntry.encode(body: body, attempts: attempts),
-            delay: delay
-        )
+        let scheduled = QueueEntry.encode(body: body, attempts: attempts)
+        return try await settle(Settlement(entry: entry, step: .schedule(scheduled, after: delay, releasing: lease))) == .moved(true)
     }
 
     /// Releases the lease (if any) and moves the entry to the dead letters as `letter`.
+    /// Returns false when the entry was no longer ours.
     @discardableResult
-    public func deadLetter(entry: ByteBuffer, eventID: String?, token: String?, letter: ByteBuffer) async throws(RedisError) -> Bool {
-        try await settle(entry: entry, eventID: eventID, token: token, mode: "dead", payload: letter, delay: .zero)
-    }
-
-    private func settle(
-        entry: ByteBuffer,
-        eventID: String?,
-        token: String?,
-        mode: String,
-        payload: ByteBuffer,
-        delay: Duration
-    ) async throws(RedisError) -> Bool {
-        try await script(
-            QueueScripts.settle,
-            keys: [keys.event(id: eventID ?? ""), processing, keys.scheduled, keys.dead],
-            arguments: [token ?? "", entry, mode, payload, delay.milliseconds]
-        ).int == 1
+    public func deadLetter(entry: ByteBuffer, releasing lease: EventLease?, letter: ByteBuffer) async throws(RedisError) -> Bool {
+        try await settle(Settlement(entry: entry, step: .deadLetter(letter, releasing: lease))) == .moved(true)
     }
 
     /// Puts an interrupted event back at the front of the pending list, unchanged, releasing the lease.
-    public func putBack(entry: ByteBuffer, eventID: String?, token: String?) async throws(RedisError) {
-        _ = try await script(
-            QueueScripts.putBack,
-            keys: [keys.event(id: eventID ?? ""), processing, keys.events],
-            arguments: [token ?? "", entry]
-        )
+    /// Returns false when the entry was no longer ours.
+    @discardableResult
+    public func putBack(entry: ByteBuffer, releasing lease: EventLease?) async throws(RedisError) -> Bool {
+        try await settle(Settlement(entry: entry, step: .putBack(releasing: lease))) == .moved(true)
     }
 
     /// Puts back at the front of the pending list, unchanged, every entry of this worker's
@@ -267,51 +246,37 @@ public struct WorkerQueue: Sendable {
         let listed = try await operations.send(RedisCommand("LRANGE", processing, "0", "-1"))
         var returned = 0
         for entry in (listed.array ?? []).compactMap(\.bytes) where !held.contains(entry) {
-            let moved = try await script(
-                QueueScripts.putBack,
-                keys: [keys.event(id: ""), processing, keys.events],
-                arguments: ["", entry]
-            )
-            if moved.int == 1 { returned += 1 }
+            if try await putBack(entry: entry, releasing: nil) { returned += 1 }
         }
         return returned
     }
 
     /// Refreshes this worker's heartbeat and registration.
-    public func heartbeat(info: String, ttl: Duration) async throws(RedisError) {
+    public func heartbeat(_ beat: WorkerHeartbeat, ttl: Duration) async throws(RedisError) {
         _ = try await operations.pipeline([
-            RedisCommand("SET", keys.worker(id: workerID), info, "PX", ttl.milliseconds),
+            RedisCommand("SET", keys.worker(id: workerID), ByteBuffer(data: beat.encoded()), "PX", ttl.milliseconds),
             RedisCommand("SADD", keys.workers, workerID),
         ])
     }
 
     /// Moves due retries to the pending list. Returns how many.
     public func promoteDueRetries(limit: Int = 1000) async throws(RedisError) -> Int {
-        try await script(QueueScripts.promote, keys: [keys.scheduled, keys.events], arguments: [limit]).int ?? 0
+        try await operations.evaluate(QueueScripts.promote, keys: [keys.scheduled, keys.events], arguments: [limit]).int ?? 0
     }
 
     /// Returns the events of workers whose heartbeat expired. Returns how many.
     public func recoverDeadWorkers() async throws(RedisError) -> Int {
-        try await script(QueueScripts.recover, keys: [keys.workers, keys.events], arguments: [keys.prefix]).int ?? 0
+        try await operations.evaluate(QueueScripts.recover, keys: [keys.workers, keys.events], arguments: [keys.prefix]).int ?? 0
     }
 
     /// Clean stop: returns anything left, removes the heartbeat and the registration.
     @discardableResult
     public func deregister() async throws(RedisError) -> Int {
-        try await script(
+        try await operations.evaluate(
             QueueScripts.deregister,
             keys: [processing, keys.events, keys.worker(id: workerID), keys.workers],
             arguments: [workerID]
         ).int ?? 0
-    }
-
-    private func script(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
-        let all: [any RedisArgument] = keys + arguments
-        do {
-            return try await operations.send(RedisCommand("EVALSHA", arguments: [script.sha1, keys.count] + all))
-        } catch  where error.code == .server && error.message.contains("NOSCRIPT") {
-            return try await operations.send(RedisCommand("EVAL", arguments: [script.source, keys.count] + all))
-        }
     }
 }
 

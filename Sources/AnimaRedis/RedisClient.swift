@@ -38,8 +38,8 @@ public final class RedisClient: Sendable {
     }
 
     private struct Pending {
-        let command: RedisCommand
-        let continuation: CheckedContinuation<RedisValue, any Error>
+        let commands: [RedisCommand]
+        let continuation: CheckedContinuation<[RedisValue], any Error>
     }
 
     private struct Queue {
@@ -59,11 +59,20 @@ public final class RedisClient: Sendable {
     /// Sends one command; an error reply is thrown as ``RedisError/Code/server``.
     /// Pipelined with the commands of other concurrent callers.
     public func send(_ command: RedisCommand) async throws(RedisError) -> RedisValue {
+        let reply = try await send([command])[0]
+        if case .error(let message) = reply { throw RedisError.reply(message, to: command.name) }
+        return reply
+    }
+
+    /// Sends `commands` one after another, pipelined with the commands of other concurrent
+    /// callers (nothing comes in between them); error replies come back in place.
+    public func send(_ commands: [RedisCommand]) async throws(RedisError) -> [RedisValue] {
+        if commands.isEmpty { return [] }
         defer { handOff.withLockVoid {} }
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let schedule = queue.withLockedValue { queue -> Bool in
-                    queue.pending.append(Pending(command: command, continuation: continuation))
+                    queue.pending.append(Pending(commands: commands, continuation: continuation))
                     if queue.drainScheduled { return false }
                     queue.drainScheduled = true
                     return true
@@ -100,24 +109,23 @@ public final class RedisClient: Sendable {
     private func drain() {
         while true {
             let batch = queue.withLockedValue { queue -> [Pending] in
-                if queue.pending.isEmpty {
-                    queue.drainScheduled = false
-                    return []
+                var count = 0
+                var commands = 0
+                while count < queue.pending.count, count == 0 || commands + queue.pending[count].commands.count <= maxBatch {
+                    commands += queue.pending[count].commands.count
+                    count += 1
                 }
-                let count = min(queue.pending.count, maxBatch)
+                if count == 0 { queue.drainScheduled = false }
                 defer { queue.pending.removeFirst(count) }
                 return Array(queue.pending.prefix(count))
             }
             if batch.isEmpty { return }
             do {
-                let replies = try box.connection.pipeline(batch.map(\.command))
+                var replies = try box.connection.pipeline(batch.flatMap(\.commands))[...]
                 handOff.withLockVoid {}
-                for (item, reply) in zip(batch, replies) {
-                    if case .error(let message) = reply {
-                        item.continuation.resume(throwing: RedisError.reply(message, to: item.command.name))
-                    } else {
-                        item.continuation.resume(returning: reply)
-                    }
+                for item in batch {
+                    item.continuation.resume(returning: Array(replies.prefix(item.commands.count)))
+                    replies.removeFirst(item.commands.count)
                 }
             } catch {
                 handOff.withLockVoid {}

@@ -9,6 +9,10 @@ public struct RedisCommand: Sendable {
     public private(set) var encoded: ByteBuffer
     /// The command's name (first argument), for error messages.
     public let name: String
+    /// For an `EVALSHA` built by ``RedisScript/call(keys:arguments:)``: the script and the
+    /// arguments after its sha, so that a connection can load it on a server that does not
+    /// know it yet, or send the call again as `EVAL`. Nil for every other command.
+    var scriptCall: (script: RedisScript, arguments: [any RedisArgument])?
 
     public init(_ name: String, arguments: [any RedisArgument]) {
         self.name = name

@@ -25,6 +25,8 @@ public final class RedisConnection {
     /// Where the open context leads (for error messages), and the Sentinels it was found through.
     private var target: String
     private var sentinels: SentinelDirectory?
+    /// The scripts loaded on the server of the open context (see ``RedisScript``).
+    var loadedScripts: Set<String> = []
 
     public init(configuration: RedisConfiguration) {
         _ = Self.ignoreBrokenPipes
@@ -149,6 +151,7 @@ public final class RedisConnection {
             sentinels = nil
             redisFree(context)
             self.context = nil
+            loadedScripts = []
         }
     }
 
@@ -177,10 +180,10 @@ public final class RedisConnection {
         // Dropped by the Sentinel watcher (failover): reconnect instead of failing on the dead socket.
         if let sentinels, sentinels.wasDropped(ObjectIdentifier(self)) { close() }
         try connect()
-        return try roundTrip(commands)
+        return try roundTripLoadingScripts(commands)
     }
 
-    private func roundTrip(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
+    func roundTrip(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
         guard let context else { throw RedisError(.connectionLost, "not connected") }
         for command in commands {
             let status = command.encoded.withUnsafeReadableBytes { bytes in

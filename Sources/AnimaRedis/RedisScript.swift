@@ -1,5 +1,10 @@
-/// A Lua script run by its SHA-1 (`EVALSHA`), loaded with `EVAL` the first time a server has
-/// not seen it (after a restart or `SCRIPT FLUSH`). Scripts run atomically on the server.
+/// A Lua script, run by its SHA-1 (`EVALSHA`). Scripts run atomically on the server.
+///
+/// The one place that copes with a server that does not know a script is the connection: it
+/// sends `SCRIPT LOAD` in front of the first call of each script after every (re)connect, in the
+/// same round trip, and answers a `NOSCRIPT` (an operator's `SCRIPT FLUSH`) by running the call
+/// once more as `EVAL`. Callers just send ``call(keys:arguments:)`` or use
+/// ``RedisClient/evaluate(_:keys:arguments:)``.
 public struct RedisScript: Sendable, Hashable {
     public let source: String
     public let sha1: String
@@ -8,19 +13,41 @@ public struct RedisScript: Sendable, Hashable {
         self.source = source
         self.sha1 = SHA1Hex.of(source.utf8)
     }
+
+    /// `EVALSHA` of this script with `keys` and `arguments`, to send or to pipeline with others.
+    public func call(keys: [String], arguments: [any RedisArgument]) -> RedisCommand {
+        let arguments: [any RedisArgument] = [keys.count] + keys + arguments
+        var command = RedisCommand("EVALSHA", arguments: [sha1] + arguments)
+        command.scriptCall = (self, arguments)
+        return command
+    }
+
+    /// `SCRIPT LOAD` of this script.
+    var load: RedisCommand { RedisCommand("SCRIPT", "LOAD", source) }
+
+    /// `call` again as `EVAL`, which loads the script as it runs it.
+    static func eval(_ call: RedisCommand) -> RedisCommand? {
+        guard let (script, arguments) = call.scriptCall else { return nil }
+        return RedisCommand("EVAL", arguments: [script.source] + arguments)
+    }
+
+    static func isNoScript(_ reply: RedisValue) -> Bool {
+        if case .error(let message) = reply { return message.hasPrefix("NOSCRIPT") }
+        return false
+    }
 }
 
 extension RedisConnection {
     /// Runs `script` with `keys` and `arguments`. An error reply is thrown as ``RedisError/Code/server``.
     public func evaluate(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) throws(RedisError) -> RedisValue {
-        let all: [any RedisArgument] = keys + arguments
-        let reply = try pipeline([RedisCommand("EVALSHA", arguments: [script.sha1, keys.count] + all)])[0]
-        if case .error(let message) = reply {
-            if message.hasPrefix("NOSCRIPT") {
-                return try send(RedisCommand("EVAL", arguments: [script.source, keys.count] + all))
-            }
-            throw RedisError.reply(message, to: "script \(script.sha1.prefix(8))")
-        }
-        return reply
+        try send(script.call(keys: keys, arguments: arguments))
+    }
+}
+
+extension RedisClient {
+    /// Runs `script` with `keys` and `arguments`, pipelined with the commands of other concurrent
+    /// callers. An error reply is thrown as ``RedisError/Code/server``.
+    public func evaluate(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
+        try await send(script.call(keys: keys, arguments: arguments))
     }
 }

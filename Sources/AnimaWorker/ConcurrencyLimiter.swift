@@ -7,6 +7,8 @@ final class ConcurrencyLimiter: Sendable {
         var free: Int
         var waiter: CheckedContinuation<Void, Never>?
         var closed = false
+        /// Fired when every slot is free again.
+        var idle: [StopSignal] = []
     }
 
     private let state: NIOLockedValueBox<State>
@@ -41,12 +43,30 @@ final class ConcurrencyLimiter: Sendable {
     }
 
     func release() {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+        let (waiter, idle) = state.withLockedValue { state -> (CheckedContinuation<Void, Never>?, [StopSignal]) in
             state.free += 1
-            defer { state.waiter = nil }
-            return state.waiter
+            defer {
+                state.waiter = nil
+                if state.free == capacity { state.idle = [] }
+            }
+            return (state.waiter, state.free == capacity ? state.idle : [])
         }
         waiter?.resume()
+        for signal in idle { signal.fire() }
+    }
+
+    /// Waits until every slot is free or `deadline` passes, whichever comes first (a task group
+    /// races the two); true when every slot is free.
+    func waitUntilIdle(before deadline: ContinuousClock.Instant) async -> Bool {
+        let idle = StopSignal()
+        let now = state.withLockedValue { state -> Bool in
+            if state.free == capacity { return true }
+            state.idle.append(idle)
+            return false
+        }
+        if now { return true }
+        await idle.sleep(for: deadline - .now)
+        return idle.isFired
     }
 
     /// Wakes the fetch loop for good: shutdown.

@@ -1,3 +1,4 @@
+import AnimaQueue
 import AnimaRedis
 import AnimaWebhooks
 import NIOConcurrencyHelpers
@@ -11,46 +12,72 @@ import Synchronization
 /// An attempt is answered as soon as it finishes, times out or is interrupted, whichever comes
 /// first; a handler that ignores cancellation cannot hold its event hostage.
 final class RunningHandlers: Sendable {
-    private let attempts = NIOLockedValueBox<[UInt64: Attempt]>([:])
+    /// One running attempt: its answer, and its task once started.
+    private struct Running {
+        let outcome: Answer<HandlerOutcome>
+        var task: Task<Void, Never>?
+    }
+    private struct State {
+        var running: [UInt64: Running] = [:]
+        /// Set by ``interruptAll()``: an attempt starting afterwards is interrupted at once.
+        var interrupted = false
+    }
+    private let state = NIOLockedValueBox(State())
     private let counter = Atomic<UInt64>(0)
 
     /// Runs `handler` for `event`, answering within `timeout`.
     func run(_ handler: any EventHandler, event: WebhookEvent, context: HandlerContext) async -> HandlerOutcome {
         let key = counter.add(1, ordering: .relaxed).newValue
-        let attempt = Attempt()
-        attempts.withLockedValue { $0[key] = attempt }
-        defer { _ = attempts.withLockedValue { $0.removeValue(forKey: key) } }
+        let outcome = Answer<HandlerOutcome>()
+        state.withLockedValue { $0.running[key] = Running(outcome: outcome) }
+        defer { _ = state.withLockedValue { $0.running.removeValue(forKey: key) } }
 
         let task = Task {
             do {
                 try await handler.handle(event, context: context)
-                attempt.finish(.success)
+                outcome.give(.success)
             } catch is CancellationError {
-                attempt.finish(.failure("cancelled"))
+                outcome.give(.failure("cancelled"))
             } catch let failure as HandlerFailure {
-                attempt.finish(.failure(failure.message, retryAfter: failure.retryAfter))
+                outcome.give(.failure(failure.message, retryAfter: failure.retryAfter))
             } catch {
-                attempt.finish(.failure(Self.describe(error)))
+                outcome.give(.failure(Self.describe(error)))
             }
         }
-        attempt.attach(task)
+        let interruptNow = state.withLockedValue { state -> Bool in
+            state.running[key]?.task = task
+            return state.interrupted
+        }
+        if interruptNow {
+            // Interrupted before its task was known (or after): cancel the task here.
+            outcome.give(.interrupted)
+            task.cancel()
+        }
         // A NIO timer, not a sleeping task: cancelling it frees it at once, so thousands of
         // short attempts per second leave nothing behind.
         let timeout = context.timeout
         let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(timeout.wholeNanoseconds)) {
-            if attempt.finish(.failure("timed out after \(timeout.formattedSeconds)")) { task.cancel() }
+            if outcome.give(.failure("timed out after \(timeout.formattedSeconds)")) { task.cancel() }
         }
-        let outcome = await attempt.outcome()
+        let answer = await outcome.wait()
         timer.cancel()
-        return outcome
+        return answer
     }
 
-    /// Interrupts every running attempt (shutdown grace has passed). Returns how many.
+    /// Interrupts every running attempt, and every one that starts from now on (shutdown grace
+    /// has passed): each answers ``HandlerOutcome/interrupted`` and its task is cancelled.
+    /// Returns how many were running.
     @discardableResult
     func interruptAll() -> Int {
-        let running = attempts.withLockedValue { Array($0.values) }
+        let running = state.withLockedValue { state in
+            state.interrupted = true
+            return Array(state.running.values)
+        }
         var count = 0
-        for attempt in running where attempt.interrupt() { count += 1 }
+        for attempt in running where attempt.outcome.give(.interrupted) {
+            attempt.task?.cancel()
+            count += 1
+        }
         return count
     }
 

@@ -1,0 +1,43 @@
+public import AnimaRedis
+public import NIOCore
+
+/// How one taken event leaves a worker's processing list: one atomic script step, and the
+/// commands that go with it in the same round trip (``extra``: recording the outcome, say).
+/// ``WorkerQueue/settle(_:)`` sends any number of them together.
+public struct Settlement: Sendable {
+    public enum Step: Sendable {
+        /// Success: the done mark (unless another worker owns the id now) and the acknowledgement.
+        case complete(EventLease)
+        /// Only the acknowledgement (a duplicate of a done event).
+        case acknowledge
+        /// Releases the lease, and schedules `entry` (the event with its attempts counted) to be
+        /// taken again after `delay`.
+        case schedule(ByteBuffer, after: Duration, releasing: EventLease?)
+        /// Releases the lease, and moves the event to the dead letters as `letter`.
+        case deadLetter(ByteBuffer, releasing: EventLease?)
+        /// Releases the lease, and puts the entry back at the front of the pending list unchanged.
+        case putBack(releasing: EventLease?)
+    }
+
+    /// The entry exactly as taken.
+    public var entry: ByteBuffer
+    public var step: Step
+    /// Commands sent right after the step, in the same round trip. Their error replies are
+    /// thrown like the step's.
+    public var extra: [RedisCommand]
+
+    public init(entry: ByteBuffer, step: Step, extra: [RedisCommand] = []) {
+        self.entry = entry
+        self.step = step
+        self.extra = extra
+    }
+}
+
+/// What a ``Settlement``'s step found.
+public enum Settled: Sendable, Equatable {
+    /// The answer of a ``Settlement/Step/complete(_:)``.
+    case completed(Completion)
+    /// Any other step: true when the entry was still in our processing list and moved; false
+    /// when it was no longer ours (recovered by another worker, or settled already).
+    case moved(Bool)
+}

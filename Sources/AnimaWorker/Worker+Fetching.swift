@@ -1,0 +1,126 @@
+import AnimaQueue
+import AnimaRedis
+import AnimaWebhooks
+import CoreMetrics
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOFoundationCompat
+import Synchronization
+
+/// Taking events: the fetch loop, and the quick path of events that need no task of their own.
+extension Worker {
+    func fetchLoop(_ group: inout DiscardingTaskGroup) async {
+        var delay = Duration.milliseconds(50)
+        while !stopping.isFired {
+            let free = await limiter.waitForFree()
+            if free == 0 || stopping.isFired { break }
+            do {
+                try await returnUnheldIfNeeded()
+                let batch = try await take(limit: free)
+                recovered()
+                delay = .milliseconds(50)
+                if stopping.isFired {
+                    await settle(batch.map { JudgedEvent(stored: $0.stored, parsed: $0.parsed, verdict: .returnUntried, lease: $0.lease) })
+                    break
+                }
+                dispatch(batch, in: &group)
+            } catch {
+                failed("take events", error)
+                await stopping.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// After a Redis failure: puts back what sits in our processing list without our knowing.
+    private func returnUnheldIfNeeded() async throws(RedisError) {
+        guard mayHoldUnseen.withLockedValue({ $0 }) else { return }
+        mayHoldUnseen.withLockedValue { $0 = false }
+        let returned = try await queue.returnUnheld(held.snapshot)
+        if returned > 0 {
+            logger.warning(
+                "returned \(returned) events to the queue that sat in this worker's processing list unheld (a lost take reply, or a Redis failover)"
+            )
+        }
+    }
+
+    private func take(limit: Int) async throws(RedisError) -> [WorkerQueue.Taken<ParsedEntry>] {
+        let maxAttempts = configuration.maxAttempts
+        let tokenPrefix = "lease:\(configuration.workerID):"
+        return try await queue.takeAndClaim(
+            limit: limit,
+            block: configuration.blockTime,
+            lease: configuration.leaseTTL,
+            token: { tokenPrefix + String(self.tokenCounter.add(1, ordering: .relaxed).newValue) },
+            parse: { stored in
+                let parsed = ParsedEntry(stored)
+                guard case .success(let identity) = parsed.identity, parsed.entry.attempts < maxAttempts else {
+                    return (parsed, nil)
+                }
+                return (parsed, identity.id)
+            }
+        )
+    }
+
+    /// Events whose handling needs no task of their own (duplicates, builtin handlers, unhandled
+    /// types) are judged right here and settled together in one round trip; each other event
+    /// gets a task.
+    private func dispatch(_ batch: [WorkerQueue.Taken<ParsedEntry>], in group: inout DiscardingTaskGroup) {
+        held.add(batch.map(\.stored))
+        limiter.acquire(batch.count)
+        metrics.inFlight.record(limiter.inUse)
+        var quick: [JudgedEvent] = []
+        for taken in batch {
+            if let judged = judgeAtOnce(taken) {
+                quick.append(judged)
+            } else {
+                group.addTask {
+                    if let judged = await self.judge(taken) { await self.settle([judged]) }
+                    self.release([taken.stored])
+                }
+            }
+        }
+        if !quick.isEmpty {
+            group.addTask {
+                await self.settle(quick)
+                self.release(quick.map(\.stored))
+            }
+        }
+    }
+
+    /// The entries are settled (or given up): their slots are free again.
+    private func release(_ entries: [ByteBuffer]) {
+        held.remove(entries)
+        for _ in entries { limiter.release() }
+        metrics.inFlight.record(limiter.inUse)
+    }
+
+    /// Runs an inline handler (or recognises a duplicate or an unhandled type) at once;
+    /// nil when the event needs the full path.
+    private func judgeAtOnce(_ taken: WorkerQueue.Taken<ParsedEntry>) -> JudgedEvent? {
+        guard case .success(let identity) = taken.parsed.identity, let claim = taken.claim else { return nil }
+        switch claim {
+        case .alreadyDone:
+            return JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .acknowledgeDuplicate)
+        case .heldElsewhere:
+            return nil
+        case .claimed:
+            let handler = handlers.handler(for: identity.type)
+            if let handler, !handler.runsInline { return nil }
+            let judged = JudgedEvent(
+                stored: taken.stored,
+                parsed: taken.parsed,
+                verdict: handler == nil ? .unhandled : .complete,
+                lease: taken.lease
+            )
+            // `builtin:ack` looks at nothing: spare it the copy of the body and the logger.
+            if let handler, !(handler is AckHandler) {
+                let event = WebhookEvent(id: identity.id, type: identity.type, attempt: judged.attempt, body: Data(buffer: taken.parsed.entry.body))
+                handler.handleInline(event, context: HandlerContext(logger: eventLogger(judged), timeout: configuration.handlerTimeout))
+            }
+            return judged
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import AnimaQueue
+import AnimaRedis
+import AnimaWebhooks
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import Synchronization
+
+/// The slow path: one event with a task of its own, from its parsed entry to its verdict.
+extension Worker {
+    /// The verdict on one taken event; nil when Redis could not be reached before shutdown gave
+    /// up (the event stays in our processing list for recovery).
+    func judge(_ taken: WorkerQueue.Taken<ParsedEntry>) async -> JudgedEvent? {
+        let parsed = taken.parsed
+        let identity: (id: String, type: String)
+        switch parsed.identity {
+        case .failure(let malformed):
+            let letter = deadLetter(parsed, id: malformed.id, type: malformed.type, error: malformed.description, attempts: 0)
+            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .deadLetter(letter))
+        case .success(let found):
+            identity = found
+        }
+        let attempts = parsed.entry.attempts
+        if attempts >= configuration.maxAttempts {
+            // Only a recovery can bring an event here: its last attempt died with its worker.
+            let error = "attempt \(attempts) did not finish: its worker stopped (killed or crashed) and the event was recovered"
+            let letter = deadLetter(parsed, id: identity.id, type: identity.type, error: error, attempts: attempts)
+            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .deadLetter(letter))
+        }
+        guard let (claim, lease) = await claim(taken, id: identity.id) else { return nil }
+        switch claim {
+        case .alreadyDone:
+            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .acknowledgeDuplicate)
+        case .heldElsewhere:
+            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .defer(after: configuration.deferDelay))
+        case .claimed:
+            return await run(taken, identity: identity, lease: lease)
+        }
+    }
+
+    /// The claim made with the take, or a claim made now (the take's got no answer).
+    private func claim(_ taken: WorkerQueue.Taken<ParsedEntry>, id: String) async -> (ClaimResult, EventLease)? {
+        if let claim = taken.claim, let lease = taken.lease { return (claim, lease) }
+        let lease = EventLease(eventID: id, token: "lease:\(configuration.workerID):r\(tokenCounter.add(1, ordering: .relaxed).newValue)")
+        let ttl = configuration.leaseTTL
+        let claim = await persist("claim", { () throws(RedisError) in try await self.queue.claim(lease, for: ttl) })
+        return claim.map { ($0, lease) }
+    }
+
+    /// Runs the event's handler under our lease, renewed meanwhile.
+    private func run(_ taken: WorkerQueue.Taken<ParsedEntry>, identity: (id: String, type: String), lease: EventLease) async -> JudgedEvent {
+        let (stored, parsed) = (taken.stored, taken.parsed)
+        guard let handler = handlers.handler(for: identity.type) else {
+            return JudgedEvent(stored: stored, parsed: parsed, verdict: .unhandled, lease: lease)
+        }
+        let attempt = parsed.entry.attempts + 1
+        let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data(buffer: parsed.entry.body))
+        let context = HandlerContext(logger: eventLogger(id: identity.id, type: identity.type, attempt: attempt), timeout: configuration.handlerTimeout)
+        leases.add(eventID: lease.eventID, token: lease.token, entry: stored)
+        let started = ContinuousClock.now
+        let outcome = await running.run(handler, event: event, context: context)
+        let elapsed = ContinuousClock.now - started
+        // Renewals stop before the outcome is settled: a renewal after it would find the
+        // lease gone and warn of a loss that is none.
+        leases.remove(eventID: lease.eventID)
+        let verdict: Verdict
+        switch outcome {
+        case .success:
+            verdict = .complete
+        case .failure(let message, _) where attempt >= configuration.maxAttempts:
+            verdict = .deadLetter(deadLetter(parsed, id: identity.id, type: identity.type, error: message, attempts: attempt))
+        case .failure(let message, let retryAfter):
+            verdict = .retry(after: retryPolicy.delay(afterAttempt: attempt, atLeast: retryAfter), reason: message)
+        case .interrupted:
+            verdict = .putBack
+        }
+        return JudgedEvent(stored: stored, parsed: parsed, verdict: verdict, lease: lease, handlerDuration: elapsed)
+    }
+
+    private func deadLetter(_ parsed: ParsedEntry, id: String?, type: String?, error: String, attempts: Int) -> DeadLetter {
+        DeadLetter(id: id, type: type, body: Data(buffer: parsed.entry.body), error: error, attempts: attempts, worker: configuration.workerID)
+    }
+}

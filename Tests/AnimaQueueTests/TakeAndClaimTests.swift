@@ -1,0 +1,96 @@
+import AnimaQueue
+import AnimaRedis
+import NIOCore
+import Testing
+
+/// The reliable take and the claims sent with it: entries move to the worker's processing
+/// list, and every id the parser names is claimed in the same visit.
+@Suite("Queue: take and claim")
+struct TakeAndClaimTests {
+    static let keys = QueueKeys()
+    static let processing = keys.processing(workerID: queueFixtureWorker)
+
+    private func take(_ queue: WorkerQueue, limit: Int = 10) async throws -> [WorkerQueue.Taken<String>] {
+        try await queue.takeAndClaim(
+            limit: limit,
+            block: .milliseconds(100),
+            lease: .seconds(30),
+            token: { "lease:w-test:1" },
+            parse: { stored in (String(buffer: stored), String(buffer: stored)) }
+        )
+    }
+
+    @Test func takeMovesTheOldestPendingEntriesToTheProcessingList() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "a", "b", "c"))
+            let taken = try await take(queue, limit: 2)
+            #expect(taken.map(\.parsed) == ["a", "b"], "expected the two oldest entries [a, b], saw \(taken.map(\.parsed))")
+            let pending = try await redis.send(RedisCommand("LRANGE", Self.keys.events, 0, -1)).array?.compactMap(\.string)
+            #expect(pending == ["c"], "expected [c] still pending, saw \(String(describing: pending))")
+            let processing = try await redis.send(RedisCommand("LLEN", Self.processing)).int
+            #expect(processing == 2, "expected 2 entries in the processing list, saw \(String(describing: processing))")
+        }
+    }
+
+    @Test func takeOfAnEmptyQueueReturnsNothingAfterItsBlockTime() async throws {
+        try await withQueue { queue, _ in
+            let taken = try await take(queue)
+            #expect(taken.isEmpty, "expected nothing taken, saw \(taken.map(\.parsed))")
+        }
+    }
+
+    @Test func takenIdIsClaimedWithTheTokenOfItsLease() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "evt_1"))
+            let taken = try await take(queue)
+            #expect(taken.first?.claim == .claimed, "expected .claimed, saw \(String(describing: taken.first?.claim))")
+            #expect(taken.first?.lease == EventLease(eventID: "evt_1", token: "lease:w-test:1"))
+            let mark = try await redis.send(RedisCommand("GET", Self.keys.event(id: "evt_1"))).string
+            #expect(mark == "lease:w-test:1", "expected our token on the event, saw \(String(describing: mark))")
+        }
+    }
+
+    @Test func takenIdWithADoneMarkIsAlreadyDone() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "evt_1"), "done"))
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "evt_1"))
+            let claim = try await take(queue).first?.claim
+            #expect(claim == .alreadyDone, "expected .alreadyDone, saw \(String(describing: claim))")
+        }
+    }
+
+    @Test func takenIdLeasedByAnotherWorkerIsHeldElsewhere() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "evt_1"), "lease:other:1"))
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "evt_1"))
+            let claim = try await take(queue).first?.claim
+            #expect(claim == .heldElsewhere, "expected .heldElsewhere, saw \(String(describing: claim))")
+            let mark = try await redis.send(RedisCommand("GET", Self.keys.event(id: "evt_1"))).string
+            #expect(mark == "lease:other:1", "expected the other worker's lease to stay, saw \(String(describing: mark))")
+        }
+    }
+
+    @Test func entryTheParserNamesNoIdForIsTakenUnclaimed() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "not json"))
+            let taken = try await queue.takeAndClaim(
+                limit: 1, block: .milliseconds(100), lease: .seconds(30), token: { "lease:w-test:1" },
+                parse: { stored in (String(buffer: stored), nil) }
+            )
+            #expect(taken.count == 1 && taken[0].claim == nil && taken[0].lease == nil, "expected one unclaimed entry, saw \(taken.map { ($0.parsed, $0.claim) })")
+        }
+    }
+
+    @Test func claimOutsideATakeAnswersLikeTheTakesClaim() async throws {
+        try await withQueue { queue, redis in
+            let lease = EventLease(eventID: "evt_1", token: "lease:w-test:r1")
+            let first = try await queue.claim(lease, for: .seconds(30))
+            #expect(first == .claimed, "expected .claimed, saw \(first)")
+            let second = try await queue.claim(EventLease(eventID: "evt_1", token: "lease:w-test:r2"), for: .seconds(30))
+            #expect(second == .heldElsewhere, "expected .heldElsewhere for a second lease, saw \(second)")
+            _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "evt_1"), "done"))
+            let third = try await queue.claim(lease, for: .seconds(30))
+            #expect(third == .alreadyDone, "expected .alreadyDone after the done mark, saw \(third)")
+        }
+    }
+}
