@@ -90,23 +90,12 @@ public struct HistoryRecord: Sendable, Hashable {
     /// the record, and deletes it when `final`; its reply is the receipt, `"<received ms>
     /// <sender s>"`, or nil. With `maxLength` 0 nothing is recorded, but the receipt is still read.
     public func command(keys: QueueKeys, maxLength: Int, digest: String?, final: Bool) -> RedisCommand {
-        RedisCommand("EVALSHA", arguments: [Self.script.sha1] + arguments(keys, maxLength, digest, final))
-    }
-
-    /// The same as an `EVAL`, for a server that has not seen the script yet (`NOSCRIPT`).
-    public func loadingCommand(keys: QueueKeys, maxLength: Int, digest: String?, final: Bool) -> RedisCommand {
-        RedisCommand("EVAL", arguments: [Self.script.source] + arguments(keys, maxLength, digest, final))
-    }
-
-    private func arguments(_ keys: QueueKeys, _ maxLength: Int, _ digest: String?, _ final: Bool) -> [any RedisArgument] {
-        var arguments: [any RedisArgument] = [
-            3, keys.history, keys.history(id: eventID), keys.received, maxLength, digest ?? "", final ? "1" : "0",
-        ]
+        var arguments: [any RedisArgument] = [maxLength, digest ?? "", final ? "1" : "0"]
         for (name, value) in fields {
             arguments.append(name)
             arguments.append(value)
         }
-        return arguments
+        return Self.script.call(keys: [keys.history, keys.history(id: eventID), keys.received], arguments: arguments)
     }
 
     /// Reads (and, for a final outcome, deletes) the receipt, then adds the entry to the capped

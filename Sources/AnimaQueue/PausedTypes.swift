@@ -26,10 +26,7 @@ public struct PausedTypes: Sendable {
         let wasPaused = try await client.send(RedisCommand("SREM", keys.paused, type)).int == 1
         var released = 0
         while true {
-            let scriptKeys = [keys.paused(type: type), keys.events]
-            let moved = try await client.withConnection { connection throws(RedisError) in
-                try connection.evaluate(Self.release, keys: scriptKeys, arguments: [Self.step]).int ?? 0
-            }
+            let moved = try await client.evaluate(Self.release, keys: [keys.paused(type: type), keys.events], arguments: [Self.step]).int ?? 0
             released += moved
             if moved < Self.step { return (wasPaused, released) }
         }
@@ -68,13 +65,19 @@ public struct PausedTypes: Sendable {
         """
     )
 
-    /// The worker's step for an event of a paused type: parks the entry ARGV[1] if its type
-    /// ARGV[2] is still paused (KEYS: processing list, paused set, parked list). 1 parked; 0 the
-    /// type is no longer paused (handle it); 2 the entry was no longer ours.
+    /// The worker's step for an event of a type it saw paused (KEYS: processing list, paused
+    /// set, parked list, pending list, and the event's mark when we hold a lease; ARGV: entry,
+    /// type, and our lease token). Releases our lease, then parks the entry if the type is still paused (1), or puts it
+    /// back at the front of the pending list if it was resumed meanwhile (0); 2 when the entry
+    /// was no longer ours. No attempt is counted either way.
     public static let park = RedisScript(
         """
-        if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then return 0 end
+        if ARGV[3] and redis.call('GET', KEYS[5]) == ARGV[3] then redis.call('DEL', KEYS[5]) end
         if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 2 end
+        if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
+          redis.call('RPUSH', KEYS[4], ARGV[1])
+          return 0
+        end
         redis.call('LPUSH', KEYS[3], ARGV[1])
         return 1
         """

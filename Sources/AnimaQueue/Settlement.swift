@@ -17,6 +17,8 @@ public struct Settlement: Sendable {
         case deadLetter(ByteBuffer, releasing: EventLease?)
         /// Releases the lease, and puts the entry back at the front of the pending list unchanged.
         case putBack(releasing: EventLease?)
+        /// Releases the lease, and parks the entry while its type is paused (see ``PausedTypes``).
+        case park(type: String, releasing: EventLease?)
     }
 
     /// The entry exactly as taken.

@@ -135,6 +135,11 @@ public struct WorkerQueue: Sendable {
     /// other concurrent callers of the connection). Every step is safe to send again after a
     /// lost reply: it finds the entry gone and changes nothing.
     public func settle(_ settlements: [Settlement]) async throws(RedisError) -> [Settled] {
+        try await settleReporting(settlements).map(\.settled)
+    }
+
+    /// ``settle(_:)``, with the replies of each settlement's extra commands.
+    public func settleReporting(_ settlements: [Settlement]) async throws(RedisError) -> [(settled: Settled, extra: [RedisValue])] {
         var commands: [RedisCommand] = []
         commands.reserveCapacity(settlements.count)
         for settlement in settlements {
@@ -142,23 +147,24 @@ public struct WorkerQueue: Sendable {
             commands += settlement.extra
         }
         var replies = try await operations.send(commands)[...]
-        var settled: [Settled] = []
+        var settled: [(settled: Settled, extra: [RedisValue])] = []
         settled.reserveCapacity(settlements.count)
         for settlement in settlements {
             let reply = replies.removeFirst()
-            for extra in replies.prefix(settlement.extra.count) {
-                if case .error(let message) = extra { throw RedisError.reply(message, to: "settle") }
+            let extra = Array(replies.prefix(settlement.extra.count))
+            for value in extra {
+                if case .error(let message) = value { throw RedisError.reply(message, to: "settle") }
             }
             replies.removeFirst(settlement.extra.count)
             if case .error(let message) = reply { throw RedisError.reply(message, to: "settle") }
             guard case .complete = settlement.step else {
-                settled.append(.moved(reply.int == 1))
+                settled.append((.moved(reply.int == 1), extra))
                 continue
             }
             guard let completion = Completion(reply: reply) else {
                 throw RedisError(.unexpectedReply, "complete answered \(reply)")
             }
-            settled.append(.completed(completion))
+            settled.append((.completed(completion), extra))
         }
         return settled
     }
@@ -178,6 +184,9 @@ public struct WorkerQueue: Sendable {
             return Self.call(QueueScripts.deadLetter, [processing, keys.dead], [entry, letter], lease, keys)
         case .putBack(let lease):
             return Self.call(QueueScripts.putBack, [processing, keys.events], [entry], lease, keys)
+        case .park(let type, let lease):
+            let parkKeys = [processing, keys.paused, keys.paused(type: type), keys.events]
+            return Self.call(PausedTypes.park, parkKeys, [entry, type], lease, keys)
         }
     }
 

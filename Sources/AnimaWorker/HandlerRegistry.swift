@@ -25,4 +25,9 @@ public struct HandlerRegistry: Sendable {
     }
 
     public var types: [String] { handlers.keys.sorted() }
+
+    /// The metrics label of `type`: itself when it has a handler of its own, else `other`.
+    func metricLabel(for type: String) -> String {
+        type != "*" && handlers[type] != nil ? type : "other"
+    }
 }

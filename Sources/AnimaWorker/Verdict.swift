@@ -22,4 +22,6 @@ enum Verdict: Sendable {
     case putBack
     /// Taken while stopping and never tried: back to the front of the queue, not counted.
     case returnUntried
+    /// Its type is paused: parked until `resume`, not counted.
+    case park(type: String)
 }

@@ -100,6 +100,7 @@ extension Worker {
     /// Runs an inline handler (or recognises a duplicate or an unhandled type) at once;
     /// nil when the event needs the full path.
     private func judgeAtOnce(_ taken: WorkerQueue.Taken<ParsedEntry>) -> JudgedEvent? {
+        if let parked = parkIfPaused(taken) { return parked }
         guard case .success(let identity) = taken.parsed.identity, let claim = taken.claim else { return nil }
         switch claim {
         case .alreadyDone:

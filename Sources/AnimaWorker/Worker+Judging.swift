@@ -2,6 +2,7 @@ import AnimaQueue
 import AnimaRedis
 import AnimaWebhooks
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import Synchronization
@@ -11,6 +12,7 @@ extension Worker {
     /// The verdict on one taken event; nil when Redis could not be reached before shutdown gave
     /// up (the event stays in our processing list for recovery).
     func judge(_ taken: WorkerQueue.Taken<ParsedEntry>) async -> JudgedEvent? {
+        if let parked = parkIfPaused(taken) { return parked }
         let parsed = taken.parsed
         let identity: (id: String, type: String)
         switch parsed.identity {
@@ -36,6 +38,14 @@ extension Worker {
         case .claimed:
             return await run(taken, identity: identity, lease: lease)
         }
+    }
+
+    /// An event of a type that is paused waits, parked, without an attempt counted.
+    func parkIfPaused(_ taken: WorkerQueue.Taken<ParsedEntry>) -> JudgedEvent? {
+        guard case .success(let identity) = taken.parsed.identity,
+            pausedTypes.withLockedValue({ !$0.isEmpty && $0.contains(identity.type) })
+        else { return nil }
+        return JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .park(type: identity.type), lease: taken.lease)
     }
 
     /// The claim made with the take, or a claim made now (the take's got no answer).

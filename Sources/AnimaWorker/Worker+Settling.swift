@@ -19,17 +19,17 @@ extension Worker {
                 "settle",
                 { () throws(RedisError) in
                     tries += 1
-                    return try await self.queue.settle(settlements)
+                    return try await self.queue.settleReporting(settlements)
                 }
             )
         else { return }
         for (event, result) in zip(events, settled) {
-            record(event, result, afterRetry: tries > 1)
+            record(event, result.settled, afterRetry: tries > 1)
+            recordTimings(event, receipt: result.extra.first?.string)
         }
     }
 
-    /// The Redis step of a verdict. (Writing the event's history here makes it part of the same
-    /// round trip: `extra: [history(event)]`.)
+    /// The Redis step of a verdict, and the record of its outcome in the same round trip.
     private func settlement(for event: JudgedEvent) -> Settlement {
         let entry = event.parsed.entry
         let step: Settlement.Step
@@ -46,8 +46,10 @@ extension Worker {
             step = .deadLetter(ByteBuffer(data: letter.encoded()), releasing: event.lease)
         case .putBack, .returnUntried:
             step = .putBack(releasing: event.lease)
+        case .park(let type):
+            step = .park(type: type, releasing: event.lease)
         }
-        return Settlement(entry: event.stored, step: step)
+        return Settlement(entry: event.stored, step: step, extra: history(of: event))
     }
 
     /// Counts and logs one settled event.
@@ -83,6 +85,8 @@ extension Worker {
             eventLogger(event).notice("interrupted by shutdown: put back on the queue", metadata: ["anima.result": "interrupted"])
         case .returnUntried:
             break
+        case .park(let type):
+            eventLogger(event).info("type \(type) is paused: the event waits until it is resumed", metadata: ["anima.result": "paused"])
         }
     }
 

@@ -23,6 +23,7 @@ extension Worker {
         while !finished.isFired {
             do {
                 try await heartbeat()
+                try await refreshQueueView()
                 let current = leases.all
                 if !current.isEmpty {
                     let ttl = configuration.leaseTTL

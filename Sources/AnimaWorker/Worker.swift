@@ -50,6 +50,8 @@ public final class Worker: Service, Sendable {
     /// missed our latest writes, may have left entries in our processing list that we do not
     /// hold. The fetch loop then returns them before its next take.
     let mayHoldUnseen = NIOLockedValueBox<Bool>(false)
+    /// The paused event types, as last read from Redis (every tick).
+    let pausedTypes = NIOLockedValueBox<Set<String>>([])
     let tokenCounter = Atomic<UInt64>(0)
     /// No recovery of other workers before this instant: a heartbeat TTL after start and after
     /// every Redis failure, so that live workers have re-registered by then.

@@ -31,6 +31,8 @@ public struct WorkerConfiguration: Sendable {
     public var blockTime: Duration
     /// This process's id in Redis; default `<host>-<pid>-<random>`.
     public var workerID: String
+    /// How many outcomes the history keeps (`ANIMA_HISTORY_MAX`). Default 100000; 0 records none.
+    public var historyMax: Int
 
     public init(
         redis: RedisConfiguration = RedisConfiguration(),
@@ -46,7 +48,8 @@ public struct WorkerConfiguration: Sendable {
         metricsHost: String = "127.0.0.1",
         deferDelay: Duration = .seconds(1),
         blockTime: Duration = .seconds(1),
-        workerID: String = WorkerConfiguration.makeWorkerID()
+        workerID: String = WorkerConfiguration.makeWorkerID(),
+        historyMax: Int = 100_000
     ) {
         self.redis = redis
         self.keyPrefix = keyPrefix
@@ -62,6 +65,7 @@ public struct WorkerConfiguration: Sendable {
         self.deferDelay = deferDelay
         self.blockTime = blockTime
         self.workerID = workerID
+        self.historyMax = historyMax
     }
 
     /// Heartbeats and leases expire after half the recovery time.

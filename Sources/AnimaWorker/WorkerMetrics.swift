@@ -14,12 +14,17 @@ public struct WorkerMetrics: Sendable {
     let recovered: CoreMetrics.Counter
     let inFlight: CoreMetrics.Gauge
     let handlerDuration: CoreMetrics.Timer
+    /// Per event type: outcomes, handler duration, time waited in the queue, and time from the
+    /// sender's timestamp to the end of handling.
+    let byType: EventTypeMetrics
+    /// The queue's depth, read from Redis every tick (the same on every worker).
+    let queue: QueueGauges
 
     public init() {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
-            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(3), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(100),
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
             .seconds(30), .seconds(60), .seconds(300),
         ]
@@ -37,6 +42,8 @@ public struct WorkerMetrics: Sendable {
         self.recovered = CoreMetrics.Counter(label: "anima_worker_recovered_total", factory: factory)
         self.inFlight = CoreMetrics.Gauge(label: "anima_worker_in_flight", factory: factory)
         self.handlerDuration = CoreMetrics.Timer(label: "anima_worker_handler_duration_seconds", factory: factory)
+        self.byType = EventTypeMetrics(factory: factory)
+        self.queue = QueueGauges(factory: factory)
     }
 
     public func render() -> String { registry.emitToString() }

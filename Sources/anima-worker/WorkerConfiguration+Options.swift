@@ -36,7 +36,8 @@ extension WorkerConfiguration {
             shutdownGrace: try settings.seconds(options.shutdownGraceSeconds, "ANIMA_SHUTDOWN_GRACE_SECONDS", default: .seconds(30)),
             metricsPort: metricsPort,
             metricsHost: settings.string(options.metricsHost, "ANIMA_METRICS_HOST", default: "127.0.0.1"),
-            workerID: workerID
+            workerID: workerID,
+            historyMax: try settings.integer(options.historyMax, "ANIMA_HISTORY_MAX", default: 100_000, range: 0...100_000_000)
         )
     }
 }

@@ -57,6 +57,11 @@ struct WorkerOptions: ParsableArguments, Sendable {
         help: "This process's id in Redis (env ANIMA_WORKER_ID; default HOST-PID-RANDOM). Must be unique among live workers."
     )
     var workerID: String?
+    @Option(
+        name: .customLong("history-max"),
+        help: "Outcomes kept in the event history (env ANIMA_HISTORY_MAX; default 100000; 0 records none)."
+    )
+    var historyMax: String?
 
     init() {}
 }

@@ -15,10 +15,7 @@ struct EventHistoryTests {
             eventID: id, type: "resource.created", attempt: attempt, result: result, durationMilliseconds: 12,
             error: result == .ok ? nil : "exit 1", worker: "w-test", at: 1_764_000_000_000 + Int64(attempt), dueAt: due
         )
-        let reply = try await redis.pipeline([record.command(keys: Self.keys, maxLength: max, digest: nil, final: true)])[0]
-        if case .error(let message) = reply, message.hasPrefix("NOSCRIPT") {
-            _ = try await redis.send(record.loadingCommand(keys: Self.keys, maxLength: max, digest: nil, final: true))
-        }
+        _ = try await redis.send(record.command(keys: Self.keys, maxLength: max, digest: nil, final: true))
     }
 
     @Test func attemptsComeBackOldestFirstWithEveryField() async throws {
@@ -57,10 +54,7 @@ struct EventHistoryTests {
             let retry = HistoryRecord(eventID: "evt_r", type: "t", attempt: 1, result: .retry, worker: "w", at: 1)
             let ok = HistoryRecord(eventID: "evt_r", type: "t", attempt: 2, result: .ok, worker: "w", at: 2)
             for (record, final) in [(retry, false), (ok, true)] {
-                var reply = try await redis.pipeline([record.command(keys: Self.keys, maxLength: 100, digest: "d1", final: final)])[0]
-                if case .error = reply {
-                    reply = try await redis.send(record.loadingCommand(keys: Self.keys, maxLength: 100, digest: "d1", final: final))
-                }
+                let reply = try await redis.send(record.command(keys: Self.keys, maxLength: 100, digest: "d1", final: final))
                 #expect(reply.string == "1764000000123 1764000000", "expected the receipt as the reply, saw \(reply)")
             }
             let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_r")

@@ -1,0 +1,86 @@
+import AnimaQueue
+import AnimaRedis
+import CoreMetrics
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// What the history and the per-type metrics keep of each outcome.
+extension Worker {
+    /// The command that records `event`'s outcome (and reads its receipt), sent with its
+    /// settlement; none for an event that was never tried (returned at shutdown, parked).
+    func history(of event: JudgedEvent) -> [RedisCommand] {
+        guard let (result, error, due) = Self.outcome(of: event.verdict) else { return [] }
+        let digest = SHA1Hex.of(event.parsed.entry.body)
+        let final = [.ok, .unhandled, .duplicate, .dead].contains(result)
+        guard case .success(let identity) = event.parsed.identity else {
+            // A malformed body has no id to record under; its receipt goes with it.
+            return final ? [RedisCommand("HDEL", queue.keys.received, digest)] : []
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let record = HistoryRecord(
+            eventID: identity.id, type: identity.type, attempt: event.attempt, result: result,
+            durationMilliseconds: event.handlerDuration.map { Int($0.wholeNanoseconds / 1_000_000) }, error: error,
+            worker: configuration.workerID, at: now, dueAt: due.map { now + Int64($0.wholeNanoseconds / 1_000_000) }
+        )
+        return [record.command(keys: queue.keys, maxLength: configuration.historyMax, digest: digest, final: final)]
+    }
+
+    /// The per-type metrics of a settled event; `receipt` is `"<received ms> <sender s>"` when known.
+    func recordTimings(_ event: JudgedEvent, receipt: String?) {
+        guard case .success(let identity) = event.parsed.identity, let (result, _, _) = Self.outcome(of: event.verdict) else { return }
+        let now = Date().timeIntervalSince1970
+        let handler = event.handlerDuration ?? .zero
+        var queueWait: Duration?
+        var latency: Duration?
+        if let parts = receipt?.split(separator: " "), parts.count == 2, let received = Double(parts[0]), let sent = Double(parts[1]) {
+            queueWait = .milliseconds(Int64((now * 1000 - received).rounded())) - handler
+            latency = .milliseconds(Int64(((now - sent) * 1000).rounded()))
+        }
+        metrics.byType.record(
+            type: handlers.metricLabel(for: identity.type), result: result, handler: event.handlerDuration,
+            queueWait: queueWait, latency: latency
+        )
+    }
+
+    /// (result, error, delay until due) of a verdict; nil for the ones that record nothing.
+    private static func outcome(of verdict: Verdict) -> (HistoryRecord.Result, String?, Duration?)? {
+        switch verdict {
+        case .complete: (.ok, nil, nil)
+        case .unhandled: (.unhandled, nil, nil)
+        case .acknowledgeDuplicate: (.duplicate, nil, nil)
+        case .defer(let delay): (.deferred, nil, delay)
+        case .retry(let delay, let reason): (.retry, reason, delay)
+        case .deadLetter(let letter): (.dead, letter.error, nil)
+        case .putBack: (.interrupted, "interrupted by shutdown", nil)
+        case .returnUntried, .park: nil
+        }
+    }
+}
+
+extension Worker {
+    /// Every tick: which types are paused, and the queue's gauges (pending, scheduled, dead,
+    /// parked, the age of the next event in line from its receipt).
+    func refreshQueueView() async throws(RedisError) {
+        let keys = queue.keys
+        let first = try await operations.send([
+            RedisCommand("SMEMBERS", keys.paused), RedisCommand("LLEN", keys.events), RedisCommand("ZCARD", keys.scheduled),
+            RedisCommand("LLEN", keys.dead), RedisCommand("LINDEX", keys.events, -1),
+        ])
+        let paused = Set((first[0].array ?? []).compactMap(\.string))
+        pausedTypes.withLockedValue { $0 = paused }
+        metrics.queue.pending.record(first[1].int ?? 0)
+        metrics.queue.scheduled.record(first[2].int ?? 0)
+        metrics.queue.dead.record(first[3].int ?? 0)
+        var second = paused.sorted().map { RedisCommand("LLEN", keys.paused(type: $0)) }
+        let oldest = first[4].bytes.map { SHA1Hex.of(QueueEntry(stored: $0).body) }
+        if let oldest { second.append(RedisCommand("HGET", keys.received, oldest)) }
+        let replies = second.isEmpty ? [] : try await operations.send(second)
+        metrics.queue.pausedEvents.record(replies.prefix(paused.count).reduce(0) { $0 + ($1.int ?? 0) })
+        var age = 0.0
+        if oldest != nil, let receipt = replies.last?.string, let received = receipt.split(separator: " ").first.flatMap({ Double($0) }) {
+            age = max(0, Date().timeIntervalSince1970 - received / 1000)
+        }
+        metrics.queue.oldestPendingAge.record(age)
+    }
+}
