@@ -13,6 +13,8 @@ import Synchronization
 extension Worker {
     func fetchLoop(_ group: inout DiscardingTaskGroup) async {
         var delay = Duration.milliseconds(50)
+        // The paused types before the first take; upkeep refreshes them every tick after that.
+        try? await refreshQueueView()
         while !stopping.isFired {
             let free = await limiter.waitForFree()
             if free == 0 || stopping.isFired { break }
