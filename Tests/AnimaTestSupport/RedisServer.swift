@@ -64,7 +64,7 @@ public final class RedisServer: Sendable {
         user: User? = nil,
         configuration: String? = nil,
         arguments: [String] = [],
-        timeout: Duration = .seconds(5)
+        timeout: Duration = TestTime.scaled(.seconds(30))
     ) async throws {
         self.assignedPort = NIOLockedValueBox(FreePort.find())
         self.password = password
@@ -112,7 +112,7 @@ public final class RedisServer: Sendable {
     public var isRunning: Bool { pid != nil }
 
     /// Starts the server (again, on the same port) and waits until it answers PING.
-    public func start(timeout: Duration = .seconds(5)) async throws {
+    public func start(timeout: Duration = TestTime.scaled(.seconds(30))) async throws {
         guard !isRunning else { return }
         var arguments = (configFile.map { [$0.path] } ?? []) + [
             "--port", String(port), "--bind", "127.0.0.1",
