@@ -25,6 +25,8 @@ let package = Package(
         /// `anima-worker`'s handlers that reach outside the process: a shell command, an HTTP
         /// forward; and `HandlerSpec`, the handler strings of `--on` and handlers files.
         .library(name: "AnimaHandlers", targets: ["AnimaHandlers"]),
+        /// The operator's web dashboard (`anima-admin dashboard`), to embed or extend.
+        .library(name: "AnimaDashboard", targets: ["AnimaDashboard"]),
         .executable(name: "anima-ingress", targets: ["anima-ingress"]),
         .executable(name: "anima-worker", targets: ["anima-worker"]),
         .executable(name: "anima-admin", targets: ["anima-admin"]),
@@ -43,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -126,6 +130,22 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings),
+        .target(
+            name: "AnimaDashboard",
+            dependencies: [
+                "AnimaQueue", "AnimaRedis",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "anima-worker",
             dependencies: [
@@ -138,7 +158,9 @@ let package = Package(
         .executableTarget(
             name: "anima-admin",
             dependencies: [
-                "AnimaCLI", "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
+                "AnimaCLI", "AnimaDashboard", "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -262,6 +284,18 @@ let package = Package(
                 "AnimaRedis", "AnimaTestSupport",
                 // Built before the tests run: they launch the real binaries.
                 "anima-admin", "anima-ingress", "anima-worker",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaDashboardTests",
+            dependencies: [
+                "AnimaDashboard", "AnimaQueue", "AnimaRedis", "AnimaTestSupport",
+                // Built before the tests run: the browser test launches the real binaries.
+                "anima-admin", "anima-worker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),

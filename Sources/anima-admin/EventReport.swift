@@ -3,31 +3,9 @@ import Foundation
 
 /// How `anima-admin events` shows outcomes: a timeline for a person, objects for `--json`.
 enum EventReport {
-    static func json(_ status: EventStatus) -> [String: Any] {
-        var object: [String: Any] = [
-            "id": status.id, "state": status.state.rawValue, "attempts": status.attempts.map { json($0, withEvent: false) },
-        ]
-        if let due = status.dueAt { object["due_at"] = iso(due) }
-        if let first = status.attempts.first {
-            object["type"] = first.type ?? NSNull()
-            if let received = first.receivedAt { object["received_at"] = iso(received) }
-            if let sent = first.sentAt { object["sent_at"] = iso(sent * 1000) }
-        }
-        return object
-    }
+    static func json(_ status: EventStatus) -> [String: Any] { status.jsonObject }
 
-    static func json(_ record: HistoryRecord, withEvent: Bool) -> [String: Any] {
-        var object: [String: Any] = [
-            "attempt": record.attempt, "result": record.result.rawValue, "worker": record.worker, "at": iso(record.at),
-            "duration_ms": record.durationMilliseconds.map { $0 as Any } ?? NSNull(),
-            "error": record.error.map { $0 as Any } ?? NSNull(),
-        ]
-        if withEvent {
-            object["id"] = record.eventID
-            object["type"] = record.type ?? NSNull()
-        }
-        return object
-    }
+    static func json(_ record: HistoryRecord, withEvent: Bool) -> [String: Any] { record.jsonObject(withEvent: withEvent) }
 
     /// received → each attempt (worker, result, duration, error) → the state now.
     static func timeline(_ status: EventStatus, now: Date) -> String {
@@ -66,7 +44,5 @@ enum EventReport {
     }
 
     /// ISO 8601 UTC, like a dead letter's `failed_at`.
-    static func iso(_ milliseconds: Int64) -> String {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(.iso8601)
-    }
+    static func iso(_ milliseconds: Int64) -> String { EventStatus.iso(milliseconds) }
 }
