@@ -57,7 +57,7 @@ struct Dashboard {
 
     /// Records an outcome in the history stream, as a worker does.
     func record(_ record: HistoryRecord) async throws {
-        _ = try await redis.send(record.loadingCommand(keys: keys, maxLength: 1000))
+        _ = try await redis.send(record.command(keys: keys, maxLength: 1000, digest: nil, final: true))
     }
 }
 

@@ -92,18 +92,44 @@ struct ForwardingDeliveryTests {
         }
     }
 
-    @Test func slowDestinationAtConcurrencyFourTakesEightEventsInTwoRounds() async throws {
-        let slow = Answer(status: 200, delay: .seconds(1))
-        try await withForwarding(otherwise: slow, environment: ["ANIMA_WORKER_CONCURRENCY": "4"]) { f, stub in
+    @Test func atConcurrencyFourEightForwardsRunFourAtATimeInTwoRounds() async throws {
+        // The destination holds the first four answers until four requests are in (then 0.3 s
+        // more, time for a fifth to show if the worker sent one), the next four until all eight
+        // are: the worker must keep four in flight to get any answer, and a fifth request may
+        // only come once an answer freed a slot. Load only makes it slower.
+        let held = (0..<8).map { index in
+            index < 4 ? Answer(status: 200, delay: .milliseconds(300), holdUntilRequests: 4) : Answer(status: 200, holdUntilRequests: 8)
+        }
+        try await withForwarding(answers: held, environment: ["ANIMA_WORKER_CONCURRENCY": "4"]) { f, stub in
             let events = (0..<8).map { _ in makeEvent() }
-            let started = ContinuousClock.now
             for event in events { try await f.push(event.body) }
-            #expect(await f.waitUntilDone(events.map(\.id), timeout: .seconds(15)))
-            let took = ContinuousClock.now - started
-            #expect(took < TestTime.scaled(.seconds(5)), "8 × 1 s at concurrency 4 took \(took)")
-            #expect(stub.requests.count == 8, "expected 8 POSTs, saw \(stub.requests.count)")
+            let done = await f.waitUntilDone(events.map(\.id), timeout: .seconds(60))
+            let requests = stub.requests
+            #expect(done, "expected all 8 events done, the stub saw \(requests.count) requests")
+            #expect(requests.count == 8, "expected 8 POSTs, saw \(requests.count)")
+            let peak = peakInFlight(requests)
+            #expect(peak == 4, "expected at most 4 and at some point 4 requests in flight at once, saw a peak of \(peak)")
             // Pooled: the second round reuses the first round's connections.
             #expect(stub.connectionCount < 8, "8 requests opened \(stub.connectionCount) connections")
         }
     }
+}
+
+/// The most requests the stub held at once: each counts from when it was read until its answer
+/// began (an unanswered one until the end).
+func peakInFlight(_ requests: [StubHTTPServer.Request]) -> Int {
+    // At equal instants an answer counts before an arrival: the later request came after it.
+    var marks: [(at: ContinuousClock.Instant, step: Int)] = []
+    for request in requests {
+        marks.append((request.receivedAt, 1))
+        if let answeredAt = request.answeredAt { marks.append((answeredAt, -1)) }
+    }
+    marks.sort { $0.at < $1.at || ($0.at == $1.at && $0.step < $1.step) }
+    var inFlight = 0
+    var peak = 0
+    for (_, step) in marks {
+        inFlight += step
+        peak = max(peak, inFlight)
+    }
+    return peak
 }

@@ -12,8 +12,8 @@ import Musl
 /// handlers in tests.
 ///
 /// It answers each request with the next canned ``Answer`` of its queue (``otherwise`` once the
-/// queue is empty) and records every request: method, path, headers, body, when it arrived and
-/// on which connection. Connections are kept alive (HTTP/1.1), one thread each, so slow answers
+/// queue is empty) and records every request: method, path, headers, body, when it arrived, when
+/// it was answered and on which connection. Connections are kept alive (HTTP/1.1), one thread each, so slow answers
 /// never hold up other connections. Stop it with ``stop()`` (or ``run(answers:otherwise:_:)``
 /// does); every blocked thread then wakes and ends.
 public final class StubHTTPServer: Sendable {
@@ -26,6 +26,13 @@ public final class StubHTTPServer: Sendable {
         public var delay: Duration
         /// Read the request, then never answer (until the client closes or the server stops).
         public var neverAnswers: Bool
+        /// Hold the answer until the server has received at least this many requests in all (at
+        /// most ``holdLimit``), then wait ``delay`` and answer: a barrier that shows how many
+        /// requests a client keeps in flight at once, whatever the machine's load.
+        public var holdUntilRequests: Int?
+        /// The longest a ``holdUntilRequests`` answer waits before it is sent anyway (scaled by
+        /// ``TestTime``), so a client that never sends enough requests cannot hang a test.
+        public var holdLimit: Duration
         /// Headers computed when the answer is sent (an HTTP date relative to that moment).
         public var lateHeaders: (@Sendable () -> [(name: String, value: String)])?
 
@@ -35,6 +42,8 @@ public final class StubHTTPServer: Sendable {
             body: String = "",
             delay: Duration = .zero,
             neverAnswers: Bool = false,
+            holdUntilRequests: Int? = nil,
+            holdLimit: Duration = .seconds(30),
             lateHeaders: (@Sendable () -> [(name: String, value: String)])? = nil
         ) {
             self.status = status
@@ -42,6 +51,8 @@ public final class StubHTTPServer: Sendable {
             self.body = Array(body.utf8)
             self.delay = delay
             self.neverAnswers = neverAnswers
+            self.holdUntilRequests = holdUntilRequests
+            self.holdLimit = holdLimit
             self.lateHeaders = lateHeaders
         }
 
@@ -58,6 +69,11 @@ public final class StubHTTPServer: Sendable {
         public let body: [UInt8]
         /// When the whole request had been read.
         public let receivedAt: ContinuousClock.Instant
+        /// When the server began to send its answer (after any hold and delay); nil while none was
+        /// sent. Taken before the first byte goes out, so a request the client sends only after
+        /// reading this answer always arrives later: `receivedAt..<answeredAt` of two requests
+        /// overlap only when the client really had both in flight at once.
+        public fileprivate(set) var answeredAt: ContinuousClock.Instant?
         /// Which connection it came on (0 for the first accepted).
         public let connection: Int
 
@@ -200,7 +216,7 @@ public final class StubHTTPServer: Sendable {
         var reader = RequestReader(fd: fd)
         while let read = reader.next() {
             let headers = read.headers
-            let (answer, stopped) = shared.state.withLockedValue { state -> (Answer, Bool) in
+            let (answer, index, stopped) = shared.state.withLockedValue { state -> (Answer, Int, Bool) in
                 state.requests.append(
                     Request(
                         method: read.method,
@@ -211,7 +227,8 @@ public final class StubHTTPServer: Sendable {
                         connection: connection
                     )
                 )
-                return (state.answers.isEmpty ? shared.otherwise : state.answers.removeFirst(), state.stopped)
+                let answer = state.answers.isEmpty ? shared.otherwise : state.answers.removeFirst()
+                return (answer, state.requests.count - 1, state.stopped)
             }
             if stopped { return }
             if answer.neverAnswers {
@@ -219,9 +236,19 @@ public final class StubHTTPServer: Sendable {
                 while reader.waitForMore() {}
                 return
             }
+            if let wanted = answer.holdUntilRequests {
+                let giveUp = ContinuousClock.now + TestTime.scaled(answer.holdLimit)
+                while ContinuousClock.now < giveUp {
+                    let (received, stopped) = shared.state.withLockedValue { ($0.requests.count, $0.stopped) }
+                    if stopped { return }
+                    if received >= wanted { break }
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+            }
             if answer.delay > .zero {
                 Thread.sleep(forTimeInterval: answer.delay.seconds)
             }
+            shared.state.withLockedValue { $0.requests[index].answeredAt = .now }
             let closes = headers.contains { $0.name == "connection" && $0.value.lowercased() == "close" }
             guard send(answer, closing: closes, to: fd), !closes else { return }
         }

@@ -44,7 +44,7 @@ public final class WorkerProcess: Sendable {
 
     /// Waits until the worker's id is in `<prefix>:workers` (it took its first heartbeat).
     /// Throws with its output when it ends first or `timeout` passes.
-    public func waitUntilRegistered(client: RedisClient, timeout: Duration = .seconds(15)) async throws {
+    public func waitUntilRegistered(client: RedisClient, timeout: Duration = TestTime.scaled(.seconds(60))) async throws {
         let registered = await eventually(timeout: timeout, interval: .milliseconds(20)) {
             guard process.isRunning else { return true }
             let reply = try? await client.send(RedisCommand("SISMEMBER", "\(keyPrefix):workers", id))
