@@ -2,7 +2,7 @@
 /// returns whether it held.
 /// The bounded replacement for sleeps in tests: `#expect(await eventually { ... }, "...")`.
 public func eventually(
-    timeout: Duration = .seconds(5),
+    timeout: Duration = .seconds(30),
     interval: Duration = .milliseconds(20),
     _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
