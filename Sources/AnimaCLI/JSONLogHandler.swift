@@ -1,9 +1,4 @@
-import Foundation
 public import Logging
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Writes one JSON object per line to stderr (through ``LogBuffer``), for log shippers:
 /// `{"level":"info","logger":"anima-worker","msg":"…","ts":"…", <metadata>…}`, keys sorted.
@@ -22,10 +17,9 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let explicit = event.metadata { fields.merge(explicit) { _, new in new } }
+        var fields = event.mergedMetadata(over: metadata)
         if let error = event.error { fields["error"] = "\(error)" }
-        fields["ts"] = .string(Self.utcTimestamp())
+        fields["ts"] = .string(LogClock.utc.text())
         fields["level"] = .string(event.level.rawValue)
         fields["logger"] = .string(label)
         fields["msg"] = .string(event.message.description)
@@ -73,15 +67,5 @@ public struct JSONLogHandler: LogHandler {
             }
         }
         line += "\""
-    }
-
-    /// `2026-12-01T10:34:41Z`, as `Date.ISO8601Format()` writes it.
-    private static func utcTimestamp() -> String {
-        var now = time(nil)
-        var utc = tm()
-        gmtime_r(&now, &utc)
-        var buffer = [Int8](repeating: 0, count: 32)
-        strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &utc)
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

@@ -1,9 +1,4 @@
-import Foundation
 public import Logging
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// swift-log's `StreamLogHandler` line format (`<time> <level> <label>: <k=v …> [<source>]
 /// <message>`), written through ``LogBuffer`` instead of one `write` per line.
@@ -22,40 +17,39 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
+        var merged = event.mergedMetadata(over: metadata)
         if let error = event.error {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
-        var line = LogClock.timestamp()
-        line += " \(event.level) \(label):"
+        // Built by appending, without interpolation: this runs once per handled event.
+        var line = LogClock.local.text()
+        line.reserveCapacity(160)
+        line += " "
+        line += event.level.rawValue
+        line += " "
+        line += label
+        line += ":"
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
+            line += " "
+            line += key
+            line += "="
+            Self.append(value, to: &line)
         }
-        line += " [\(event.source)] \(event.message)\n"
+        line += " ["
+        line += event.source
+        line += "] "
+        line += event.message.description
+        line += "\n"
         LogBuffer.standardError.append(line, urgent: event.level >= .error)
     }
-}
 
-/// `strftime("%Y-%m-%dT%H:%M:%S%z")` in local time, computed once a second.
-enum LogClock {
-    private static let cache = NSLock()
-    nonisolated(unsafe) private static var second: time_t = -1
-    nonisolated(unsafe) private static var text = ""
-
-    static func timestamp() -> String {
-        var now = time(nil)
-        cache.lock()
-        defer { cache.unlock() }
-        if now != second {
-            var buffer = [Int8](repeating: 0, count: 64)
-            var local = tm()
-            localtime_r(&now, &local)
-            strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &local)
-            text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            second = now
+    /// A value as `StreamLogHandler` prints it.
+    private static func append(_ value: Logger.Metadata.Value, to line: inout String) {
+        switch value {
+        case .string(let text): line += text
+        case .stringConvertible(let convertible): line += convertible.description
+        default: line += value.description
         }
-        return text
     }
 }

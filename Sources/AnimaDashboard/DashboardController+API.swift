@@ -26,8 +26,8 @@ extension DashboardController {
     /// `GET /api/dead?type=T&error=TEXT&since=WHEN&limit=N`: the stored objects, newest first.
     func apiDead(_ request: Request) async throws -> Response {
         let query = FormData.query(request)
-        let filter: DeadLetterFilter
-        do { filter = try DeadLetterFilter(parameters: query.dictionary) } catch {
+        let filter: DeadLetterQuery
+        do { filter = try DeadLetterQuery(parameters: query.dictionary) } catch {
             return Self.json(["error": error.description], status: .badRequest)
         }
         guard let limit = query["limit"].map({ Int($0) }) ?? 50, (1...1000).contains(limit) else {

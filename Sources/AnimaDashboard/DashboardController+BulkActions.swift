@@ -41,8 +41,8 @@ extension DashboardController {
 
     func confirmPage(_ request: Request, purge: Bool) async throws -> Response {
         let query = FormData.query(request)
-        let filter: DeadLetterFilter
-        do { filter = try DeadLetterFilter(parameters: query.dictionary) } catch {
+        let filter: DeadLetterQuery
+        do { filter = try DeadLetterQuery(parameters: query.dictionary) } catch {
             return renderer.message(error.description, title: "Bad filter", status: .badRequest, back: "/dead")
         }
         let result = try await scan.run(filter)
@@ -62,11 +62,11 @@ extension DashboardController {
         return renderer.html("dead-confirm", title: title, section: "dead", page: page)
     }
 
-    static func describe(_ filter: DeadLetterFilter) -> String {
+    static func describe(_ query: DeadLetterQuery) -> String {
         var parts: [String] = []
-        if let type = filter.type { parts.append("type \(type)") }
-        if let error = filter.errorContains { parts.append("error contains “\(error)”") }
-        if let since = filter.sinceText { parts.append("failed since \(since)") }
+        if let type = query.filter.type { parts.append("type \(type)") }
+        if let error = query.filter.errorContains { parts.append("error contains “\(error)”") }
+        if let since = query.sinceText { parts.append("failed since \(since)") }
         return parts.isEmpty ? "every dead letter" : parts.joined(separator: ", ")
     }
 
@@ -84,8 +84,8 @@ extension DashboardController {
     /// (409) unless it is the one the form was shown; then acts on each entry of it.
     func bulk(_ request: Request, purge: Bool) async throws -> Response {
         let form = try await FormData.body(request)
-        let filter: DeadLetterFilter
-        do { filter = try DeadLetterFilter(parameters: form.dictionary) } catch {
+        let filter: DeadLetterQuery
+        do { filter = try DeadLetterQuery(parameters: form.dictionary) } catch {
             return renderer.message(error.description, title: "Bad filter", status: .badRequest, back: "/dead")
         }
         let confirmLink = FormData.link(purge ? "/dead/purge" : "/dead/replay-matching", filter.pairs)
@@ -114,11 +114,11 @@ extension DashboardController {
     func selected(_ request: Request) async throws -> Response {
         let form = try await FormData.body(request)
         let ids = Set(form.all("ids").prefix(Self.maxPageSize))
-        let back = FormData.link("/dead", (try? DeadLetterFilter(parameters: form.dictionary))?.pairs ?? [])
+        let back = FormData.link("/dead", (try? DeadLetterQuery(parameters: form.dictionary))?.pairs ?? [])
         guard let action = form["action"], ["replay", "delete"].contains(action), !ids.isEmpty else {
             return renderer.redirect(back, notice: "Tick some dead letters and choose replay or delete.")
         }
-        let entries = try await scan.run(DeadLetterFilter()).matches.filter { $0.letter.map { ids.contains($0.deadID) } ?? false }
+        let entries = try await scan.run(DeadLetterQuery()).matches.filter { $0.letter.map { ids.contains($0.deadID) } ?? false }
         var acted = 0
         for entry in entries.reversed() {
             let done = try await action == "replay" ? deadLetters.replay(entry) : deadLetters.delete(entry)

@@ -60,8 +60,8 @@ extension DashboardController {
 
     func deadLettersPage(_ request: Request) async throws -> Response {
         let query = FormData.query(request)
-        let filter: DeadLetterFilter
-        do { filter = try DeadLetterFilter(parameters: query.dictionary) } catch {
+        let filter: DeadLetterQuery
+        do { filter = try DeadLetterQuery(parameters: query.dictionary) } catch {
             return renderer.message(error.description, title: "Bad filter", status: .badRequest, back: "/dead")
         }
         let size = Self.pageSize(query)
@@ -74,7 +74,7 @@ extension DashboardController {
             renderer.basePath + FormData.link("/dead", filter.pairs + [("size", String(size)), ("page", String(page))])
         }
         let page = DeadLettersPage(
-            type: filter.type ?? "", error: filter.errorContains ?? "", since: query["since"] ?? "", size: size,
+            type: filter.filter.type ?? "", error: filter.filter.errorContains ?? "", since: query["since"] ?? "", size: size,
             rows: shown.map(Self.row), from: shown.isEmpty ? 0 : start + 1, to: start + shown.count, matched: matched,
             scanned: result.scanned, total: result.total, truncated: !filter.isEmpty && result.truncated, filtered: !filter.isEmpty,
             previous: pageNumber > 1 ? link(pageNumber - 1) : nil,

@@ -35,17 +35,13 @@ struct DeadLetterScan: Sendable {
     }
 
     /// Reads up to ``scanLimit`` entries (fewer when `enough` matches are found first).
-    func run(_ filter: DeadLetterFilter, enough: Int = .max) async throws(RedisError) -> Result {
+    func run(_ query: DeadLetterQuery, enough: Int = .max) async throws(RedisError) -> Result {
         let total = try await store.count()
-        let wanted = filter.isEmpty ? min(scanLimit, enough) : scanLimit
+        let wanted = query.isEmpty ? min(scanLimit, enough) : scanLimit
         let entries = try await store.list(limit: wanted, type: nil)
         var matches: [DeadLetterStore.Entry] = []
-        for entry in entries {
-            guard let letter = entry.letter else {
-                if filter.isEmpty { matches.append(entry) }
-                continue
-            }
-            if filter.matches(letter) { matches.append(entry) }
+        for entry in entries where query.matches(entry) {
+            matches.append(entry)
             if matches.count >= enough { break }
         }
         return Result(matches: matches, scanned: entries.count, total: max(total, entries.count))

@@ -3,8 +3,8 @@ import Foundation
 
 /// One recorded attempt of one event: an entry of the `anima:history` stream.
 ///
-/// Written by the worker in the same round trip as the settlement it records (one `EVALSHA` of
-/// ``script`` appended to the settlement's pipeline); read by `anima-admin events` and the
+/// Written by the worker in the same round trip as the settlement it records (a
+/// ``HistoryBatch`` appended to the settlement's pipeline); read by `anima-admin events` and the
 /// dashboard.
 public struct HistoryRecord: Sendable, Hashable {
     /// What one attempt came to.
@@ -85,48 +85,11 @@ public struct HistoryRecord: Sendable, Hashable {
         )
     }
 
-    /// The command that records this outcome, appended to the settlement's pipeline. It also
-    /// reads the body's receipt (``QueueKeys/received``; `digest` is the raw body's SHA-1) into
-    /// the record, and deletes it when `final`; its reply is the receipt, `"<received ms>
-    /// <sender s>"`, or nil. With `maxLength` 0 nothing is recorded, but the receipt is still read.
+    /// The command that records this outcome alone: a ``HistoryBatch`` of one, whose reply is
+    /// a one-element array holding the receipt (see ``HistoryBatch/command(keys:maxLength:)``).
     public func command(keys: QueueKeys, maxLength: Int, digest: String?, final: Bool) -> RedisCommand {
-        var arguments: [any RedisArgument] = [maxLength, digest ?? "", final ? "1" : "0"]
-        for (name, value) in fields {
-            arguments.append(name)
-            arguments.append(value)
-        }
-        return Self.script.call(keys: [keys.history, keys.history(id: eventID), keys.received], arguments: arguments)
+        HistoryBatch([.init(record: self, digest: digest, final: final)]).command(keys: keys, maxLength: maxLength)
     }
-
-    /// Reads (and, for a final outcome, deletes) the receipt, then adds the entry to the capped
-    /// stream (approximate trimming: Redis may keep up to 100 more) and its id to the event's own
-    /// index, which keeps the 100 newest and expires with the done mark (7 days). Looking an event
-    /// up reads its index, never the whole stream.
-    public static let script = RedisScript(
-        """
-        local receipt = false
-        if ARGV[2] ~= '' then
-          receipt = redis.call('HGET', KEYS[3], ARGV[2])
-          if receipt and ARGV[3] == '1' then redis.call('HDEL', KEYS[3], ARGV[2]) end
-        end
-        if tonumber(ARGV[1]) <= 0 then return receipt end
-        local fields = {unpack(ARGV, 4)}
-        if receipt then
-          local r, s = string.match(receipt, '^(%d+) (%d+)$')
-          if r then
-            fields[#fields + 1] = 'received_at'
-            fields[#fields + 1] = r
-            fields[#fields + 1] = 'sent_at'
-            fields[#fields + 1] = s
-          end
-        end
-        local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
-        redis.call('RPUSH', KEYS[2], entry)
-        redis.call('LTRIM', KEYS[2], -100, -1)
-        redis.call('EXPIRE', KEYS[2], 604800)
-        return receipt
-        """
-    )
 
     private static func cut(_ text: String) -> String {
         guard text.utf8.count > errorLimit else { return text }

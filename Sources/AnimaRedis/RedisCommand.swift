@@ -9,36 +9,75 @@ public struct RedisCommand: Sendable {
     public private(set) var encoded: ByteBuffer
     /// The command's name (first argument), for error messages.
     public let name: String
-    /// For an `EVALSHA` built by ``RedisScript/call(keys:arguments:)``: the script and the
-    /// arguments after its sha, so that a connection can load it on a server that does not
-    /// know it yet, or send the call again as `EVAL`. Nil for every other command.
-    var scriptCall: (script: RedisScript, arguments: [any RedisArgument])?
+    /// For an `EVALSHA` built by ``RedisScript/call(keys:arguments:)``: the script, and where in
+    /// ``encoded`` the arguments after its sha start and how many they are, so that a connection
+    /// can load it on a server that does not know it yet, or send the call again as `EVAL`. Nil
+    /// for every other command.
+    var scriptCall: (script: RedisScript, restOffset: Int, restCount: Int)?
 
     public init(_ name: String, arguments: [any RedisArgument]) {
-        self.name = name
-        var buffer = ByteBuffer()
-        let size = arguments.reduce(name.utf8.count + 32) { $0 + $1.byteCount + 16 }
-        buffer.reserveCapacity(size)
-        buffer.writeStaticString("*")
-        buffer.writeString(String(arguments.count + 1))
-        buffer.writeStaticString("\r\n")
-        Self.append(name, to: &buffer)
-        for argument in arguments {
-            Self.append(argument, to: &buffer)
+        self.init(name, count: arguments.count, size: arguments.reduce(0) { $0 + $1.byteCount }) { buffer in
+            for argument in arguments { Self.append(argument, to: &buffer) }
         }
-        self.encoded = buffer
     }
 
     public init(_ name: String, _ arguments: any RedisArgument...) {
         self.init(name, arguments: arguments)
     }
 
-    private static func append(_ argument: any RedisArgument, to buffer: inout ByteBuffer) {
-        buffer.writeStaticString("$")
-        buffer.writeString(String(argument.byteCount))
-        buffer.writeStaticString("\r\n")
+    /// A command of `count` arguments (after the name), about `size` bytes of them, that `write`
+    /// appends with ``append(_:to:)``.
+    init(_ name: String, count: Int, size: Int, _ write: (inout ByteBuffer) -> Void) {
+        self.name = name
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(name.utf8.count + size + 16 * (count + 2))
+        buffer.writeInteger(UInt8(ascii: "*"))
+        Self.writeDecimal(count + 1, to: &buffer)
+        buffer.writeInteger(Self.crlf)
+        Self.append(name, to: &buffer)
+        write(&buffer)
+        self.encoded = buffer
+    }
+
+    /// Appends arguments already in RESP (counted in the header when the command was made).
+    mutating func append(encoded arguments: ByteBuffer) {
+        encoded.writeImmutableBuffer(arguments)
+    }
+
+    /// `\r\n` as one big-endian integer: cheaper to write than a string.
+    static let crlf = UInt16(0x0D0A)
+
+    /// Appends one argument as a RESP bulk string.
+    static func append(_ argument: some RedisArgument, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "$"))
+        writeDecimal(argument.byteCount, to: &buffer)
+        buffer.writeInteger(crlf)
         argument.write(into: &buffer)
-        buffer.writeStaticString("\r\n")
+        buffer.writeInteger(crlf)
+    }
+
+    /// The decimal digits of `value`, written in place (no String built).
+    static func writeDecimal(_ value: Int, to buffer: inout ByteBuffer) {
+        var magnitude = value.magnitude
+        let count = decimalDigits(magnitude) + (value < 0 ? 1 : 0)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
+            if value < 0 { bytes[0] = UInt8(ascii: "-") }
+            for offset in stride(from: count - 1, through: value < 0 ? 1 : 0, by: -1) {
+                bytes[offset] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            return count
+        }
+    }
+
+    static func decimalDigits(_ magnitude: UInt) -> Int {
+        var count = 1
+        var rest = magnitude
+        while rest >= 10 {
+            rest /= 10
+            count += 1
+        }
+        return count
     }
 }
 
@@ -69,6 +108,6 @@ extension Array: RedisArgument where Element == UInt8 {
 }
 
 extension Int: RedisArgument {
-    public var byteCount: Int { String(self).utf8.count }
-    public func write(into buffer: inout ByteBuffer) { buffer.writeString(String(self)) }
+    public var byteCount: Int { RedisCommand.decimalDigits(magnitude) + (self < 0 ? 1 : 0) }
+    public func write(into buffer: inout ByteBuffer) { RedisCommand.writeDecimal(self, to: &buffer) }
 }

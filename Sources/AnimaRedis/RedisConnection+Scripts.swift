@@ -6,9 +6,11 @@ extension RedisConnection {
     /// once more as `EVAL`, after the commands that followed it in `commands`.
     func roundTripLoadingScripts(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
         var loads: [RedisScript] = []
-        for case let (script, _)? in commands.map(\.scriptCall)
-        where !loadedScripts.contains(script.sha1) && !loads.contains(script) {
-            loads.append(script)
+        var checked: [String] = []  // the shas looked up in this call: most batches call one or two scripts
+        for command in commands {
+            guard let (script, _, _) = command.scriptCall, !checked.contains(script.sha1) else { continue }
+            checked.append(script.sha1)
+            if !loadedScripts.contains(script.sha1) { loads.append(script) }
         }
         var replies = try roundTrip(loads.map(\.load) + commands)
         for (script, reply) in zip(loads, replies) {

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// A Lua script, run by its SHA-1 (`EVALSHA`). Scripts run atomically on the server.
 ///
 /// The one place that copes with a server that does not know a script is the connection: it
@@ -16,19 +18,33 @@ public struct RedisScript: Sendable, Hashable {
 
     /// `EVALSHA` of this script with `keys` and `arguments`, to send or to pipeline with others.
     public func call(keys: [String], arguments: [any RedisArgument]) -> RedisCommand {
-        let arguments: [any RedisArgument] = [keys.count] + keys + arguments
-        var command = RedisCommand("EVALSHA", arguments: [sha1] + arguments)
-        command.scriptCall = (self, arguments)
+        let size = keys.reduce(0) { $0 + $1.utf8.count } + arguments.reduce(0) { $0 + $1.byteCount }
+        var restOffset = 0
+        var command = RedisCommand("EVALSHA", count: 2 + keys.count + arguments.count, size: 48 + size) { buffer in
+            RedisCommand.append(sha1, to: &buffer)
+            restOffset = buffer.writerIndex
+            RedisCommand.append(keys.count, to: &buffer)
+            for key in keys { RedisCommand.append(key, to: &buffer) }
+            for argument in arguments { RedisCommand.append(argument, to: &buffer) }
+        }
+        command.scriptCall = (self, restOffset, 1 + keys.count + arguments.count)
         return command
     }
 
     /// `SCRIPT LOAD` of this script.
     var load: RedisCommand { RedisCommand("SCRIPT", "LOAD", source) }
 
-    /// `call` again as `EVAL`, which loads the script as it runs it.
+    /// `call` again as `EVAL`, which loads the script as it runs it: the same arguments, with
+    /// the source in place of the sha.
     static func eval(_ call: RedisCommand) -> RedisCommand? {
-        guard let (script, arguments) = call.scriptCall else { return nil }
-        return RedisCommand("EVAL", arguments: [script.source] + arguments)
+        guard let (script, restOffset, restCount) = call.scriptCall,
+            let rest = call.encoded.getSlice(at: restOffset, length: call.encoded.writerIndex - restOffset)
+        else { return nil }
+        var eval = RedisCommand("EVAL", count: 1 + restCount, size: script.source.utf8.count + rest.readableBytes) { buffer in
+            RedisCommand.append(script.source, to: &buffer)
+        }
+        eval.append(encoded: rest)
+        return eval
     }
 
     static func isNoScript(_ reply: RedisValue) -> Bool {

@@ -15,19 +15,22 @@ extension Worker {
         var delay = Duration.milliseconds(50)
         // The paused types before the first take; upkeep refreshes them every tick after that.
         try? await refreshQueueView()
+        // While the events taken need no handler slot (builtin handlers, duplicates), take up
+        // to `quickBatch` at once rather than as many as there are free slots.
+        var quickLately = false
         while !stopping.isFired {
             let free = await limiter.waitForFree()
             if free == 0 || stopping.isFired { break }
             do {
                 try await returnUnheldIfNeeded()
-                let batch = try await take(limit: free)
+                let batch = try await take(limit: quickLately ? max(free, ConcurrencyLimiter.quickBatch) : free)
                 recovered()
                 delay = .milliseconds(50)
                 if stopping.isFired {
                     await settle(batch.map { JudgedEvent(stored: $0.stored, parsed: $0.parsed, verdict: .returnUntried, lease: $0.lease) })
                     break
                 }
-                dispatch(batch, in: &group)
+                quickLately = dispatch(batch, slots: free, in: &group)
             } catch {
                 failed("take events", error)
                 await stopping.sleep(for: delay)
@@ -68,28 +71,39 @@ extension Worker {
 
     /// Events whose handling needs no task of their own (duplicates, builtin handlers, unhandled
     /// types) are judged right here and settled together in one round trip; each other event
-    /// gets a task.
-    private func dispatch(_ batch: [WorkerQueue.Taken<ParsedEntry>], in group: inout DiscardingTaskGroup) {
+    /// gets a task and a slot, up to `slots`; any more go back to the queue untried. Returns
+    /// whether every event was judged here.
+    private func dispatch(_ batch: [WorkerQueue.Taken<ParsedEntry>], slots: Int, in group: inout DiscardingTaskGroup) -> Bool {
         held.add(batch.map(\.stored))
-        limiter.acquire(batch.count)
-        metrics.inFlight.record(limiter.inUse)
         var quick: [JudgedEvent] = []
+        var slow: [WorkerQueue.Taken<ParsedEntry>] = []
         for taken in batch {
             if let judged = judgeAtOnce(taken) {
                 quick.append(judged)
+            } else if slow.count < slots {
+                slow.append(taken)
             } else {
-                group.addTask {
-                    if let judged = await self.judge(taken) { await self.settle([judged]) }
-                    self.release([taken.stored])
-                }
+                quick.append(JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .returnUntried, lease: taken.lease))
+            }
+        }
+        limiter.acquire(slow.count)
+        limiter.beginSettling(quick.count)
+        metrics.inFlight.record(limiter.inUse)
+        for taken in slow {
+            group.addTask {
+                if let judged = await self.judge(taken) { await self.settle([judged]) }
+                self.release([taken.stored])
             }
         }
         if !quick.isEmpty {
             group.addTask {
                 await self.settle(quick)
-                self.release(quick.map(\.stored))
+                self.held.remove(quick.map(\.stored))
+                self.limiter.settled(quick.count)
+                self.metrics.inFlight.record(self.limiter.inUse)
             }
         }
+        return slow.isEmpty
     }
 
     /// The entries are settled (or given up): their slots are free again.

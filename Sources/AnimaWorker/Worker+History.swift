@@ -7,15 +7,15 @@ import NIOCore
 
 /// What the history and the per-type metrics keep of each outcome.
 extension Worker {
-    /// The command that records `event`'s outcome (and reads its receipt), sent with its
-    /// settlement; none for an event that was never tried (returned at shutdown, parked).
-    func history(of event: JudgedEvent) -> [RedisCommand] {
-        guard let (result, error, due) = Self.outcome(of: event.verdict) else { return [] }
+    /// What the history keeps of `event`'s outcome (its record, and its receipt to read); nil
+    /// for an event that was never tried (returned at shutdown, parked).
+    func historyItem(of event: JudgedEvent) -> HistoryBatch.Item? {
+        guard let (result, error, due) = Self.outcome(of: event.verdict) else { return nil }
         let digest = SHA1Hex.of(event.parsed.entry.body)
         let final = [.ok, .unhandled, .duplicate, .dead].contains(result)
         guard case .success(let identity) = event.parsed.identity else {
             // A malformed body has no id to record under; its receipt goes with it.
-            return final ? [RedisCommand("HDEL", queue.keys.received, digest)] : []
+            return final ? HistoryBatch.Item(record: nil, digest: digest, final: true) : nil
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let record = HistoryRecord(
@@ -23,7 +23,7 @@ extension Worker {
             durationMilliseconds: event.handlerDuration.map { Int($0.wholeNanoseconds / 1_000_000) }, error: error,
             worker: configuration.workerID, at: now, dueAt: due.map { now + Int64($0.wholeNanoseconds / 1_000_000) }
         )
-        return [record.command(keys: queue.keys, maxLength: configuration.historyMax, digest: digest, final: final)]
+        return HistoryBatch.Item(record: record, digest: digest, final: final)
     }
 
     /// The per-type metrics of a settled event; `receipt` is `"<received ms> <sender s>"` when known.

@@ -44,6 +44,14 @@ struct DashboardAPITests {
         }
     }
 
+    @Test func deadRefusesASinceThatIsNoTime() async throws {
+        try await withDashboard { dashboard in
+            let answer = try await dashboard.get("/api/dead?since=yesterday")
+            #expect(answer.status == .badRequest, "expected 400, saw \(answer.status)")
+            #expect(answer.text.contains("'yesterday' is not a time"), "expected the value and the forms accepted, saw \(answer.text)")
+        }
+    }
+
     @Test func eventIsTheObjectOfEventsShowJSON() async throws {
         try await withDashboard { dashboard in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
