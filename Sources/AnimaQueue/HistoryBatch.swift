@@ -31,16 +31,10 @@ public struct HistoryBatch: Sendable {
     public func command(keys: QueueKeys, maxLength: Int) -> RedisCommand {
         var indexKeys: [String] = []
         var arguments: [any RedisArgument] = [maxLength]
+        arguments.reserveCapacity(1 + 3 * items.count)
         for item in items {
-            arguments += [item.digest ?? "", item.final ? "1" : "0"]
-            guard let record = item.record else {
-                arguments.append(-1)
-                continue
-            }
-            indexKeys.append(keys.history(id: record.eventID))
-            let fields = record.fields
-            arguments.append(fields.count * 2)
-            for (name, value) in fields { arguments += [name, value] }
+            if let record = item.record { indexKeys.append(keys.history(id: record.eventID)) }
+            arguments += [item.digest ?? "", item.final ? "1" : "0", item.record?.json ?? ""]
         }
         return Self.script.call(keys: [keys.history, keys.received] + indexKeys, arguments: arguments)
     }
@@ -52,47 +46,38 @@ public struct HistoryBatch: Sendable {
     }
 
     /// Per item: reads (and, when final, deletes) the receipt; then, for an item with a record,
-    /// adds the entry to the capped stream (approximate trimming: Redis may keep up to 100 more),
-    /// with the receipt's times, and its id to the event's own index, which keeps the 100 newest
-    /// and expires with the done mark (7 days). Looking an event up reads its index, never the
-    /// whole stream.
+    /// adds the entry (`r`: the record, `rcv`: the receipt) to the capped stream (approximate
+    /// trimming: Redis may keep up to 100 more) and its id to the event's own index, which keeps
+    /// the 100 newest and expires with the done mark (7 days). Looking an event up reads its
+    /// index, never the whole stream.
     /// KEYS: the stream, the receipts hash, then the index of each item with a record, in order.
-    /// ARGV: the cap, then per item: digest ('' for none), final ('1'/'0'), the number of field
-    /// words (-1: no record), the field words.
+    /// ARGV: the cap, then per item: digest ('' for none), final ('1'/'0'), the record as JSON
+    /// ('' for none).
     static let script = RedisScript(
         """
         local cap = tonumber(ARGV[1])
         local receipts = {}
-        local i, k = 2, 2
-        while i <= #ARGV do
-          local digest, final, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-          i = i + 3
+        local k = 2
+        for i = 2, #ARGV, 3 do
+          local digest, final, record = ARGV[i], ARGV[i + 1], ARGV[i + 2]
           local receipt = false
           if digest ~= '' then
             receipt = redis.call('HGET', KEYS[2], digest)
             if receipt and final == '1' then redis.call('HDEL', KEYS[2], digest) end
           end
           receipts[#receipts + 1] = receipt
-          if n >= 0 then
+          if record ~= '' then
             k = k + 1
             if cap > 0 then
-              local fields = {}
-              for j = i, i + n - 1 do fields[#fields + 1] = ARGV[j] end
+              local entry
               if receipt then
-                local r, s = string.match(receipt, '^(%d+) (%d+)$')
-                if r then
-                  fields[#fields + 1] = 'received_at'
-                  fields[#fields + 1] = r
-                  fields[#fields + 1] = 'sent_at'
-                  fields[#fields + 1] = s
-                end
+                entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'r', record, 'rcv', receipt)
+              else
+                entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'r', record)
               end
-              local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', unpack(fields))
-              redis.call('RPUSH', KEYS[k], entry)
-              redis.call('LTRIM', KEYS[k], -100, -1)
+              if redis.call('RPUSH', KEYS[k], entry) > 100 then redis.call('LTRIM', KEYS[k], -100, -1) end
               redis.call('EXPIRE', KEYS[k], 604800)
             end
-            i = i + n
           end
         end
         return receipts

@@ -27,10 +27,17 @@ extension Worker {
                 recovered()
                 delay = .milliseconds(50)
                 if stopping.isFired {
-                    await settle(batch.map { JudgedEvent(stored: $0.stored, parsed: $0.parsed, verdict: .returnUntried, lease: $0.lease) })
+                    // Back to the front of the line, the newest first, so that they keep their order.
+                    await settle(batch.reversed().map { JudgedEvent(stored: $0.stored, parsed: $0.parsed, verdict: .returnUntried, lease: $0.lease) })
                     break
                 }
-                quickLately = dispatch(batch, slots: free, in: &group)
+                let (allQuick, backInLine) = dispatch(batch, slots: free, in: &group)
+                quickLately = allQuick
+                if !backInLine.isEmpty {
+                    // Settled before the next take, which would otherwise pass them.
+                    await settle(backInLine)
+                    held.remove(backInLine.map(\.stored))
+                }
             } catch {
                 failed("take events", error)
                 await stopping.sleep(for: delay)
@@ -71,19 +78,28 @@ extension Worker {
 
     /// Events whose handling needs no task of their own (duplicates, builtin handlers, unhandled
     /// types) are judged right here and settled together in one round trip; each other event
-    /// gets a task and a slot, up to `slots`; any more go back to the queue untried. Returns
-    /// whether every event was judged here.
-    private func dispatch(_ batch: [WorkerQueue.Taken<ParsedEntry>], slots: Int, in group: inout DiscardingTaskGroup) -> Bool {
+    /// gets a task and a slot, up to `slots`. Returns whether every event was judged here (and
+    /// none parked), and
+    /// the events that may go back into a list in their order: parked ones (a resume may have
+    /// come meanwhile) and those beyond the free slots, which go back to the front of the queue
+    /// untried, the newest first.
+    private func dispatch(
+        _ batch: [WorkerQueue.Taken<ParsedEntry>],
+        slots: Int,
+        in group: inout DiscardingTaskGroup
+    ) -> (allQuick: Bool, backInLine: [JudgedEvent]) {
         held.add(batch.map(\.stored))
         var quick: [JudgedEvent] = []
         var slow: [WorkerQueue.Taken<ParsedEntry>] = []
+        var untried: [JudgedEvent] = []
+        var parked: [JudgedEvent] = []
         for taken in batch {
             if let judged = judgeAtOnce(taken) {
-                quick.append(judged)
+                if case .park = judged.verdict { parked.append(judged) } else { quick.append(judged) }
             } else if slow.count < slots {
                 slow.append(taken)
             } else {
-                quick.append(JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .returnUntried, lease: taken.lease))
+                untried.append(JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .returnUntried, lease: taken.lease))
             }
         }
         limiter.acquire(slow.count)
@@ -96,6 +112,7 @@ extension Worker {
             }
         }
         if !quick.isEmpty {
+            // Settled beside the next take; these verdicts move nothing whose order matters.
             group.addTask {
                 await self.settle(quick)
                 self.held.remove(quick.map(\.stored))
@@ -103,7 +120,9 @@ extension Worker {
                 self.metrics.inFlight.record(self.limiter.inUse)
             }
         }
-        return slow.isEmpty
+        // Parked events do not make the next take larger: parked by one take after a resume, a
+        // batch would go back to the front of the queue in reverse order.
+        return (slow.isEmpty && parked.isEmpty, parked + untried.reversed())
     }
 
     /// The entries are settled (or given up): their slots are free again.

@@ -29,6 +29,29 @@ struct EventHistoryTests {
         }
     }
 
+    @Test func anyErrorTextComesBackAsWritten() async throws {
+        try await withQueue { _, redis in
+            let error = "line \"one\"\n\ttab \\ back\u{1}slash — ünïcode 🚀"
+            let written = HistoryRecord(eventID: "evt_\"q\"", type: "t", attempt: 1, result: .retry, error: error, worker: "w", at: 5, dueAt: 9)
+            _ = try await redis.send(written.command(keys: Self.keys, maxLength: 100, digest: nil, final: false))
+            let read = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_\"q\"")
+            #expect(read == [written], "expected \([written]), saw \(read)")
+        }
+    }
+
+    @Test func entriesInTheEarlierOneFieldPerValueLayoutStillRead() async throws {
+        try await withQueue { _, redis in
+            let entry = try await redis.send(RedisCommand(
+                "XADD", Self.keys.history, "*", "id", "evt_v1", "attempt", 2, "result", "ok", "worker", "w", "at", 7, "type", "t",
+                "duration_ms", 3, "received_at", 1, "sent_at", 0
+            ))
+            _ = try await redis.send(RedisCommand("RPUSH", Self.keys.history(id: "evt_v1"), entry.string ?? ""))
+            let read = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_v1")
+            let expected = HistoryRecord(eventID: "evt_v1", type: "t", attempt: 2, result: .ok, durationMilliseconds: 3, worker: "w", at: 7, receivedAt: 1, sentAt: 0)
+            #expect(read == [expected], "expected \([expected]), saw \(read)")
+        }
+    }
+
     @Test func theStreamIsCappedAndAnOldIdThenAnswersUnknown() async throws {
         try await withQueue { _, redis in
             try await record(redis, "evt_old", .ok, max: 200)
