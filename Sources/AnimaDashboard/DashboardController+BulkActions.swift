@@ -64,8 +64,8 @@ extension DashboardController {
 
     static func describe(_ query: DeadLetterQuery) -> String {
         var parts: [String] = []
-        if let type = query.filter.type { parts.append("type \(type)") }
-        if let error = query.filter.errorContains { parts.append("error contains “\(error)”") }
+        if let type = query.type { parts.append("type \(type)") }
+        if let error = query.errorContains { parts.append("error contains “\(error)”") }
         if let since = query.sinceText { parts.append("failed since \(since)") }
         return parts.isEmpty ? "every dead letter" : parts.joined(separator: ", ")
     }

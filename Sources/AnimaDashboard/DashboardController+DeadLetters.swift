@@ -74,7 +74,7 @@ extension DashboardController {
             renderer.basePath + FormData.link("/dead", filter.pairs + [("size", String(size)), ("page", String(page))])
         }
         let page = DeadLettersPage(
-            type: filter.filter.type ?? "", error: filter.filter.errorContains ?? "", since: query["since"] ?? "", size: size,
+            type: filter.type ?? "", error: filter.errorContains ?? "", since: query["since"] ?? "", size: size,
             rows: shown.map(Self.row), from: shown.isEmpty ? 0 : start + 1, to: start + shown.count, matched: matched,
             scanned: result.scanned, total: result.total, truncated: !filter.isEmpty && result.truncated, filtered: !filter.isEmpty,
             previous: pageNumber > 1 ? link(pageNumber - 1) : nil,

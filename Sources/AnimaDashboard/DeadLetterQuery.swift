@@ -34,6 +34,8 @@ public struct DeadLetterQuery: Sendable, Equatable {
     }
 
     public var isEmpty: Bool { filter.isEmpty }
+    public var type: String? { filter.type }
+    public var errorContains: String? { filter.errorContains }
 
     /// Whether the stored entry belongs: a dead letter the filter matches or, with no condition
     /// at all, anything (also an entry that is not a dead-letter object).
@@ -48,8 +50,8 @@ public struct DeadLetterQuery: Sendable, Equatable {
     /// The query as name/value pairs for a URL or hidden form fields.
     public var pairs: [(name: String, value: String)] {
         var pairs: [(name: String, value: String)] = []
-        if let type = filter.type { pairs.append(("type", type)) }
-        if let errorContains = filter.errorContains { pairs.append(("error", errorContains)) }
+        if let type { pairs.append(("type", type)) }
+        if let errorContains { pairs.append(("error", errorContains)) }
         if let sinceText { pairs.append(("since", sinceText)) }
         return pairs
     }
