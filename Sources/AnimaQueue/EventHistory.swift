@@ -20,8 +20,8 @@ public struct EventHistory: Sendable {
 
     /// The recorded attempts of `id`, oldest first. Those the stream's cap dropped are left out.
     public func attempts(of id: String) async throws(RedisError) -> [HistoryRecord] {
-        let index = try await client.send(RedisCommand("LRANGE", keys.history(id: id), 0, -1)).array ?? []
-        let entryIDs = index.compactMap(\.string)
+        let index = try await client.evaluate(Self.index, keys: [keys.history(id: id)], arguments: [])
+        let entryIDs = index.array?.compactMap(\.string) ?? index.string?.split(separator: " ").map(String.init) ?? []
         if entryIDs.isEmpty { return [] }
         let replies = try await client.pipeline(entryIDs.map { RedisCommand("XRANGE", keys.history, $0, $0) })
         return replies.compactMap { reply in
@@ -29,6 +29,17 @@ public struct EventHistory: Sendable {
             return HistoryRecord(fields: fields)
         }
     }
+
+    /// An event's index: its entry ids, space-separated in a string, or a list as versions
+    /// before 2026-12 wrote it.
+    private static let index = RedisScript(
+        """
+        local t = redis.call('TYPE', KEYS[1]).ok
+        if t == 'string' then return redis.call('GET', KEYS[1]) end
+        if t == 'list' then return redis.call('LRANGE', KEYS[1], 0, -1) end
+        return false
+        """
+    )
 
     /// Recorded outcomes, newest first, that match every given filter.
     /// - Parameter since: milliseconds since 1970; older outcomes are not read at all.

@@ -45,26 +45,43 @@ public struct HistoryBatch: Sendable {
         return items.indices.map { $0 < values.count ? values[$0].string : nil }
     }
 
-    /// Per item: reads (and, when final, deletes) the receipt; then, for an item with a record,
-    /// adds the entry (`r`: the record, `rcv`: the receipt) to the capped stream (approximate
-    /// trimming: Redis may keep up to 100 more) and its id to the event's own index, which keeps
-    /// the 100 newest and expires with the done mark (7 days). Looking an event up reads its
-    /// index, never the whole stream.
+    /// Reads the batch's receipts with one `HMGET` and deletes the final ones with one `HDEL`
+    /// (per 500); then, for each item with a record, adds the entry (`r`: the record, `rcv`: the
+    /// receipt) to the capped stream (approximate trimming: Redis may keep up to 100 more) and
+    /// its id to the event's own index, which keeps the 100 newest (it grows to 4 KiB of ids,
+    /// then is cut back to 100) and expires with the done mark (7 days). Looking an event up reads its index, never the whole stream.
+    ///
+    /// The index is a string of space-separated entry ids: most events have one outcome, and
+    /// one `SET NX EX` costs the server about half of creating a list and giving it a TTL, which
+    /// was the larger part of recording. An index written as a list by versions before 2026-12
+    /// is still appended to as a list.
     /// KEYS: the stream, the receipts hash, then the index of each item with a record, in order.
     /// ARGV: the cap, then per item: digest ('' for none), final ('1'/'0'), the record as JSON
     /// ('' for none).
     static let script = RedisScript(
         """
         local cap = tonumber(ARGV[1])
+        local digests, finals = {}, {}
+        for i = 2, #ARGV, 3 do
+          if ARGV[i] ~= '' then
+            digests[#digests + 1] = ARGV[i]
+            if ARGV[i + 1] == '1' then finals[#finals + 1] = ARGV[i] end
+          end
+        end
+        local found = {}
+        for first = 1, #digests, 500 do
+          local last = math.min(first + 499, #digests)
+          local values = redis.call('HMGET', KEYS[2], unpack(digests, first, last))
+          for j = first, last do found[digests[j]] = values[j - first + 1] end
+        end
+        for first = 1, #finals, 500 do
+          redis.call('HDEL', KEYS[2], unpack(finals, first, math.min(first + 499, #finals)))
+        end
         local receipts = {}
         local k = 2
         for i = 2, #ARGV, 3 do
-          local digest, final, record = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-          local receipt = false
-          if digest ~= '' then
-            receipt = redis.call('HGET', KEYS[2], digest)
-            if receipt and final == '1' then redis.call('HDEL', KEYS[2], digest) end
-          end
+          local record = ARGV[i + 2]
+          local receipt = ARGV[i] ~= '' and found[ARGV[i]] or false
           receipts[#receipts + 1] = receipt
           if record ~= '' then
             k = k + 1
@@ -75,8 +92,16 @@ public struct HistoryBatch: Sendable {
               else
                 entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'r', record)
               end
-              if redis.call('RPUSH', KEYS[k], entry) > 100 then redis.call('LTRIM', KEYS[k], -100, -1) end
-              redis.call('EXPIRE', KEYS[k], 604800)
+              if not redis.call('SET', KEYS[k], entry, 'NX', 'EX', 604800) then
+                if redis.call('TYPE', KEYS[k]).ok == 'list' then
+                  if redis.call('RPUSH', KEYS[k], entry) > 100 then redis.call('LTRIM', KEYS[k], -100, -1) end
+                elseif redis.call('APPEND', KEYS[k], ' ' .. entry) > 4096 then
+                  local ids = {}
+                  for id in string.gmatch(redis.call('GET', KEYS[k]), '%S+') do ids[#ids + 1] = id end
+                  redis.call('SET', KEYS[k], table.concat(ids, ' ', #ids - 99, #ids))
+                end
+                redis.call('EXPIRE', KEYS[k], 604800)
+              end
             end
           end
         end

@@ -177,7 +177,7 @@ public struct WorkerQueue: Sendable {
                 arguments: [lease.token, entry, Self.doneTTLSeconds]
             )
         case .acknowledge:
-            return RedisCommand("LREM", processing, 1, entry)
+            return RedisCommand("LREM", processing, -1, entry)
         case .schedule(let scheduled, let delay, let lease):
             return Self.call(QueueScripts.schedule, [processing, keys.scheduled], [entry, scheduled, delay.milliseconds], lease, keys)
         case .deadLetter(let letter, let lease):

@@ -63,6 +63,26 @@ struct EventHistoryTests {
         }
     }
 
+    @Test func anEventKeepsItsHundredNewestOutcomesAndNoMoreThanFourKiBOfThem() async throws {
+        try await withQueue { _, redis in
+            for attempt in 1...300 { try await record(redis, "evt_many", .retry, attempt: attempt) }
+            let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_many").map(\.attempt)
+            #expect(Array(attempts.suffix(100)) == Array(201...300), "expected attempts 201 to 300 last, saw \(attempts.suffix(100).first ?? 0) to \(attempts.last ?? 0)")
+            #expect((100...256).contains(attempts.count), "expected 100 to 256 kept (4 KiB of ids, then back to 100), saw \(attempts.count)")
+        }
+    }
+
+    @Test func anIndexWrittenAsAListByAnEarlierVersionIsStillAppendedTo() async throws {
+        try await withQueue { _, redis in
+            let old = HistoryRecord(eventID: "evt_list", type: "t", attempt: 1, result: .retry, worker: "w", at: 1)
+            let entry = try await redis.send(RedisCommand("XADD", Self.keys.history, "*", "r", #"{"id":"evt_list","attempt":1,"result":"retry","worker":"w","at":1,"type":"t"}"#))
+            _ = try await redis.send(RedisCommand("RPUSH", Self.keys.history(id: "evt_list"), entry.string ?? ""))
+            try await record(redis, "evt_list", .ok, attempt: 2)
+            let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_list")
+            #expect(attempts.map(\.attempt) == [1, 2] && attempts.first == old, "expected the listed attempt 1 and the new attempt 2, saw \(attempts)")
+        }
+    }
+
     @Test func theIndexExpiresWithTheDoneMark() async throws {
         try await withQueue { _, redis in
             try await record(redis, "evt_ttl", .ok)
@@ -85,6 +105,20 @@ struct EventHistoryTests {
             #expect(attempts.map(\.sentAt) == [1_764_000_000, 1_764_000_000], "saw \(attempts.map(\.sentAt))")
             let left = try await redis.send(RedisCommand("HEXISTS", Self.keys.received, "d1")).int
             #expect(left == 0, "expected the receipt deleted with the final outcome")
+        }
+    }
+
+    @Test func aBatchGetsEachItsOwnReceiptAndDeletesOnlyTheFinalOnes() async throws {
+        try await withQueue { _, redis in
+            _ = try await redis.send(RedisCommand("HSET", Self.keys.received, "d1", "1 1", "d2", "2 2", "d3", "3 3"))
+            func item(_ id: String, _ digest: String?, final: Bool) -> HistoryBatch.Item {
+                .init(record: HistoryRecord(eventID: id, type: "t", attempt: 1, result: final ? .ok : .retry, worker: "w", at: 1), digest: digest, final: final)
+            }
+            let batch = HistoryBatch([item("e1", "d1", final: true), item("e2", nil, final: true), item("e3", "d3", final: false), item("e4", "dx", final: true)])
+            let receipts = batch.receipts(try await redis.send(batch.command(keys: Self.keys, maxLength: 100)))
+            #expect(receipts == ["1 1", nil, "3 3", nil], "expected each item's own receipt in order, saw \(receipts)")
+            let left = try await redis.send(RedisCommand("HKEYS", Self.keys.received)).array?.compactMap(\.string).sorted()
+            #expect(left == ["d2", "d3"], "expected only the final item's receipt deleted, saw \(left ?? [])")
         }
     }
 
