@@ -27,6 +27,19 @@ struct WorkerHandlingTests {
         }
     }
 
+    @Test func commandInheritsTheWorkersEnvironmentAndTheEventsVariablesWin() async throws {
+        try await PipelineFixture.run { f in
+            let handler = #"printf '%s|%s' "$ANIMA_TEST_INHERITED" "$ANIMA_EVENT_ID" > '\#(f.path("env"))'; "# + f.record()
+            try await f.startWorker(["*=\(handler)"], environment: ["ANIMA_TEST_INHERITED": "from-the-worker", "ANIMA_EVENT_ID": "stale"])
+            let event = makeEvent()
+            try await f.push(event.body)
+
+            #expect(await f.waitUntilDone([event.id]), "no done mark for \(event.id)")
+            let environment = try String(contentsOfFile: f.path("env"), encoding: .utf8)
+            #expect(environment == "from-the-worker|\(event.id)", "expected from-the-worker|\(event.id), saw \(environment)")
+        }
+    }
+
     @Test func duplicateOfADoneEventIsAcknowledgedWithoutRunningTheHandler() async throws {
         try await PipelineFixture.run { f in
             try await f.startWorker(["*=\(f.record())"], environment: ["ANIMA_WORKER_CONCURRENCY": "1"])
