@@ -1,9 +1,8 @@
 public import AnimaRedis
 public import NIOCore
 
-/// How one taken event leaves a worker's processing list: one atomic script step, and the
-/// commands that go with it in the same round trip (``extra``: recording the outcome, say).
-/// ``WorkerQueue/settle(_:)`` sends any number of them together.
+/// How one taken event leaves a worker's processing list: one atomic script step.
+/// ``WorkerQueue/settle(_:)`` sends any number of them together in one round trip.
 public struct Settlement: Sendable {
     public enum Step: Sendable {
         /// Success: the done mark (unless another worker owns the id now) and the acknowledgement.
@@ -24,14 +23,10 @@ public struct Settlement: Sendable {
     /// The entry exactly as taken.
     public var entry: ByteBuffer
     public var step: Step
-    /// Commands sent right after the step, in the same round trip. Their error replies are
-    /// thrown like the step's.
-    public var extra: [RedisCommand]
 
-    public init(entry: ByteBuffer, step: Step, extra: [RedisCommand] = []) {
+    public init(entry: ByteBuffer, step: Step) {
         self.entry = entry
         self.step = step
-        self.extra = extra
     }
 }
 

@@ -131,42 +131,32 @@ public struct WorkerQueue: Sendable {
         ).int == 1
     }
 
-    /// Settles events, each with its extra commands, in one pipelined round trip (shared with
-    /// other concurrent callers of the connection). Every step is safe to send again after a
-    /// lost reply: it finds the entry gone and changes nothing.
+    /// Settles events in one pipelined round trip (shared with other concurrent callers of the
+    /// connection). Every step is safe to send again after a lost reply: it finds the entry gone
+    /// and changes nothing.
     public func settle(_ settlements: [Settlement]) async throws(RedisError) -> [Settled] {
-        try await settleReporting(settlements).map(\.settled)
+        let replies = try await operations.send(settlements.map { command(for: $0.step, entry: $0.entry) })
+        return try zip(settlements, replies).map { (settlement, reply) throws(RedisError) in try Self.settled(settlement, reply) }
     }
 
-    /// ``settle(_:)``, with the replies of each settlement's extra commands.
-    public func settleReporting(_ settlements: [Settlement]) async throws(RedisError) -> [(settled: Settled, extra: [RedisValue])] {
-        var commands: [RedisCommand] = []
-        commands.reserveCapacity(settlements.count)
-        for settlement in settlements {
-            commands.append(command(for: settlement.step, entry: settlement.entry))
-            commands += settlement.extra
+    /// ``settle(_:)``, then `trailing` (recording the outcomes, say) in the same round trip.
+    /// The trailing command's reply comes back as it is, an error reply included: it never
+    /// fails the settlement, whose steps have run by then.
+    public func settle(_ settlements: [Settlement], then trailing: RedisCommand) async throws(RedisError) -> (settled: [Settled], trailing: RedisValue) {
+        var commands = settlements.map { command(for: $0.step, entry: $0.entry) }
+        commands.append(trailing)
+        let replies = try await operations.send(commands)
+        let settled = try zip(settlements, replies).map { (settlement, reply) throws(RedisError) in try Self.settled(settlement, reply) }
+        return (settled, replies.last ?? .null)
+    }
+
+    private static func settled(_ settlement: Settlement, _ reply: RedisValue) throws(RedisError) -> Settled {
+        if case .error(let message) = reply { throw RedisError.reply(message, to: "settle") }
+        guard case .complete = settlement.step else { return .moved(reply.int == 1) }
+        guard let completion = Completion(reply: reply) else {
+            throw RedisError(.unexpectedReply, "complete answered \(reply)")
         }
-        var replies = try await operations.send(commands)[...]
-        var settled: [(settled: Settled, extra: [RedisValue])] = []
-        settled.reserveCapacity(settlements.count)
-        for settlement in settlements {
-            let reply = replies.removeFirst()
-            let extra = Array(replies.prefix(settlement.extra.count))
-            for value in extra {
-                if case .error(let message) = value { throw RedisError.reply(message, to: "settle") }
-            }
-            replies.removeFirst(settlement.extra.count)
-            if case .error(let message) = reply { throw RedisError.reply(message, to: "settle") }
-            guard case .complete = settlement.step else {
-                settled.append((.moved(reply.int == 1), extra))
-                continue
-            }
-            guard let completion = Completion(reply: reply) else {
-                throw RedisError(.unexpectedReply, "complete answered \(reply)")
-            }
-            settled.append((.completed(completion), extra))
-        }
-        return settled
+        return .completed(completion)
     }
 
     private func command(for step: Settlement.Step, entry: ByteBuffer) -> RedisCommand {

@@ -2,6 +2,7 @@ import AnimaQueue
 import AnimaRedis
 import CoreMetrics
 import Foundation
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -24,6 +25,23 @@ extension Worker {
             worker: configuration.workerID, at: now, dueAt: due.map { now + Int64($0.wholeNanoseconds / 1_000_000) }
         )
         return HistoryBatch.Item(record: record, digest: digest, final: final)
+    }
+
+    /// The reply of a batch's recording, or `.null` when it failed: the outcomes are settled
+    /// all the same, only their history is missing. Logged when recording starts failing and
+    /// when it works again, not once per batch.
+    func historyReply(_ reply: RedisValue?) -> RedisValue {
+        let failure: String? = if case .error(let message) = reply { message } else { nil }
+        let changed = historyFailing.withLockedValue { failing -> Bool in
+            defer { failing = failure != nil }
+            return failing != (failure != nil)
+        }
+        if changed, let failure {
+            logger.warning("recording outcomes in the history failed: \(failure); events are still settled, their history is missing until this is fixed")
+        } else if changed {
+            logger.notice("recording outcomes in the history works again")
+        }
+        return failure == nil ? reply ?? .null : .null
     }
 
     /// The per-type metrics of a settled event; `receipt` is `"<received ms> <sender s>"` when known.

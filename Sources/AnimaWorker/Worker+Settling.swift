@@ -13,24 +13,23 @@ extension Worker {
     func settle(_ events: [JudgedEvent]) async {
         if events.isEmpty { return }
         var tries = 0
-        var settlements = events.map(settlement(for:))
+        let settlements = events.map(settlement(for:))
         let items = events.map(historyItem(of:))
         let history = HistoryBatch(items.compactMap { $0 })
-        if !history.items.isEmpty {
-            settlements[settlements.count - 1].extra.append(history.command(keys: queue.keys, maxLength: configuration.historyMax))
-        }
+        let recording = history.items.isEmpty ? nil : history.command(keys: queue.keys, maxLength: configuration.historyMax)
         guard
-            let settled = await persist(
+            let (settled, recorded) = await persist(
                 "settle",
-                { () throws(RedisError) in
+                { () throws(RedisError) -> ([Settled], RedisValue?) in
                     tries += 1
-                    return try await self.queue.settleReporting(settlements)
+                    guard let recording else { return (try await self.queue.settle(settlements), nil) }
+                    return try await self.queue.settle(settlements, then: recording)
                 }
             )
         else { return }
-        var receipts = (history.items.isEmpty ? [] : history.receipts(settled.last?.extra.last ?? .null)).makeIterator()
+        var receipts = history.receipts(historyReply(recorded)).makeIterator()
         for (index, event) in events.enumerated() {
-            record(event, settled[index].settled, afterRetry: tries > 1)
+            record(event, settled[index], afterRetry: tries > 1)
             recordTimings(event, receipt: items[index] == nil ? nil : receipts.next() ?? nil)
         }
     }

@@ -46,6 +46,8 @@ public final class Worker: Service, Sendable {
     /// Fired when draining took too long: queue writes stop retrying.
     let abandon = StopSignal()
     let outage = NIOLockedValueBox<Bool>(false)
+    /// Whether the last batch's history recording failed (see ``historyReply(_:)``).
+    let historyFailing = NIOLockedValueBox<Bool>(false)
     /// Set by every Redis failure: a take whose reply was lost, or a failover to a replica that
     /// missed our latest writes, may have left entries in our processing list that we do not
     /// hold. The fetch loop then returns them before its next take.

@@ -91,18 +91,33 @@ struct SettleTests {
         }
     }
 
-    @Test func settlementsOfABatchAndTheirExtraCommandsAnswerInOrder() async throws {
+    @Test func settlementsOfABatchAnswerInOrderAndTheTrailingCommandRunsAfterThem() async throws {
         try await withQueue { queue, redis in
             try await takeAndLease(redis)
             let duplicate = ByteBuffer(string: "duplicate")
             _ = try await redis.send(RedisCommand("LPUSH", Self.processing, duplicate))
-            let settled = try await queue.settle([
-                Settlement(entry: Self.entry, step: .complete(Self.lease), extra: [RedisCommand("RPUSH", "history", "first")]),
-                Settlement(entry: duplicate, step: .acknowledge, extra: [RedisCommand("RPUSH", "history", "second")]),
-            ])
+            let (settled, trailing) = try await queue.settle(
+                [Settlement(entry: Self.entry, step: .complete(Self.lease)), Settlement(entry: duplicate, step: .acknowledge)],
+                then: RedisCommand("LLEN", Self.processing)
+            )
             #expect(settled == [.completed(.recorded), .moved(true)], "expected [recorded, moved], saw \(settled)")
-            let history = try await redis.send(RedisCommand("LRANGE", "history", 0, -1)).array?.compactMap(\.string)
-            #expect(history == ["first", "second"], "expected the extra commands to run, saw \(String(describing: history))")
+            #expect(trailing.int == 0, "expected the trailing command to run after both steps (LLEN 0), saw \(trailing)")
+        }
+    }
+
+    @Test func aTrailingCommandThatFailsLeavesTheSettlementStanding() async throws {
+        try await withQueue { queue, redis in
+            try await takeAndLease(redis)
+            _ = try await redis.send(RedisCommand("SET", "not-a-list", "x"))
+            let (settled, trailing) = try await queue.settle(
+                [Settlement(entry: Self.entry, step: .complete(Self.lease))], then: RedisCommand("RPUSH", "not-a-list", "y")
+            )
+            #expect(settled == [.completed(.recorded)], "expected the step recorded, saw \(settled)")
+            guard case .error(let message) = trailing else {
+                Issue.record("expected the trailing command's error reply, saw \(trailing)")
+                return
+            }
+            #expect(message.contains("WRONGTYPE"), "expected a WRONGTYPE reply, saw \(message)")
             #expect(try await count(redis, "LLEN", Self.processing) == 0, "an entry is still in the processing list")
         }
     }

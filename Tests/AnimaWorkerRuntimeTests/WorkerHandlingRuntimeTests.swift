@@ -24,6 +24,24 @@ struct WorkerHandlingRuntimeTests {
         }
     }
 
+    @Test func eventsAreStillSettledWhileTheHistoryCannotBeRecorded() async throws {
+        let marks = Marks()
+        var handlers = HandlerRegistry()
+        handlers.on("test.event") { event, _ in marks.start(event.id) }
+        try await withWorker(handlers: handlers) { fixture in
+            _ = try await fixture.redis.send(RedisCommand("SET", fixture.keys.history, "not a stream"))
+            for id in ["evt_h1", "evt_h2"] { try await fixture.push(RuntimeFixture.event(id)) }
+            let done = try await eventually {
+                let marks = [try await fixture.doneMark("evt_h1"), try await fixture.doneMark("evt_h2")]
+                return marks == ["done", "done"]
+            }
+            #expect(done, "expected done marks for evt_h1 and evt_h2 while XADD fails")
+            #expect(await eventually { fixture.events("processed") == 2 }, "expected processed 2 (each once), saw \(fixture.events("processed"))")
+            #expect(marks.started.sorted() == ["evt_h1", "evt_h2"], "expected one run each, saw \(marks.started)")
+            #expect(try await fixture.count("LLEN", fixture.keys.processing(workerID: "w-runtime")) == 0, "an event was not acknowledged")
+        }
+    }
+
     @Test func duplicateOfADoneEventIsAcknowledgedWithoutRunningTheHandler() async throws {
         let marks = Marks()
         var handlers = HandlerRegistry()
