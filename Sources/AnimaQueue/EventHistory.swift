@@ -72,29 +72,53 @@ public struct EventHistory: Sendable {
         let mark = try await client.send(RedisCommand("GET", keys.event(id: id))).string
         if mark == "done" { return status(.done) }
         if mark?.hasPrefix("lease:") == true { return status(.running) }
-        let needles = Self.needles(for: id)
+        let needle = Needle(id)
         for type in try await PausedTypes(keys: keys, client: client).types() {
-            if try await find(needles, inList: keys.paused(type: type)) { return status(.paused) }
+            if try await find(needle, inList: keys.paused(type: type)) { return status(.paused) }
         }
-        if let due = try await findScheduled(needles) { return status(.scheduled, due: due) }
-        if try await find(needles, inList: keys.events) { return status(.pending) }
+        if let due = try await findScheduled(needle) { return status(.scheduled, due: due) }
+        if try await find(needle, inList: keys.events) { return status(.pending) }
         if try await DeadLetterStore(keys: keys, client: client).find(id) != nil { return status(.dead) }
         return status(.unknown)
     }
 
-    /// `"id":"<id>"` and `"id": "<id>"`, JSON-escaped, as bytes to look for in stored entries.
-    static func needles(for id: String) -> [[UInt8]] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        let quoted = (try? encoder.encode(id)).map { Array($0) } ?? Array("\"\(id)\"".utf8)
-        return [Array(#""id":"#.utf8) + quoted, Array(#""id": "#.utf8) + quoted]
+    /// The entries of one event in a list or set: a quick byte search for the id as a JSON
+    /// string, then, for an entry that has it somewhere, a parse of its body, whose top-level
+    /// `id` must be it (an id that only appears inside another event's data does not count).
+    struct Needle {
+        let id: String
+        let quoted: [UInt8]
+
+        init(_ id: String) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            self.id = id
+            self.quoted = (try? encoder.encode(id)).map { Array($0) } ?? Array("\"\(id)\"".utf8)
+        }
+
+        func matches(_ stored: ByteBuffer?) -> Bool {
+            guard let stored, stored.withUnsafeReadableBytes({ Self.contains($0, quoted) }) else { return false }
+            let body = QueueEntry(stored: stored).body
+            let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+            return object?["id"] as? String == id
+        }
+
+        private static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+            guard let first = needle.first else { return false }
+            var index = bytes.startIndex
+            while let found = bytes[index...].firstIndex(of: first), found + needle.count <= bytes.endIndex {
+                if bytes[found..<found + needle.count].elementsEqual(needle) { return true }
+                index = found + 1
+            }
+            return false
+        }
     }
 
-    private func find(_ needles: [[UInt8]], inList key: String) async throws(RedisError) -> Bool {
+    private func find(_ needle: Needle, inList key: String) async throws(RedisError) -> Bool {
         var start = 0
         while start < Self.scanLimit {
             let page = try await client.send(RedisCommand("LRANGE", key, start, start + Self.chunk - 1)).array ?? []
-            if page.contains(where: { Self.matches($0.bytes, needles) }) { return true }
+            if page.contains(where: { needle.matches($0.bytes) }) { return true }
             if page.count < Self.chunk { return false }
             start += Self.chunk
         }
@@ -102,7 +126,7 @@ public struct EventHistory: Sendable {
     }
 
     /// The due time (ms) of a scheduled entry of the event, if one is in the retry set.
-    private func findScheduled(_ needles: [[UInt8]]) async throws(RedisError) -> Int64? {
+    private func findScheduled(_ needle: Needle) async throws(RedisError) -> Int64? {
         var start = 0
         while start < Self.scanLimit {
             let page = try await client.send(
@@ -110,26 +134,11 @@ public struct EventHistory: Sendable {
             ).array ?? []
             var pairs = page.makeIterator()
             while let member = pairs.next(), let score = pairs.next() {
-                if Self.matches(member.bytes, needles) { return score.string.flatMap(Double.init).map { Int64($0) } }
+                if needle.matches(member.bytes) { return score.string.flatMap(Double.init).map { Int64($0) } }
             }
             if page.count < 2 * Self.chunk { return nil }
             start += Self.chunk
         }
         return nil
-    }
-
-    private static func matches(_ buffer: ByteBuffer?, _ needles: [[UInt8]]) -> Bool {
-        guard let buffer else { return false }
-        return buffer.withUnsafeReadableBytes { bytes in
-            needles.contains { needle in
-                guard bytes.count >= needle.count, let first = needle.first else { return false }
-                var index = bytes.startIndex
-                while let found = bytes[index...].firstIndex(of: first), found + needle.count <= bytes.endIndex {
-                    if bytes[found..<found + needle.count].elementsEqual(needle) { return true }
-                    index = found + 1
-                }
-                return false
-            }
-        }
     }
 }

@@ -56,11 +56,13 @@ public struct HistoryBatch: Sendable {
     /// was the larger part of recording. An index written as a list by versions before 2026-12
     /// is still appended to as a list.
     /// KEYS: the stream, the receipts hash, then the index of each item with a record, in order.
+    /// Numbers go to Redis as strings: a Lua number is formatted with `printf` on every call.
     /// ARGV: the cap, then per item: digest ('' for none), final ('1'/'0'), the record as JSON
     /// ('' for none).
     static let script = RedisScript(
         """
-        local cap = tonumber(ARGV[1])
+        local cap = ARGV[1]
+        local recording = tonumber(cap) > 0
         local digests, finals = {}, {}
         for i = 2, #ARGV, 3 do
           if ARGV[i] ~= '' then
@@ -85,14 +87,14 @@ public struct HistoryBatch: Sendable {
           receipts[#receipts + 1] = receipt
           if record ~= '' then
             k = k + 1
-            if cap > 0 then
+            if recording then
               local entry
               if receipt then
                 entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'r', record, 'rcv', receipt)
               else
                 entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'r', record)
               end
-              if not redis.call('SET', KEYS[k], entry, 'NX', 'EX', 604800) then
+              if not redis.call('SET', KEYS[k], entry, 'NX', 'EX', '604800') then
                 if redis.call('TYPE', KEYS[k]).ok == 'list' then
                   if redis.call('RPUSH', KEYS[k], entry) > 100 then redis.call('LTRIM', KEYS[k], -100, -1) end
                 elseif redis.call('APPEND', KEYS[k], ' ' .. entry) > 4096 then
@@ -100,7 +102,7 @@ public struct HistoryBatch: Sendable {
                   for id in string.gmatch(redis.call('GET', KEYS[k]), '%S+') do ids[#ids + 1] = id end
                   redis.call('SET', KEYS[k], table.concat(ids, ' ', #ids - 99, #ids))
                 end
-                redis.call('EXPIRE', KEYS[k], 604800)
+                redis.call('EXPIRE', KEYS[k], '604800')
               end
             end
           end

@@ -73,7 +73,7 @@ public struct PausedTypes: Sendable {
     public static let park = RedisScript(
         """
         if ARGV[3] and redis.call('GET', KEYS[5]) == ARGV[3] then redis.call('DEL', KEYS[5]) end
-        if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then return 2 end
+        if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 2 end
         if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
           redis.call('RPUSH', KEYS[4], ARGV[1])
           return 0

@@ -65,7 +65,7 @@ enum QueueScripts {
     static let complete = RedisScript(
         """
         local v = redis.call('GET', KEYS[1])
-        local removed = redis.call('LREM', KEYS[2], -1, ARGV[2])
+        local removed = redis.call('LREM', KEYS[2], '-1', ARGV[2])
         if (not v) or v == ARGV[1] then
           redis.call('SET', KEYS[1], 'done', 'EX', ARGV[3])
           return 1
@@ -95,7 +95,7 @@ enum QueueScripts {
         keys: 2,
         arguments: 3,
         then: """
-            if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
+            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
@@ -110,7 +110,7 @@ enum QueueScripts {
         keys: 2,
         arguments: 2,
         then: """
-            if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 0 then return 0 end
+            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
             redis.call('LPUSH', KEYS[2], ARGV[2])
             return 1
             """
@@ -122,7 +122,7 @@ enum QueueScripts {
         keys: 2,
         arguments: 1,
         then: """
-            if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 1 then
+            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 1 then
               redis.call('RPUSH', KEYS[2], ARGV[1])
               return 1
             end

@@ -144,6 +144,16 @@ struct EventHistoryTests {
         }
     }
 
+    @Test func anIdFoundOnlyInsideAnotherEventsDataIsNotPending() async throws {
+        try await withQueue { _, redis in
+            let other = #"{"id":"evt_other","type":"t","data":{"id":"evt_inner","ref":"evt_inner"}}"#
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, other, #"{ "type":"t" , "id" : "evt_spaced" }"#))
+            let history = EventHistory(keys: Self.keys, client: redis)
+            let states = try await ["evt_inner", "evt_other", "evt_spaced"].asyncMap { try await history.status(of: $0).state }
+            #expect(states == [.unknown, .pending, .pending], "expected [unknown, pending, pending], saw \(states)")
+        }
+    }
+
     @Test func listIsNewestFirstAndFiltersByTypeAndResult() async throws {
         try await withQueue { _, redis in
             try await record(redis, "a", .retry)
