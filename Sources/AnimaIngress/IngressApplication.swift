@@ -6,8 +6,9 @@ import HummingbirdCore
 public import Logging
 import NIOCore
 
-/// Builds the ingress application: routes, the batching pusher (as a service of the app),
-/// readiness and metrics. `anima-ingress` runs it; tests build it the same way.
+/// Builds the ingress application: the webhook route (``IngressResponder``), the other routes,
+/// the batching pusher (as a service of the app), readiness and metrics. `anima-ingress` runs
+/// it; tests build it the same way.
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens (useful
 ///   with port 0).
@@ -44,10 +45,12 @@ public func buildIngressApplication(
     let router = Router()
     router.add(
         middleware: MethodNotAllowedMiddleware(allowed: [
-            "/webhooks/anima": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
+            IngressResponder.webhookPath: .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
         ])
     )
-    router.post("/webhooks/anima") { request, context in
+    // Taken by IngressResponder before the router when the path is exactly this; the router
+    // still answers the forms it also matches (a trailing slash).
+    router.post(RouterPath(IngressResponder.webhookPath)) { request, context in
         await controller.receive(request, context: context)
     }
     router.get("/healthz") { _, _ in
@@ -71,7 +74,7 @@ public func buildIngressApplication(
         )
     )
     return Application(
-        router: router,
+        responder: IngressResponder(controller: controller, router: router.buildResponder()),
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: [pusher, ClientCloser(client: readiness.probe)],

@@ -50,6 +50,14 @@ struct IngressAppRouteTests {
         }
     }
 
+    @Test(arguments: ["/webhooks/anima?source=crm", "/webhooks/anima/"])
+    func theWebhookPathWithAQueryOrATrailingSlashIsTheWebhook(path: String) async throws {
+        try await IngressAppFixture.run { f in
+            let answer = try await f.post(eventBody(), path: path)
+            #expect(answer.status == .ok, "POST \(path): expected 200, saw \(answer.summary)")
+        }
+    }
+
     @Test(arguments: [("GET", "/"), ("POST", "/webhooks/other"), ("GET", "/webhooks/anima/x")])
     func unknownPathIs404(method: String, path: String) async throws {
         try await IngressAppFixture.run { f in
