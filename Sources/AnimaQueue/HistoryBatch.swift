@@ -29,14 +29,17 @@ public struct HistoryBatch: Sendable {
     /// order (``receipts(_:)``). With `maxLength` 0 nothing is recorded, but receipts are still
     /// read and final ones deleted.
     public func command(keys: QueueKeys, maxLength: Int) -> RedisCommand {
-        var indexKeys: [String] = []
-        var arguments: [any RedisArgument] = [maxLength]
+        var scriptKeys = [keys.history, keys.received]
+        scriptKeys.reserveCapacity(2 + items.count)
+        var arguments: [any RedisArgument] = [String(maxLength)]
         arguments.reserveCapacity(1 + 3 * items.count)
         for item in items {
-            if let record = item.record { indexKeys.append(keys.history(id: record.eventID)) }
-            arguments += [item.digest ?? "", item.final ? "1" : "0", item.record?.json ?? ""]
+            if let record = item.record { scriptKeys.append(keys.history(id: record.eventID)) }
+            arguments.append(item.digest ?? "")
+            arguments.append(item.final ? "1" : "0")
+            arguments.append(item.record?.json ?? "")
         }
-        return Self.script.call(keys: [keys.history, keys.received] + indexKeys, arguments: arguments)
+        return Self.script.call(keys: scriptKeys, arguments: arguments)
     }
 
     /// The receipts of a ``command(keys:maxLength:)`` reply, one per item.

@@ -54,6 +54,7 @@ public struct HistoryRecord: Sendable, Hashable {
     /// script to pass on, where a field each cost the server more than the rest of recording.
     var json: String {
         var text = #"{"id":"#
+        text.reserveCapacity(160 + (error?.utf8.count ?? 0))
         Self.quote(eventID, to: &text)
         text += #","attempt":\#(attempt),"result":"\#(result.rawValue)","worker":"#
         Self.quote(worker, to: &text)
@@ -75,6 +76,12 @@ public struct HistoryRecord: Sendable, Hashable {
 
     private static func quote(_ value: String, to text: inout String) {
         text += "\""
+        // Ids, types and worker names rarely need escaping: then the whole string goes in at once.
+        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            text += value
+            text += "\""
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": text += "\\\""
