@@ -6,9 +6,8 @@ import HummingbirdCore
 public import Logging
 import NIOCore
 
-/// Builds the ingress application: the webhook route (``IngressResponder``), the other routes,
-/// the batching pusher (as a service of the app), readiness and metrics. `anima-ingress` runs
-/// it; tests build it the same way.
+/// Builds the ingress application: routes, the batching pusher (as a service of the app),
+/// readiness and metrics. `anima-ingress` runs it; tests build it the same way.
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens (useful
 ///   with port 0).
@@ -45,12 +44,10 @@ public func buildIngressApplication(
     let router = Router()
     router.add(
         middleware: MethodNotAllowedMiddleware(allowed: [
-            IngressResponder.webhookPath: .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
+            "/webhooks/anima": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
         ])
     )
-    // Taken by IngressResponder before the router when the path is exactly this; the router
-    // still answers the forms it also matches (a trailing slash).
-    router.post(RouterPath(IngressResponder.webhookPath)) { request, context in
+    router.post("/webhooks/anima") { request, context in
         await controller.receive(request, context: context)
     }
     router.get("/healthz") { _, _ in
@@ -74,7 +71,7 @@ public func buildIngressApplication(
         )
     )
     return Application(
-        responder: IngressResponder(controller: controller, router: router.buildResponder()),
+        router: router,
         server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: [pusher, ClientCloser(client: readiness.probe)],

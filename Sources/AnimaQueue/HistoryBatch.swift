@@ -19,21 +19,25 @@ public struct HistoryBatch: Sendable {
         }
     }
 
-    public var items: [Item]
+    /// One per settled event, nil for an event that records nothing (never tried).
+    public var items: [Item?]
 
-    public init(_ items: [Item]) {
+    public init(_ items: [Item?]) {
         self.items = items
     }
 
-    /// The command; its reply is one receipt per item (`"<received ms> <sender s>"`, or nil), in
-    /// order (``receipts(_:)``). With `maxLength` 0 nothing is recorded, but receipts are still
+    /// Whether no event records anything: then there is no command to send.
+    public var isEmpty: Bool { items.allSatisfy { $0 == nil } }
+
+    /// The command; its reply is one receipt per recording item (`"<received ms> <sender s>"`,
+    /// or nil), in order (``receipts(_:)``). With `maxLength` 0 nothing is recorded, but receipts are still
     /// read and final ones deleted.
     public func command(keys: QueueKeys, maxLength: Int) -> RedisCommand {
         var scriptKeys = [keys.history, keys.received]
         scriptKeys.reserveCapacity(2 + items.count)
         var arguments: [any RedisArgument] = [String(maxLength)]
         arguments.reserveCapacity(1 + 3 * items.count)
-        for item in items {
+        for case let item? in items {
             if let record = item.record { scriptKeys.append(keys.history(id: record.eventID)) }
             arguments.append(item.digest ?? "")
             arguments.append(item.final ? "1" : "0")
@@ -42,10 +46,10 @@ public struct HistoryBatch: Sendable {
         return Self.script.call(keys: scriptKeys, arguments: arguments)
     }
 
-    /// The receipts of a ``command(keys:maxLength:)`` reply, one per item.
+    /// The receipts of a ``command(keys:maxLength:)`` reply, one per item (nil for a nil item).
     public func receipts(_ reply: RedisValue) -> [String?] {
-        let values = reply.array ?? []
-        return items.indices.map { $0 < values.count ? values[$0].string : nil }
+        var values = (reply.array ?? []).makeIterator()
+        return items.map { item in item == nil ? nil : values.next()?.string }
     }
 
     /// Reads the batch's receipts with one `HMGET` and deletes the final ones with one `HDEL`

@@ -135,19 +135,18 @@ public struct WorkerQueue: Sendable {
     /// connection). Every step is safe to send again after a lost reply: it finds the entry gone
     /// and changes nothing.
     public func settle(_ settlements: [Settlement]) async throws(RedisError) -> [Settled] {
-        let replies = try await operations.send(settlements.map { command(for: $0.step, entry: $0.entry) })
-        return try zip(settlements, replies).map { (settlement, reply) throws(RedisError) in try Self.settled(settlement, reply) }
+        try await settle(settlements, then: nil).settled
     }
 
     /// ``settle(_:)``, then `trailing` (recording the outcomes, say) in the same round trip.
     /// The trailing command's reply comes back as it is, an error reply included: it never
-    /// fails the settlement, whose steps have run by then.
-    public func settle(_ settlements: [Settlement], then trailing: RedisCommand) async throws(RedisError) -> (settled: [Settled], trailing: RedisValue) {
+    /// fails the settlement, whose steps have run by then. Nil when there is no `trailing`.
+    public func settle(_ settlements: [Settlement], then trailing: RedisCommand?) async throws(RedisError) -> (settled: [Settled], trailing: RedisValue?) {
         var commands = settlements.map { command(for: $0.step, entry: $0.entry) }
-        commands.append(trailing)
+        if let trailing { commands.append(trailing) }
         let replies = try await operations.send(commands)
         let settled = try zip(settlements, replies).map { (settlement, reply) throws(RedisError) in try Self.settled(settlement, reply) }
-        return (settled, replies.last ?? .null)
+        return (settled, trailing == nil ? nil : replies.last)
     }
 
     private static func settled(_ settlement: Settlement, _ reply: RedisValue) throws(RedisError) -> Settled {

@@ -79,10 +79,9 @@ extension Worker {
     /// Events whose handling needs no task of their own (duplicates, builtin handlers, unhandled
     /// types) are judged right here and settled together in one round trip; each other event
     /// gets a task and a slot, up to `slots`. Returns whether every event was judged here (and
-    /// none parked), and
-    /// the events that may go back into a list in their order: parked ones (a resume may have
-    /// come meanwhile) and those beyond the free slots, which go back to the front of the queue
-    /// untried, the newest first.
+    /// none parked), and the events that may go back into a list in their order: parked ones (a
+    /// resume may have come meanwhile) and those beyond the free slots, which go back to the
+    /// front of the queue untried, the newest first.
     private func dispatch(
         _ batch: [WorkerQueue.Taken<ParsedEntry>],
         slots: Int,

@@ -14,23 +14,21 @@ extension Worker {
         if events.isEmpty { return }
         var tries = 0
         let settlements = events.map(settlement(for:))
-        let items = events.map(historyItem(of:))
-        let history = HistoryBatch(items.compactMap { $0 })
-        let recording = history.items.isEmpty ? nil : history.command(keys: queue.keys, maxLength: configuration.historyMax)
+        let history = HistoryBatch(events.map(historyItem(of:)))
+        let recording = history.isEmpty ? nil : history.command(keys: queue.keys, maxLength: configuration.historyMax)
         guard
             let (settled, recorded) = await persist(
                 "settle",
-                { () throws(RedisError) -> ([Settled], RedisValue?) in
+                { () throws(RedisError) in
                     tries += 1
-                    guard let recording else { return (try await self.queue.settle(settlements), nil) }
                     return try await self.queue.settle(settlements, then: recording)
                 }
             )
         else { return }
-        var receipts = history.receipts(historyReply(recorded)).makeIterator()
+        let receipts = history.receipts(historyReply(recorded))
         for (index, event) in events.enumerated() {
             record(event, settled[index], afterRetry: tries > 1)
-            recordTimings(event, receipt: items[index] == nil ? nil : receipts.next() ?? nil)
+            recordTimings(event, receipt: receipts[index])
         }
     }
 
@@ -131,9 +129,7 @@ extension Worker {
     func eventMetadata(_ event: JudgedEvent, _ metadata: Logger.Metadata) -> Logger.Metadata {
         guard case .success(let identity) = event.parsed.identity else { return metadata }
         var metadata = metadata
-        metadata["anima.event.id"] = .string(identity.id)
-        metadata["anima.event.type"] = .string(identity.type)
-        metadata["anima.event.attempt"] = .stringConvertible(event.attempt)
+        Self.addEvent(id: identity.id, type: identity.type, attempt: event.attempt, to: &metadata)
         return metadata
     }
 
@@ -144,10 +140,17 @@ extension Worker {
     }
 
     func eventLogger(id: String, type: String, attempt: Int) -> Logger {
+        var metadata = Logger.Metadata()
+        Self.addEvent(id: id, type: type, attempt: attempt, to: &metadata)
         var logger = self.logger
-        logger[metadataKey: "anima.event.id"] = "\(id)"
-        logger[metadataKey: "anima.event.type"] = "\(type)"
-        logger[metadataKey: "anima.event.attempt"] = "\(attempt)"
+        for (key, value) in metadata { logger[metadataKey: key] = value }
         return logger
+    }
+
+    /// The one place that names the event's log keys.
+    private static func addEvent(id: String, type: String, attempt: Int, to metadata: inout Logger.Metadata) {
+        metadata["anima.event.id"] = .string(id)
+        metadata["anima.event.type"] = .string(type)
+        metadata["anima.event.attempt"] = .stringConvertible(attempt)
     }
 }
