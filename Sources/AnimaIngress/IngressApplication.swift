@@ -47,6 +47,8 @@ public func buildIngressApplication(
             "/webhooks/anima": .post, "/healthz": .get, "/readyz": .get, "/metrics": .get,
         ])
     )
+    // Served by WebhookChannelHandler on the event loop; the route serves what it does not
+    // match (`/webhooks//anima`, say) and HummingbirdTesting's router mode.
     router.post("/webhooks/anima") { request, context in
         await controller.receive(request, context: context)
     }
@@ -64,12 +66,13 @@ public func buildIngressApplication(
         )
     }
 
-    let server = HTTPServerBuilder.http1(
-        configuration: .init(
-            idleTimeout: .seconds(30),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
-        )
+    let http1 = HTTP1Channel.Configuration(
+        idleTimeout: .seconds(30),
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
     )
+    let server = HTTPServerBuilder { responder in
+        WebhookHTTP1Channel(responder: responder, configuration: http1, controller: controller, logger: logger)
+    }
     return Application(
         router: router,
         server: server,

@@ -8,8 +8,11 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// `POST /webhooks/anima`: size limit, signature, push, answer. Never throws: every request
-/// a client can send gets one of the contract's answers, never a 500.
+/// `POST /webhooks/anima`: size limit, signature, push, answer. Every request a client can send
+/// gets one of the contract's answers, never a 500.
+///
+/// The decisions live here, apart from the transport: ``WebhookChannelHandler`` answers on the
+/// channel's event loop, ``receive(_:context:)`` serves the router's route.
 struct WebhookController: Sendable {
     let verifier: SignatureVerifier
     let pusher: EventPusher
@@ -21,85 +24,86 @@ struct WebhookController: Sendable {
     static let signatureHeader = HTTPField.Name(WebhookHeaders.signature)!
     static let timestampHeader = HTTPField.Name(WebhookHeaders.timestamp)!
 
-    func receive(_ request: Request, context: some RequestContext) async -> Response {
-        // 1. Size: refuse a declared oversized body before reading any of it; for a chunked
-        //    (or lying) body, stop reading at the limit.
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBodyBytes {
-            return tooLarge(context)
+    /// What a verified body's push needs to know; or the refusal to send instead.
+    enum Admission {
+        case refused(WebhookAnswer)
+        case admitted(sentAt: Int64, receivedAt: Int64)
+    }
+
+    /// A body declared larger than the limit is refused before any of it is read.
+    func isDeclaredTooLarge(_ headers: HTTPFields) -> Bool {
+        headers[.contentLength].flatMap { Int($0) }.map { $0 > maxBodyBytes } ?? false
+    }
+
+    /// The timestamp, then the signature.
+    func admit(_ headers: HTTPFields, body: ByteBuffer, logger: Logger) -> Admission {
+        let verdict = body.withUnsafeReadableBytes { bytes in
+            verifier.verify(timestamp: headers[Self.timestampHeader], signature: headers[Self.signatureHeader], body: bytes, now: Date())
         }
+        switch verdict {
+        case .success(let sentAt):
+            let receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
+            metrics.clockSkew(seconds: Double(receivedAt) / 1000 - Double(sentAt))
+            return .admitted(sentAt: sentAt, receivedAt: receivedAt)
+        case .failure(let failure):
+            metrics.rejected(reason: failure.label)
+            metrics.request(outcome: failure.isTimestampFailure ? "invalid_timestamp" : "invalid_signature")
+            logger.info("webhook rejected: \(failure)")
+            let json = failure.isTimestampFailure ? JSONAnswers.timestampOutsideTolerance : JSONAnswers.invalidSignature
+            return .refused(WebhookAnswer(status: .unauthorized, json: json))
+        }
+    }
+
+    /// The answer to a push that began at `started`.
+    func answer(to outcome: PushOutcome, started: ContinuousClock.Instant, logger: Logger) -> WebhookAnswer {
+        metrics.pushLatency.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
+        switch outcome {
+        case .stored:
+            metrics.request(outcome: "accepted")
+            return WebhookAnswer(status: .ok, json: JSONAnswers.received)
+        case .queueFull:
+            metrics.request(outcome: "queue_full")
+            logger.notice("webhook refused: ANIMA_MAX_PENDING events already waiting")
+        case .unavailable(let reason):
+            metrics.request(outcome: "unavailable")
+            logger.warning("webhook refused: Redis unavailable: \(reason)")
+        case .timedOut:
+            metrics.request(outcome: "timeout")
+            logger.warning("webhook refused: Redis did not answer within \(pushTimeout)")
+        case .notReplicated(let confirmed, let required):
+            metrics.request(outcome: "not_replicated")
+            logger.warning(
+                "webhook refused: \(confirmed) of \(required) required replicas confirmed the event within \(pushTimeout) (ANIMA_MIN_REPLICAS)"
+            )
+        }
+        return WebhookAnswer(status: .serviceUnavailable, json: JSONAnswers.queueUnavailable, headers: [.retryAfter: retryAfter])
+    }
+
+    func tooLarge(logger: Logger) -> WebhookAnswer {
+        metrics.request(outcome: "too_large")
+        logger.info("webhook refused: body larger than \(maxBodyBytes) bytes")
+        return WebhookAnswer(status: .contentTooLarge, json: JSONAnswers.tooLarge, headers: [.connection: "close"])
+    }
+
+    /// The route's entry: reads the body (stopping at the limit), then as above.
+    func receive(_ request: Request, context: some RequestContext) async -> Response {
+        if isDeclaredTooLarge(request.headers) { return tooLarge(logger: context.logger).response }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodyBytes)
         } catch {
-            if error is NIOTooManyBytesError {
-                return tooLarge(context)
-            }
+            if error is NIOTooManyBytesError { return tooLarge(logger: context.logger).response }
             // The client went away mid-body; nobody is left to read an answer.
             context.logger.debug("request body not read: \(error)")
             return JSONAnswers.response(.badRequest, #"{"error":"Body could not be read"}"#)
         }
-
-        // 2. Timestamp, then signature.
-        let verdict = body.withUnsafeReadableBytes { bytes in
-            verifier.verify(
-                timestamp: request.headers[Self.timestampHeader],
-                signature: request.headers[Self.signatureHeader],
-                body: bytes,
-                now: Date()
-            )
+        switch admit(request.headers, body: body, logger: context.logger) {
+        case .refused(let answer): return answer.response
+        case .admitted(let sentAt, let receivedAt):
+            let started = ContinuousClock.now
+            let outcome = await pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: pushTimeout)
+            return answer(to: outcome, started: started, logger: context.logger).response
         }
-        let sentAt: Int64
-        switch verdict {
-        case .success(let timestamp): sentAt = timestamp
-        case .failure(let failure):
-            metrics.rejected(reason: failure.label)
-            metrics.request(outcome: failure.isTimestampFailure ? "invalid_timestamp" : "invalid_signature")
-            context.logger.info("webhook rejected: \(failure)")
-            return JSONAnswers.response(
-                .unauthorized,
-                failure.isTimestampFailure ? JSONAnswers.timestampOutsideTolerance : JSONAnswers.invalidSignature
-            )
-        }
-        let receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
-        metrics.clockSkew(seconds: Double(receivedAt) / 1000 - Double(sentAt))
-
-        // 3. Store, then answer.
-        let started = ContinuousClock.now
-        let outcome = await pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: pushTimeout)
-        metrics.pushLatency.recordNanoseconds((ContinuousClock.now - started).wholeNanoseconds)
-        switch outcome {
-        case .stored:
-            metrics.request(outcome: "accepted")
-            return JSONAnswers.response(.ok, JSONAnswers.received)
-        case .queueFull:
-            metrics.request(outcome: "queue_full")
-            context.logger.notice("webhook refused: ANIMA_MAX_PENDING events already waiting")
-            return unavailable()
-        case .unavailable(let reason):
-            metrics.request(outcome: "unavailable")
-            context.logger.warning("webhook refused: Redis unavailable: \(reason)")
-            return unavailable()
-        case .timedOut:
-            metrics.request(outcome: "timeout")
-            context.logger.warning("webhook refused: Redis did not answer within \(pushTimeout)")
-            return unavailable()
-        case .notReplicated(let confirmed, let required):
-            metrics.request(outcome: "not_replicated")
-            context.logger.warning(
-                "webhook refused: \(confirmed) of \(required) required replicas confirmed the event within \(pushTimeout) (ANIMA_MIN_REPLICAS)"
-            )
-            return unavailable()
-        }
-    }
-
-    private func tooLarge(_ context: some RequestContext) -> Response {
-        metrics.request(outcome: "too_large")
-        context.logger.info("webhook refused: body larger than \(maxBodyBytes) bytes")
-        return JSONAnswers.response(.contentTooLarge, JSONAnswers.tooLarge, headers: [.connection: "close"])
-    }
-
-    private func unavailable() -> Response {
-        JSONAnswers.response(.serviceUnavailable, JSONAnswers.queueUnavailable, headers: [.retryAfter: retryAfter])
     }
 }

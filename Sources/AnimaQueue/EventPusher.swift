@@ -87,20 +87,47 @@ public final class EventPusher: Service, Sendable {
     ///   - receivedAt: when the request arrived, in milliseconds since 1970;
     ///   - sentAt: the sender's signed timestamp (seconds): both kept as the body's receipt.
     public func push(_ body: ByteBuffer, receivedAt: Int64? = nil, sentAt: Int64? = nil, timeout: Duration) async -> PushOutcome {
+        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: nil)
+        guard enqueue(item) else { return .unavailable(reason: Self.shuttingDown) }
+        return await item.outcome.wait()
+    }
+
+    /// The same without waiting: `then` is called once with the outcome, on the thread that
+    /// settles it (the pusher's, or the sweeper's); it must not block.
+    public func push(
+        _ body: ByteBuffer,
+        receivedAt: Int64?,
+        sentAt: Int64?,
+        timeout: Duration,
+        then: @escaping @Sendable (PushOutcome) -> Void
+    ) {
+        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: then)
+        if !enqueue(item) { item.resolve(.unavailable(reason: Self.shuttingDown)) }
+    }
+
+    private static let shuttingDown = "the ingress is shutting down"
+
+    private func pending(
+        _ body: ByteBuffer, receivedAt: Int64?, sentAt: Int64?, timeout: Duration, onAnswer: (@Sendable (PushOutcome) -> Void)?
+    ) -> PendingPush {
         var receipt: (digest: String, value: String)?
         if receivedKey != nil, let receivedAt, let sentAt {
             receipt = (SHA1Hex.of(body), "\(receivedAt) \(sentAt)")
         }
-        let item = PendingPush(body: body, receipt: receipt, deadline: .now + timeout)
+        return PendingPush(body: body, receipt: receipt, deadline: .now + timeout, onAnswer: onAnswer)
+    }
+
+    /// Queues `item` for the next batch; false once stopping.
+    private func enqueue(_ item: PendingPush) -> Bool {
         let accepted = state.withLockedValue { state -> CheckedContinuation<Void, Never>?? in
             if state.stopping { return .none }
             state.waiting.append(item)
             defer { state.drainer = nil }
             return .some(state.drainer)
         }
-        guard let drainer = accepted else { return .unavailable(reason: "the ingress is shutting down") }
+        guard let drainer = accepted else { return false }
         drainer?.resume()
-        return await item.outcome.wait()
+        return true
     }
 
     public func run() async throws {

@@ -7,10 +7,12 @@ struct PendingPush: Sendable {
     let receipt: (digest: String, value: String)?
     let deadline: ContinuousClock.Instant
     let outcome = Answer<PushOutcome>()
+    /// Told the outcome once it is given, for callers that do not wait for it.
+    let onAnswer: (@Sendable (PushOutcome) -> Void)?
 
     var isResolved: Bool { outcome.isGiven }
 
     func resolve(_ outcome: PushOutcome) {
-        self.outcome.give(outcome)
+        if self.outcome.give(outcome) { onAnswer?(outcome) }
     }
 }
