@@ -205,11 +205,10 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             let started = ContinuousClock.now
             let closing = head.headerFields[.connection] == "close"
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-            controller.pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: controller.pushTimeout) { outcome in
-                bound.eventLoop.execute {
-                    let (handler, context) = bound.value
-                    handler.finish(handler.controller.answer(to: outcome, started: started, logger: handler.logger), closing: closing, context)
-                }
+            let timeout = controller.pushTimeout
+            controller.pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, on: context.eventLoop) { outcome in
+                let (handler, context) = bound.value
+                handler.finish(handler.controller.answer(to: outcome, started: started, logger: handler.logger), closing: closing, context)
             }
         }
     }

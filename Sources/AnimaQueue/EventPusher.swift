@@ -87,34 +87,36 @@ public final class EventPusher: Service, Sendable {
     ///   - receivedAt: when the request arrived, in milliseconds since 1970;
     ///   - sentAt: the sender's signed timestamp (seconds): both kept as the body's receipt.
     public func push(_ body: ByteBuffer, receivedAt: Int64? = nil, sentAt: Int64? = nil, timeout: Duration) async -> PushOutcome {
-        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: nil)
+        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: nil, loop: nil)
         guard enqueue(item) else { return .unavailable(reason: Self.shuttingDown) }
         return await item.outcome.wait()
     }
 
-    /// The same without waiting: `then` is called once with the outcome, on the thread that
-    /// settles it (the pusher's, or the sweeper's); it must not block.
+    /// The same without waiting: `then` is called once with the outcome, on `loop`. The
+    /// answers of one batch reach each event loop in one hop.
     public func push(
         _ body: ByteBuffer,
         receivedAt: Int64?,
         sentAt: Int64?,
         timeout: Duration,
+        on loop: any EventLoop,
         then: @escaping @Sendable (PushOutcome) -> Void
     ) {
-        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: then)
+        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: then, loop: loop)
         if !enqueue(item) { item.resolve(.unavailable(reason: Self.shuttingDown)) }
     }
 
     private static let shuttingDown = "the ingress is shutting down"
 
     private func pending(
-        _ body: ByteBuffer, receivedAt: Int64?, sentAt: Int64?, timeout: Duration, onAnswer: (@Sendable (PushOutcome) -> Void)?
+        _ body: ByteBuffer, receivedAt: Int64?, sentAt: Int64?, timeout: Duration,
+        onAnswer: (@Sendable (PushOutcome) -> Void)?, loop: (any EventLoop)?
     ) -> PendingPush {
         var receipt: (digest: String, value: String)?
         if receivedKey != nil, let receivedAt, let sentAt {
             receipt = (SHA1Hex.of(body), "\(receivedAt) \(sentAt)")
         }
-        return PendingPush(body: body, receipt: receipt, deadline: .now + timeout, onAnswer: onAnswer)
+        return PendingPush(body: body, receipt: receipt, deadline: .now + timeout, onAnswer: onAnswer, loop: loop)
     }
 
     /// Queues `item` for the next batch; false once stopping.
@@ -215,16 +217,17 @@ public final class EventPusher: Service, Sendable {
             if let confirmed {
                 onReplicaWait(confirmed >= minReplicas, .now - started)
             }
-            for (index, item) in live.enumerated() {
+            let outcomes = live.indices.map { index -> PushOutcome in
                 switch (index < stored, confirmed) {
-                case (false, _): item.resolve(.queueFull)
-                case (true, let count?) where count < minReplicas: item.resolve(.notReplicated(confirmed: count, required: minReplicas))
-                case (true, _): item.resolve(.stored)
+                case (false, _): .queueFull
+                case (true, let count?) where count < minReplicas: .notReplicated(confirmed: count, required: minReplicas)
+                case (true, _): .stored
                 }
             }
+            PendingPush.resolve(live, with: outcomes)
         } catch {
             logger.warning("push failed: \(error)", metadata: ["anima.batch.size": "\(live.count)"])
-            for item in live { item.resolve(.unavailable(reason: error.description)) }
+            PendingPush.resolve(live, with: Array(repeating: .unavailable(reason: error.description), count: live.count))
         }
     }
 

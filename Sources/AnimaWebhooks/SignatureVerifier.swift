@@ -11,7 +11,8 @@ public import Foundation
 /// The signature is compared with swift-crypto's constant-time MAC comparison, against every
 /// secret of the rotation list (all of them are computed, whichever matches).
 public struct SignatureVerifier: Sendable {
-    private let keys: [SymmetricKey]
+    /// One HMAC per secret, keyed once and copied per request.
+    private let keyed: [HMAC<SHA256>]
     /// The largest accepted `|now − timestamp|`.
     public let tolerance: Duration
 
@@ -20,7 +21,7 @@ public struct SignatureVerifier: Sendable {
     ///   - tolerance: the largest accepted clock difference, into the past or the future.
     public init(secrets: [String], tolerance: Duration = .seconds(300)) {
         precondition(!secrets.isEmpty, "SignatureVerifier needs at least one secret")
-        self.keys = secrets.map { SymmetricKey(data: Array($0.utf8)) }
+        self.keyed = secrets.map { HMAC<SHA256>(key: SymmetricKey(data: Array($0.utf8))) }
         self.tolerance = tolerance
     }
 
@@ -62,8 +63,8 @@ public struct SignatureVerifier: Sendable {
         }
 
         var matched = false
-        for key in keys {
-            let mac = WebhookSigner.mac(key: key, timestamp: timestampText, body: body)
+        for hmac in keyed {
+            let mac = WebhookSigner.mac(keyed: hmac, timestamp: timestampText, body: body)
             // `==` between a MAC and bytes is swift-crypto's constant-time comparison.
             if mac == expected { matched = true }
         }
