@@ -240,6 +240,8 @@ let package = Package(
             dependencies: [
                 "AnimaQueue", "AnimaRedis", "AnimaTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -40,7 +40,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var passedOn = 0
     /// Parts not handled yet, in order.
     private var held = CircularBuffer<HTTPRequestPart>()
-    /// Hummingbird asked for more input while a webhook was being answered.
+    /// Hummingbird asked for more input while parts were held (see ``mayRead``).
     private var readHeld = false
     /// The input ended while a webhook was in progress.
     private var inputClosedHeld = false
@@ -78,7 +78,14 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func read(context: ChannelHandlerContext) {
-        if case .answering = state { readHeld = true } else { context.read() }
+        if mayRead { context.read() } else { readHeld = true }
+    }
+
+    /// Reading pauses while a webhook is answered or parts wait, so that a client pipelining
+    /// behind a slow request cannot make the held parts grow without bound.
+    private var mayRead: Bool {
+        if case .answering = state { return false }
+        return held.isEmpty
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -141,6 +148,10 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             inputClosedHeld = false
             context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
+        if readHeld, mayRead {
+            readHeld = false
+            context.read()
+        }
     }
 
     /// Handles one part; false when it has to wait (a webhook being answered, or earlier
@@ -198,12 +209,12 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Verifies, pushes, and writes the answer once the pusher has one, back on this loop.
     private func answer(_ head: HTTPRequest, body: ByteBuffer, _ context: ChannelHandlerContext) {
+        let closing = head.headerFields[.connection]?.lowercased() == "close"
         switch controller.admit(head.headerFields, body: body, logger: logger) {
         case .refused(let answer):
-            finish(answer, closing: head.headerFields[.connection] == "close", context)
+            finish(answer, closing: closing, context)
         case .admitted(let sentAt, let receivedAt):
             let started = ContinuousClock.now
-            let closing = head.headerFields[.connection] == "close"
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             let timeout = controller.pushTimeout
             controller.pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, on: context.eventLoop) { outcome in
@@ -222,10 +233,6 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             return
         }
         handleHeld(context)
-        if readHeld, case .idle = state {
-            readHeld = false
-            context.read()
-        }
     }
 
     private func write(_ answer: WebhookAnswer, _ context: ChannelHandlerContext) {
