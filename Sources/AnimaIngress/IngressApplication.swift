@@ -6,7 +6,8 @@ import HummingbirdCore
 public import Logging
 import NIOCore
 
-/// Builds the ingress application: routes, the batching pusher (as a service of the app),
+/// Builds the ingress application: the webhook's handler on the event loop
+/// (``WebhookHTTP1Channel``), the other routes, the batching pusher (as a service of the app),
 /// readiness and metrics. `anima-ingress` runs it; tests build it the same way.
 ///
 /// - Parameter onServerRunning: called with the bound port once the server listens (useful
