@@ -37,12 +37,13 @@ struct WebhookController: Sendable {
 
     /// The timestamp, then the signature.
     func admit(_ headers: HTTPFields, body: ByteBuffer, logger: Logger) -> Admission {
+        let now = Date()
         let verdict = body.withUnsafeReadableBytes { bytes in
-            verifier.verify(timestamp: headers[Self.timestampHeader], signature: headers[Self.signatureHeader], body: bytes, now: Date())
+            verifier.verify(timestamp: headers[Self.timestampHeader], signature: headers[Self.signatureHeader], body: bytes, now: now)
         }
         switch verdict {
         case .success(let sentAt):
-            let receivedAt = Int64(Date().timeIntervalSince1970 * 1000)
+            let receivedAt = Int64(now.timeIntervalSince1970 * 1000)
             metrics.clockSkew(seconds: Double(receivedAt) / 1000 - Double(sentAt))
             return .admitted(sentAt: sentAt, receivedAt: receivedAt)
         case .failure(let failure):
