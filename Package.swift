@@ -42,9 +42,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
@@ -53,6 +51,9 @@ let package = Package(
         .systemLibrary(
             name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]),
+        /// glibc's pidfd_open, pipe2 and posix_spawn_file_actions_addclosefrom_np, which Swift's
+        /// Glibc module leaves out; declarations only, for the command handler.
+        .systemLibrary(name: "CSpawn", path: "Sources/CSpawn"),
         .target(
             name: "AnimaRedis",
             dependencies: [
@@ -130,8 +131,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
+                "CSpawn",
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -219,6 +219,7 @@ let package = Package(
             name: "AnimaTestSupport",
             dependencies: [
                 "AnimaRedis", "AnimaWebhooks",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -275,6 +276,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AnimaHandlersTests",
+            dependencies: ["AnimaHandlers", "AnimaTestSupport", "AnimaWebhooks", "AnimaWorker"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AnimaForwardingTests",

@@ -2,8 +2,6 @@ public import AnimaWebhooks
 public import AnimaWorker
 import Foundation
 import Logging
-import Subprocess
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -32,8 +30,7 @@ public struct CommandHandler: EventHandler {
     }
 
     /// The worker's own environment less the event's variables, as `KEY=VALUE\0` rows, read
-    /// once: `Environment.inherit` reads and copies the whole environment at every spawn, which
-    /// cost more of the worker's CPU than the rest of running a command.
+    /// once rather than at every spawn.
     static let inherited: [[UInt8]] = ProcessInfo.processInfo.environment
         .filter { !["ANIMA_EVENT_ID", "ANIMA_EVENT_TYPE", "ANIMA_EVENT_ATTEMPT"].contains($0.key) }
         .map { row($0.key, $0.value) }
@@ -46,60 +43,29 @@ public struct CommandHandler: EventHandler {
     static let noGoAheadStatus: Int32 = 75
 
     public func handle(_ event: WebhookEvent, context: HandlerContext) async throws {
-        var options = PlatformOptions()
-        options.processGroupID = 0  // a new group whose id is the child's pid
-        let environment = Environment.custom(
-            Self.inherited + [
+        let group = ProcessGroup()
+        defer { group.finished() }
+        let request = SpawnRequest(
+            arguments: ["/bin/sh", "-c", "IFS= read -r _ || exit \(Self.noGoAheadStatus)\n" + command],
+            environment: Self.inherited + [
                 Self.row("ANIMA_EVENT_ID", event.id), Self.row("ANIMA_EVENT_TYPE", event.type),
                 Self.row("ANIMA_EVENT_ATTEMPT", String(event.attempt)),
-            ]
+            ],
+            input: [UInt8(ascii: "\n")] + [UInt8](event.body),  // the go-ahead line, then the body
+            outputLimit: outputLimit,
+            started: { group.started(pid: $0) }
         )
-        let group = ProcessGroup()
-        let body = [UInt8(ascii: "\n")] + [UInt8](event.body)
-        let script = "IFS= read -r _ || exit \(Self.noGoAheadStatus)\n" + command
-        let limit = outputLimit
-        defer { group.finished() }
-        let result = try await withTaskCancellationHandler {
-            try await run(
-                .path("/bin/sh"),
-                arguments: ["-c", script],
-                environment: environment,
-                platformOptions: options,
-                input: .inputWriter,
-                output: .sequence,
-                error: .combinedWithOutput
-            ) { execution -> (output: [UInt8], dropped: Int) in
-                group.started(pid: execution.processIdentifier.value)
-                let writer = execution.standardInputWriter
-                return try await withThrowingTaskGroup(of: (output: [UInt8], dropped: Int)?.self) { tasks in
-                    tasks.addTask {
-                        // The go-ahead line, then the body. A command that never reads stdin
-                        // makes this write fail: that is fine.
-                        _ = try? await writer.write(body)
-                        try? await writer.finish()
-                        return nil
-                    }
-                    tasks.addTask {
-                        var kept: [UInt8] = []
-                        var dropped = 0
-                        for try await chunk in execution.standardOutput {
-                            chunk.withUnsafeBytes { bytes in
-                                let room = max(0, limit - kept.count)
-                                kept.append(contentsOf: bytes.prefix(room))
-                                dropped += max(0, bytes.count - room)
-                            }
-                        }
-                        return (kept, dropped)
-                    }
-                    var output: (output: [UInt8], dropped: Int) = ([], 0)
-                    for try await part in tasks { if let part { output = part } }
-                    return output
-                }
+        let result: ChildOutcome
+        do {
+            result = try await withTaskCancellationHandler {
+                try await ProcessMonitor.shared.run(request)
+            } onCancel: {
+                group.kill()
             }
-        } onCancel: {
-            group.kill()
+        } catch {
+            throw HandlerFailure("could not start the command: \(error)")
         }
-        let (output, dropped) = result.closureResult
+        let (output, dropped) = (result.output, result.dropped)
         if !output.isEmpty {
             // One log line per output, whatever the command printed.
             let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -109,7 +75,7 @@ public struct CommandHandler: EventHandler {
             )
         }
         if Task.isCancelled { throw CancellationError() }
-        switch result.terminationStatus {
+        switch result.termination {
         case .exited(0):
             return
         case .exited(let code):
@@ -117,6 +83,8 @@ public struct CommandHandler: EventHandler {
             throw HandlerFailure("command exited with status \(code)\(tail.isEmpty ? "" : ": \(tail)")")
         case .signaled(let signal):
             throw HandlerFailure("command was killed by signal \(signal)")
+        case .unknown(let code):
+            throw HandlerFailure("command's exit status was taken by another waitpid (errno \(code))")
         }
     }
 }

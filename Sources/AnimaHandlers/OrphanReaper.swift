@@ -1,3 +1,4 @@
+import CSpawn
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
