@@ -57,8 +57,9 @@ public struct CommandHandler: EventHandler {
         )
         let result: ChildOutcome
         do {
+            let monitor = try ProcessMonitor.shared()
             result = try await withTaskCancellationHandler {
-                try await ProcessMonitor.shared.run(request)
+                try await monitor.run(request)
             } onCancel: {
                 group.kill()
             }

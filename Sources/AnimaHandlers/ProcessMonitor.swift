@@ -11,7 +11,20 @@ import Glibc
 /// A waiting task holds only a continuation; no Swift thread blocks and no thread is made per
 /// command, so a thousand short commands a second cost little beyond the processes themselves.
 final class ProcessMonitor: Sendable {
-    static let shared = ProcessMonitor()
+    private static let instance = NIOLockedValueBox<ProcessMonitor?>(nil)
+
+    /// The process-wide monitor, started by the first command. If it cannot start (no
+    /// descriptor left for its wake-up pipe), this throws, and the next call tries again.
+    static func shared() throws(SpawnError) -> ProcessMonitor {
+        let result = instance.withLockedValue { instance -> Result<ProcessMonitor, SpawnError> in
+            if let instance { return .success(instance) }
+            return Result { () throws(SpawnError) in try ProcessMonitor() }.map { made in
+                instance = made
+                return made
+            }
+        }
+        return try result.get()
+    }
 
     private typealias Waiter = CheckedContinuation<Void, Never>
     private typealias Outcome = NIOLockedValueBox<Result<ChildOutcome, SpawnError>?>
@@ -25,9 +38,11 @@ final class ProcessMonitor: Sendable {
     private let wakeRead: Int32
     private let wakeWrite: Int32
 
-    private init() {
+    private init() throws(SpawnError) {
         var fds: [Int32] = [-1, -1]
-        precondition(pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0, "no pipe for the process monitor: errno \(errno)")
+        guard pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else {
+            throw SpawnError(call: "pipe2 for the process monitor", code: errno)
+        }
         (wakeRead, wakeWrite) = (fds[0], fds[1])
         signal(SIGPIPE, SIG_IGN)  // a command that exits without reading its stdin must not kill us
         let thread = Thread { [self] in loop() }
