@@ -13,8 +13,7 @@ struct ChildProcess {
     let output: Int32
 
     /// Starts `request` with `posix_spawn` (glibc's `vfork`-style clone: cheap whatever the
-    /// worker's size) in a process group of its own, with every signal at its default and
-    /// unblocked, and no descriptor but 0, 1 and 2 inherited.
+    /// worker's size) with ``SpawnAttributes`` and no descriptor but 0, 1 and 2 inherited.
     static func spawn(_ request: SpawnRequest) throws(SpawnError) -> ChildProcess {
         var stdin: [Int32] = [-1, -1]
         var output: [Int32] = [-1, -1]
@@ -55,18 +54,6 @@ struct ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)  // a new group whose id is the child's pid
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var all = sigset_t()
-        sigfillset(&all)  // the worker ignores SIGPIPE; the command must not inherit that
-        posix_spawnattr_setsigdefault(&attributes, &all)
-
         let arguments = request.arguments.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         let size = request.environment.reduce(0) { $0 + $1.count }
@@ -82,7 +69,9 @@ struct ChildProcess {
         }
         environment.append(nil)
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, arguments[0]!, &actions, &attributes, arguments, environment)
+        let status = SpawnAttributes.with { attributes in
+            posix_spawn(&pid, arguments[0]!, &actions, &attributes, arguments, environment)
+        }
         guard status == 0 else { throw SpawnError(call: "posix_spawn of \(request.arguments[0])", code: status) }
         return pid
     }

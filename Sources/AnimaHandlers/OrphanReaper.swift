@@ -30,34 +30,20 @@ final class OrphanReaper: Sendable {
         let candidates: [String] = ["/usr/bin/awk", "/bin/awk"]
         guard let awk = candidates.first(where: { access($0, X_OK) == 0 }) else { return nil }
         var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return nil }
         // Close-on-exec on both ends: no command may inherit the write end, or the pipe
         // would outlive this process.
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        guard pipe2(&fds, O_CLOEXEC) == 0 else { return nil }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[0], 0)  // dup2 clears close-on-exec
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own group: a Ctrl-C in a terminal must not take the reaper down with the worker's group.
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
         let texts: [String] = [awk, Self.script]
         let arguments: [UnsafeMutablePointer<CChar>?] = texts.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, awk, &actions, &attributes, arguments, environ)
+        // Its own group (see SpawnAttributes): a Ctrl-C must not take the reaper down with the worker.
+        let status = SpawnAttributes.with { posix_spawn(&pid, awk, &actions, &$0, arguments, environ) }
         close(fds[0])
         guard status == 0 else {
             close(fds[1])

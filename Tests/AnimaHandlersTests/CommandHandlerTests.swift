@@ -28,45 +28,43 @@ import Testing
         return (try #require(error, "the command did not end within the bound"), recorder.recorded)
     }
 
+    /// Runs `command` and expects success with exactly `logged` as its log lines.
+    func expectSuccess(
+        _ command: String, body: [UInt8] = Array("{}".utf8), outputLimit: Int = 4096, logging logged: [String],
+        _ meaning: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let (error, seen) = try await run(command, body: body, outputLimit: outputLimit)
+        #expect(error == nil, "expected success, saw \(error ?? "")", sourceLocation: sourceLocation)
+        #expect(seen == logged, "expected \(meaning), saw \(seen)", sourceLocation: sourceLocation)
+    }
+
     @Test func bodyLargerThanThePipeBufferReachesTheCommandWhole() async throws {
         let body = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
-        let (error, logged) = try await run("wc -c", body: body)
-        #expect(error == nil, "expected success, saw \(error ?? "")")
-        #expect(logged == ["handler output: 1048576"], "expected wc to count 1048576 bytes, saw \(logged)")
+        try await expectSuccess("wc -c", body: body, logging: ["handler output: 1048576"], "wc to count 1048576 bytes")
     }
 
     @Test func commandThatReadsNoInputEndsAlthoughItsBodyOverfillsThePipe() async throws {
         let body = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
-        let (error, logged) = try await run("exit 0", body: body)
-        #expect(error == nil, "expected success, saw \(error ?? "")")
-        #expect(logged.isEmpty, "expected no output, saw \(logged)")
+        try await expectSuccess("exit 0", body: body, logging: [], "no output")
     }
 
     @Test func outputPastTheLimitIsReadCountedAndDropped() async throws {
-        let (error, logged) = try await run("head -c 200000 /dev/zero | tr '\\0' x", outputLimit: 10)
-        #expect(error == nil, "expected success, saw \(error ?? "")")
-        #expect(
-            logged == ["handler output: xxxxxxxxxx … (199990 more bytes dropped)"],
-            "expected 10 bytes kept and 199990 dropped, saw \(logged)")
+        try await expectSuccess(
+            "head -c 200000 /dev/zero | tr '\\0' x", outputLimit: 10,
+            logging: ["handler output: xxxxxxxxxx … (199990 more bytes dropped)"], "10 bytes kept and 199990 dropped")
     }
 
     @Test func stdoutAndStderrAreLoggedTogetherInOneLine() async throws {
-        let (error, logged) = try await run("echo out; echo err >&2")
-        #expect(error == nil, "expected success, saw \(error ?? "")")
-        #expect(logged == ["handler output: out\\nerr"], "expected both streams in one line, saw \(logged)")
+        try await expectSuccess("echo out; echo err >&2", logging: ["handler output: out\\nerr"], "both streams in one line")
     }
 
     @Test func commandRunsWithDefaultSignalDispositions() async throws {
         // The worker ignores SIGPIPE; inherited, `yes` would report "Broken pipe" and fail.
-        let (error, logged) = try await run("yes | head -n 1")
-        #expect(error == nil, "expected success, saw \(error ?? "")")
-        #expect(logged == ["handler output: y"], "expected only `y`, saw \(logged)")
+        try await expectSuccess("yes | head -n 1", logging: ["handler output: y"], "only `y`")
     }
 
     @Test func commandInheritsNoDescriptorButItsStandardStreams() async throws {
-        let (error, logged) = try await run("ls /proc/$$/fd")
-        #expect(error == nil, "expected success, saw \(error ?? "")")
-        #expect(logged == ["handler output: 0\\n1\\n2"], "expected descriptors 0, 1 and 2 only, saw \(logged)")
+        try await expectSuccess("ls /proc/$$/fd", logging: ["handler output: 0\\n1\\n2"], "descriptors 0, 1 and 2 only")
     }
 
     @Test func nonZeroExitFailsWithTheStatusAndTheOutputsTail() async throws {
