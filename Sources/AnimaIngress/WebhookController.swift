@@ -27,7 +27,7 @@ struct WebhookController: Sendable {
     /// What a verified body's push needs to know; or the refusal to send instead.
     enum Admission {
         case refused(WebhookAnswer)
-        case admitted(sentAt: Int64, receivedAt: Int64)
+        case admitted(sentAt: Int64, receivedAt: Date)
     }
 
     /// A body declared larger than the limit is refused before any of it is read.
@@ -43,9 +43,8 @@ struct WebhookController: Sendable {
         }
         switch verdict {
         case .success(let sentAt):
-            let receivedAt = Int64(now.timeIntervalSince1970 * 1000)
-            metrics.clockSkew(seconds: Double(receivedAt) / 1000 - Double(sentAt))
-            return .admitted(sentAt: sentAt, receivedAt: receivedAt)
+            metrics.clockSkew(seconds: now.timeIntervalSince1970 - Double(sentAt))
+            return .admitted(sentAt: sentAt, receivedAt: now)
         case .failure(let failure):
             metrics.rejected(reason: failure.label)
             metrics.request(outcome: failure.isTimestampFailure ? "invalid_timestamp" : "invalid_signature")

@@ -1,3 +1,4 @@
+public import Foundation
 public import AnimaRedis
 public import Logging
 import NIOConcurrencyHelpers
@@ -84,9 +85,9 @@ public final class EventPusher: Service, Sendable {
     /// Stores `body` on the pending list, waiting at most `timeout` for Redis.
     /// (Within about 50 ms: one sweeper answers late callers, instead of a timer per request.)
     /// - Parameters:
-    ///   - receivedAt: when the request arrived, in milliseconds since 1970;
+    ///   - receivedAt: when the request arrived;
     ///   - sentAt: the sender's signed timestamp (seconds): both kept as the body's receipt.
-    public func push(_ body: ByteBuffer, receivedAt: Int64? = nil, sentAt: Int64? = nil, timeout: Duration) async -> PushOutcome {
+    public func push(_ body: ByteBuffer, receivedAt: Date? = nil, sentAt: Int64? = nil, timeout: Duration) async -> PushOutcome {
         let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: nil, loop: nil)
         guard enqueue(item) else { return .unavailable(reason: Self.shuttingDown) }
         return await item.outcome.wait()
@@ -96,7 +97,7 @@ public final class EventPusher: Service, Sendable {
     /// answers of one batch reach each event loop in one hop.
     public func push(
         _ body: ByteBuffer,
-        receivedAt: Int64?,
+        receivedAt: Date?,
         sentAt: Int64?,
         timeout: Duration,
         on loop: any EventLoop,
@@ -109,14 +110,22 @@ public final class EventPusher: Service, Sendable {
     private static let shuttingDown = "the ingress is shutting down"
 
     private func pending(
-        _ body: ByteBuffer, receivedAt: Int64?, sentAt: Int64?, timeout: Duration,
+        _ body: ByteBuffer, receivedAt: Date?, sentAt: Int64?, timeout: Duration,
         onAnswer: (@Sendable (PushOutcome) -> Void)?, loop: (any EventLoop)?
     ) -> PendingPush {
         var receipt: (digest: String, value: String)?
         if receivedKey != nil, let receivedAt, let sentAt {
-            receipt = (SHA1Hex.of(body), "\(receivedAt) \(sentAt)")
+            receipt = (SHA1Hex.of(body), "\(Self.milliseconds(receivedAt)) \(sentAt)")
         }
         return PendingPush(body: body, receipt: receipt, deadline: .now + timeout, onAnswer: onAnswer, loop: loop)
+    }
+
+    /// Milliseconds since 1970 to the microsecond (`1764000000123.456`): the worker's
+    /// queue-wait metric starts here, and whole milliseconds would add up to 1 ms to it.
+    static func milliseconds(_ date: Date) -> String {
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let fraction = String(microseconds % 1000)
+        return "\(microseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     /// Queues `item` for the next batch; false once stopping.

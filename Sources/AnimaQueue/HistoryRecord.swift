@@ -93,8 +93,13 @@ public struct HistoryRecord: Sendable, Hashable {
         text += "\""
     }
 
+    /// A receipt's time: whole milliseconds, or (ingresses since 2026-12-02) to the microsecond.
+    private static func wholeMilliseconds(_ text: String) -> Int64? {
+        Int64(text) ?? Double(text).flatMap { $0.isFinite ? Int64(exactly: $0.rounded(.down)) : nil }
+    }
+
     /// Reads a stream entry's field list (`[name, value, name, value, …]`): `r` (the record as
-    /// JSON) and `rcv` (the receipt, `"<received ms> <sender s>"`), or one field per value as
+    /// JSON) and `rcv` (the receipt, `"<received ms> <sender s>"`, the first with a fraction since 2026-12-02), or one field per value as
     /// versions before 2026-12 wrote them. Nil when it is not one of ours.
     public init?(fields list: [RedisValue]) {
         var values: [String: String] = [:]
@@ -118,7 +123,7 @@ public struct HistoryRecord: Sendable, Hashable {
         self.init(
             eventID: id, type: values["type"], attempt: attempt, result: result,
             durationMilliseconds: values["duration_ms"].flatMap(Int.init), error: values["error"], worker: values["worker"] ?? "?",
-            at: at, receivedAt: values["received_at"].flatMap(Int64.init), sentAt: values["sent_at"].flatMap(Int64.init),
+            at: at, receivedAt: values["received_at"].flatMap(Self.wholeMilliseconds), sentAt: values["sent_at"].flatMap(Int64.init),
             dueAt: values["due_at"].flatMap(Int64.init)
         )
     }

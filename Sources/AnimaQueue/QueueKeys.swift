@@ -30,7 +30,7 @@ extension QueueKeys {
     public var history: String { "\(prefix):history" }
     /// List of the `history` stream ids of one event's outcomes; expires with the done mark's TTL.
     public func history(id: String) -> String { "\(prefix):history:\(id)" }
-    /// Hash from the SHA-1 of a raw body to `"<received ms> <sender timestamp s>"`, written by
+    /// Hash from the SHA-1 of a raw body to `"<received ms> <sender timestamp s>"` (ms to the µs), written by
     /// the ingress beside the push and removed by the worker with the event's final outcome.
     public var received: String { "\(prefix):received" }
     /// Set of the event types that are paused.

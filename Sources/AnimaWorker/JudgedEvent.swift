@@ -11,6 +11,9 @@ struct JudgedEvent: Sendable {
     var lease: EventLease? = nil
     /// How long the handler ran; nil when no handler task ran (quick path, no claim).
     var handlerDuration: Duration? = nil
+    /// When handling began (seconds since 1970): the handler's start, or the moment the quick
+    /// path judged the event. The queue-wait metric ends here, not at the settle that follows.
+    var startedAt: Double? = nil
 
     /// The number of this attempt (1 for the first).
     var attempt: Int { parsed.entry.attempts + 1 }

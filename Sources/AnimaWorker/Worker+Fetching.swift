@@ -138,7 +138,7 @@ extension Worker {
         guard case .success(let identity) = taken.parsed.identity, let claim = taken.claim else { return nil }
         switch claim {
         case .alreadyDone:
-            return JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .acknowledgeDuplicate)
+            return JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .acknowledgeDuplicate, startedAt: Date().timeIntervalSince1970)
         case .heldElsewhere:
             return nil
         case .claimed:
@@ -148,7 +148,8 @@ extension Worker {
                 stored: taken.stored,
                 parsed: taken.parsed,
                 verdict: handler == nil ? .unhandled : .complete,
-                lease: taken.lease
+                lease: taken.lease,
+                startedAt: Date().timeIntervalSince1970
             )
             // `builtin:ack` looks at nothing: spare it the copy of the body and the logger.
             if let handler, !(handler is AckHandler) {

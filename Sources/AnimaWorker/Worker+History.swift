@@ -52,7 +52,10 @@ extension Worker {
         var queueWait: Duration?
         var latency: Duration?
         if let parts = receipt?.split(separator: " "), parts.count == 2, let received = Double(parts[0]), let sent = Double(parts[1]) {
-            queueWait = .milliseconds(Int64((now * 1000 - received).rounded())) - handler
+            // To the microsecond (ingresses before 2026-12-02 wrote whole milliseconds, rounded
+            // down, which read the wait up to 1 ms long).
+            let waitMilliseconds = event.startedAt.map { $0 * 1000 - received } ?? (now * 1000 - received - handler.seconds * 1000)
+            queueWait = .microseconds(Int64((waitMilliseconds * 1000).rounded()))
             latency = .milliseconds(Int64(((now - sent) * 1000).rounded()))
         }
         metrics.byType.record(

@@ -67,6 +67,7 @@ extension Worker {
         let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data(buffer: parsed.entry.body))
         let context = HandlerContext(logger: eventLogger(id: identity.id, type: identity.type, attempt: attempt), timeout: configuration.handlerTimeout)
         leases.add(eventID: lease.eventID, token: lease.token, entry: stored)
+        let startedAt = Date().timeIntervalSince1970
         let started = ContinuousClock.now
         let outcome = await running.run(handler, event: event, context: context)
         let elapsed = ContinuousClock.now - started
@@ -84,7 +85,7 @@ extension Worker {
         case .interrupted:
             verdict = .putBack
         }
-        return JudgedEvent(stored: stored, parsed: parsed, verdict: verdict, lease: lease, handlerDuration: elapsed)
+        return JudgedEvent(stored: stored, parsed: parsed, verdict: verdict, lease: lease, handlerDuration: elapsed, startedAt: startedAt)
     }
 
     private func deadLetter(_ parsed: ParsedEntry, id: String?, type: String?, error: String, attempts: Int) -> DeadLetter {

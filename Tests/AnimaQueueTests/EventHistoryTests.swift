@@ -91,6 +91,16 @@ struct EventHistoryTests {
         }
     }
 
+    @Test func aReceiptToTheMicrosecondReadsAsItsWholeMillisecond() async throws {
+        try await withQueue { _, redis in
+            _ = try await redis.send(RedisCommand("HSET", Self.keys.received, "d2", "1764000000123.999 1764000000"))
+            let ok = HistoryRecord(eventID: "evt_us", type: "t", attempt: 1, result: .ok, worker: "w", at: 1)
+            _ = try await redis.send(ok.command(keys: Self.keys, maxLength: 100, digest: "d2", final: true))
+            let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_us")
+            #expect(attempts.map(\.receivedAt) == [1_764_000_000_123], "expected the millisecond it fell in, saw \(attempts.map(\.receivedAt))")
+        }
+    }
+
     @Test func theReceiptJoinsTheRecordAndGoesWithTheFinalOutcome() async throws {
         try await withQueue { _, redis in
             _ = try await redis.send(RedisCommand("HSET", Self.keys.received, "d1", "1764000000123 1764000000"))

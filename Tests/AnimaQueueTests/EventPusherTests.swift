@@ -1,6 +1,7 @@
 import AnimaQueue
 import AnimaRedis
 import AnimaTestSupport
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -30,6 +31,24 @@ struct EventPusherTests {
         }
     }
 
+    @Test func theReceiptKeepsTheTimeOfReceiptToTheMicrosecond() async throws {
+        let server = try await RedisServer()
+        let configuration = try RedisConfiguration(url: server.url)
+        let inspector = RedisClient(configuration: configuration)
+        let body = ByteBuffer(string: #"{"id":"p3"}"#)
+        try await withCleanup {
+            try await withPusher(configuration) { pusher in
+                let outcome = await pusher.push(body, receivedAt: Date(timeIntervalSince1970: 1_764_000_000.125), sentAt: 1_764_000_000, timeout: .seconds(10))
+                #expect("\(outcome)" == "stored", "expected stored, saw \(outcome)")
+            }
+            let receipt = try await inspector.send(RedisCommand("HGET", "anima:received", SHA1Hex.of(body))).string
+            #expect(receipt == "1764000000125.000 1764000000", "expected received ms to the µs, then the sender's s; saw \(receipt ?? "none")")
+        } cleanup: {
+            await inspector.shutdown()
+            await server.stop()
+        }
+    }
+
     @Test func aPushWhileRedisIsDownIsAnsweredUnavailableOnTheCallersEventLoop() async throws {
         let server = try await RedisServer()
         var configuration = try RedisConfiguration(url: server.url)
@@ -48,7 +67,7 @@ struct EventPusherTests {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         return await withCheckedContinuation { continuation in
             loop.execute {
-                pusher.push(body, receivedAt: 1, sentAt: 1, timeout: .seconds(10), on: loop) { outcome in
+                pusher.push(body, receivedAt: Date(timeIntervalSince1970: 1), sentAt: 1, timeout: .seconds(10), on: loop) { outcome in
                     let name = String(describing: outcome).prefix { $0 != "(" }
                     continuation.resume(returning: (String(name), loop.inEventLoop))
                 }
@@ -58,7 +77,7 @@ struct EventPusherTests {
 
     private func withPusher(_ configuration: RedisConfiguration, _ body: (EventPusher) async throws -> Void) async throws {
         let logger = Logger(label: "anima.test.pusher") { _ in SwiftLogNoOpLogHandler() }
-        let pusher = EventPusher(client: RedisClient(configuration: configuration), key: "anima:events", logger: logger)
+        let pusher = EventPusher(client: RedisClient(configuration: configuration), key: "anima:events", receivedKey: "anima:received", logger: logger)
         let group = ServiceGroup(configuration: .init(services: [pusher], logger: logger))
         let running = Task { try await group.run() }
         try await withCleanup {

@@ -27,6 +27,15 @@ struct RuntimeFixture {
         _ = try await redis.send(RedisCommand("LPUSH", keys.events, body))
     }
 
+    /// Puts a raw body on the pending list with the receipt the ingress would leave beside it:
+    /// received at `receivedAt` (ms since 1970), signed by the sender at `sentAt` (s).
+    func push(_ body: String, receivedAt: Int64, sentAt: Int64) async throws {
+        let digest = SHA1Hex.of(ByteBuffer(string: body))
+        _ = try await redis.send([
+            RedisCommand("HSET", keys.received, digest, "\(receivedAt) \(sentAt)"), RedisCommand("LPUSH", keys.events, body),
+        ])
+    }
+
     static func event(_ id: String, type: String = "test.event") -> String {
         #"{"id":"\#(id)","type":"\#(type)","data":{}}"#
     }
@@ -46,6 +55,15 @@ struct RuntimeFixture {
             return Int(Double(line.dropFirst(prefix.count)) ?? -1)
         }
         return 0
+    }
+
+    /// The `_sum` of one of the per-type histograms, in seconds; nil when not yet reported.
+    func histogramSum(_ name: String, type: String) -> Double? {
+        let prefix = #"\#(name)_sum{type="\#(type)"} "#
+        for line in worker.metrics.render().split(separator: "\n") where line.hasPrefix(prefix) {
+            return Double(line.dropFirst(prefix.count))
+        }
+        return nil
     }
 }
 
