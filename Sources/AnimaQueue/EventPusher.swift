@@ -9,7 +9,8 @@ public import ServiceLifecycle
 /// `LPUSH key v1 v2 …` round trip (group commit).
 ///
 /// Each caller still gets its answer only after Redis acknowledged the batch that held its own
-/// event. One connection on its own thread does all pushes: while one batch is on the wire the
+/// event. One connection on its own thread does all pushes, and a caller's event goes straight
+/// from its thread to that one, with no task in between: while one batch is on the wire the
 /// next one gathers, so throughput grows with concurrency instead of queueing behind one round
 /// trip per request.
 ///
@@ -17,7 +18,8 @@ public import ServiceLifecycle
 /// `WAIT minReplicas ms`, bounded by the batch's earliest deadline: the batch is stored only
 /// when that many replicas confirmed it.
 ///
-/// Run it as a `Service` (``run()``); on graceful shutdown it pushes what is waiting, then stops.
+/// Run it as a `Service` (``run()``): it answers callers past their deadline, and on graceful
+/// shutdown it pushes what is waiting, then stops.
 public final class EventPusher: Service, Sendable {
     private let client: RedisClient
     private let key: String
@@ -33,7 +35,8 @@ public final class EventPusher: Service, Sendable {
         var waiting: [PendingPush] = []
         /// The batch on the wire, so that the sweeper can answer it in time if Redis hangs.
         var inFlight: [PendingPush] = []
-        var drainer: CheckedContinuation<Void, Never>?
+        /// A drain is queued or running on the connection's thread.
+        var drainScheduled = false
         var stopping = false
     }
 
@@ -128,68 +131,51 @@ public final class EventPusher: Service, Sendable {
         return "\(microseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
-    /// Queues `item` for the next batch; false once stopping.
+    /// Queues `item` for the next batch; false once stopping. The first item to find no drain
+    /// under way schedules one on the connection's thread, straight from the caller's thread.
     private func enqueue(_ item: PendingPush) -> Bool {
-        let accepted = state.withLockedValue { state -> CheckedContinuation<Void, Never>?? in
-            if state.stopping { return .none }
+        let accepted = state.withLockedValue { state -> Bool? in
+            if state.stopping { return nil }
             state.waiting.append(item)
-            defer { state.drainer = nil }
-            return .some(state.drainer)
+            defer { state.drainScheduled = true }
+            return !state.drainScheduled
         }
-        guard let drainer = accepted else { return false }
-        drainer?.resume()
+        guard let schedule = accepted else { return false }
+        if schedule { client.submit { connection in self.drain(connection) } }
         return true
     }
 
+    /// Until shutdown: answers late callers. Then waits for what was waiting to be pushed,
+    /// and closes the connection.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withDiscardingTaskGroup { group in
-                group.addTask { await self.sweep() }
-                while let batch = await nextBatch() {
-                    await push(batch)
-                }
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            let drainer = self.state.withLockedValue { state in
-                state.stopping = true
-                defer { state.drainer = nil }
-                return state.drainer
-            }
-            drainer?.resume()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.sweep() }
+            try? await gracefulShutdown()
+            state.withLockedValue { $0.stopping = true }
+            // Nothing is queued once stopping; a drain scheduled before runs ahead of this on the
+            // connection's one thread and pushes everything that was waiting.
+            _ = try? await client.withConnection { _ in }
+            group.cancelAll()
         }
         await client.shutdown()
     }
 
-    /// Waits for work; nil once stopping with nothing left.
-    private func nextBatch() async -> [PendingPush]? {
+    /// Runs on the connection's thread: pushes batches until nothing waits. Each batch is
+    /// answered from here, on its callers' event loops.
+    private func drain(_ connection: RedisConnection?) {
         while true {
-            enum Step {
-                case batch([PendingPush])
-                case finished, wait
+            let batch = state.withLockedValue { state -> [PendingPush] in
+                let count = min(state.waiting.count, maxBatch)
+                if count == 0 { state.drainScheduled = false }
+                defer { state.waiting.removeFirst(count) }
+                return Array(state.waiting.prefix(count))
             }
-            let step = state.withLockedValue { state -> Step in
-                if !state.waiting.isEmpty {
-                    let count = min(state.waiting.count, maxBatch)
-                    let batch = Array(state.waiting.prefix(count))
-                    state.waiting.removeFirst(count)
-                    return .batch(batch)
-                }
-                return state.stopping ? .finished : .wait
+            if batch.isEmpty { return }
+            guard let connection else {
+                PendingPush.resolve(batch, with: Array(repeating: .unavailable(reason: Self.shuttingDown), count: batch.count))
+                continue
             }
-            switch step {
-            case .batch(let batch): return batch
-            case .finished: return nil
-            case .wait:
-                await withCheckedContinuation { continuation in
-                    let resumeNow = state.withLockedValue { state -> Bool in
-                        if !state.waiting.isEmpty || state.stopping { return true }
-                        state.drainer = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            }
+            push(batch, on: connection)
         }
     }
 
@@ -205,13 +191,12 @@ public final class EventPusher: Service, Sendable {
         }
     }
 
-    private func push(_ batch: [PendingPush]) async {
+    private func push(_ batch: [PendingPush], on connection: RedisConnection) {
         let live = batch.filter { !$0.isResolved }
         if live.isEmpty { return }
         state.withLockedValue { $0.inFlight = live }
         defer { state.withLockedValue { $0.inFlight = [] } }
         let bodies: [any RedisArgument] = live.map(\.body)
-        let (key, maxPending, minReplicas) = (self.key, self.maxPending, self.minReplicas)
         let receipts = receivedKey.map { Receipts(key: $0, entries: live.map(\.receipt)) }
         // WAIT must give up before the first caller's deadline, and before the connection's
         // own timeout (the push timeout) closes it; never 0, which waits forever.
@@ -219,10 +204,8 @@ public final class EventPusher: Service, Sendable {
         let waitMilliseconds = max(1, remaining - min(100, remaining / 4))
         do {
             let started = ContinuousClock.now
-            let (stored, confirmed) = try await client.withConnection { connection throws(RedisError) -> (Int, Int?) in
-                let wait = minReplicas > 0 ? RedisCommand("WAIT", minReplicas, waitMilliseconds) : nil
-                return try Self.store(bodies, in: key, maxPending: maxPending, receipts: receipts, then: wait, on: connection)
-            }
+            let wait = minReplicas > 0 ? RedisCommand("WAIT", minReplicas, waitMilliseconds) : nil
+            let (stored, confirmed) = try Self.store(bodies, in: key, maxPending: maxPending, receipts: receipts, then: wait, on: connection)
             if let confirmed {
                 onReplicaWait(confirmed >= minReplicas, .now - started)
             }

@@ -161,6 +161,17 @@ public final class RedisClient: Sendable {
         return try result.get()
     }
 
+    /// Runs `body` on the connection's own thread and returns at once: for callers outside any
+    /// task (an event loop) that take their answers by callback, and so spare the hop through
+    /// Swift's cooperative pool. `body` gets nil once the client is shut down.
+    public func submit(_ body: @escaping @Sendable (RedisConnection?) -> Void) {
+        let box = self.box
+        thread.submit { state in
+            guard case .active = state else { return body(nil) }
+            body(box.connection)
+        }
+    }
+
     /// Closes the connection and stops the thread. Commands afterwards throw ``RedisError/Code/closed``.
     public func shutdown() async {
         _ = try? await withConnection { connection in connection.close() }
