@@ -33,79 +33,9 @@ public struct WorkerQueue: Sendable {
 
     var processing: String { keys.processing(workerID: workerID) }
 
-    /// One taken entry, with what the caller's parser made of it and, when it asked for a
-    /// claim, the claim's result and the lease it asked for (both nil when the claim got no
-    /// answer: claim it again).
-    public struct Taken<Parsed: Sendable>: Sendable {
-        public let stored: ByteBuffer
-        public let parsed: Parsed
-        public let claim: ClaimResult?
-        public let lease: EventLease?
-    }
-
-    /// The batch path: takes up to `limit` events (blocking up to `block` when none is
-    /// pending), runs `parse` on each (on the connection's thread), and claims every id that
-    /// `parse` names, all in one visit to the connection: one round trip to take, one pipelined
-    /// round trip for all the claims.
-    public func takeAndClaim<Parsed: Sendable>(
-        limit: Int,
-        block: Duration,
-        lease: Duration,
-        token: @escaping @Sendable () -> String,
-        parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
-    ) async throws(RedisError) -> [Taken<Parsed>] {
-        let keys = self.keys
-        let processing = self.processing
-        let leaseMilliseconds = lease.milliseconds
-        return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
-            var entries = try Self.take(connection, keys: keys, processing: processing, limit: limit, block: block)
-            if entries.isEmpty { return [] }
-            var parsed: [(Parsed, EventLease?)] = []
-            parsed.reserveCapacity(entries.count)
-            var claims: [RedisCommand] = []
-            for entry in entries {
-                let (value, claimID) = parse(entry)
-                let lease = claimID.map { EventLease(eventID: $0, token: token()) }
-                if let lease { claims.append(Self.claim(lease, for: leaseMilliseconds, keys: keys)) }
-                parsed.append((value, lease))
-            }
-            // A claim without an answer (the connection failed) is made again on the slow path.
-            var replies = ((try? connection.pipeline(claims)) ?? []).makeIterator()
-            var taken: [Taken<Parsed>] = []
-            taken.reserveCapacity(entries.count)
-            for (index, (value, lease)) in parsed.enumerated() {
-                let claim = lease == nil ? nil : replies.next().flatMap(ClaimResult.init(reply:))
-                taken.append(Taken(stored: entries[index], parsed: value, claim: claim, lease: claim == nil ? nil : lease))
-            }
-            entries.removeAll()
-            return taken
-        }
-    }
-
-    private static func take(
-        _ connection: RedisConnection,
-        keys: QueueKeys,
-        processing: String,
-        limit: Int,
-        block: Duration
-    ) throws(RedisError) -> [ByteBuffer] {
-        let batch = try connection.evaluate(QueueScripts.take, keys: [keys.events, processing], arguments: [limit])
-        let entries = (batch.array ?? []).compactMap(\.bytes)
-        if !entries.isEmpty { return entries }
-        let seconds = block.seconds
-        connection.setCommandTimeout(block + connection.configuration.commandTimeout)
-        defer { connection.setCommandTimeout(nil) }
-        let reply = try connection.send(RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(seconds)))
-        return reply.bytes.map { [$0] } ?? []
-    }
-
-    private static func claim(_ lease: EventLease, for milliseconds: Int, keys: QueueKeys) -> RedisCommand {
-        QueueScripts.claim.call(keys: [keys.event(id: lease.eventID)], arguments: [lease.token, milliseconds])
-    }
-
     /// Claims an event id for `lease`, which lives `duration` unless renewed.
     public func claim(_ lease: EventLease, for duration: Duration) async throws(RedisError) -> ClaimResult {
-        let reply = try await operations.send(Self.claim(lease, for: duration.milliseconds, keys: keys))
+        let reply = try await operations.send(Self.claimCommand(lease, for: duration.milliseconds, keys: keys))
         guard let claim = ClaimResult(reply: reply) else { throw RedisError(.unexpectedReply, "claim answered \(reply)") }
         return claim
     }

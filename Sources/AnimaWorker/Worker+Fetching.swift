@@ -18,12 +18,16 @@ extension Worker {
         // While the events taken need no handler slot (builtin handlers, duplicates), take up
         // to `quickBatch` at once rather than as many as there are free slots.
         var quickLately = false
+        // Whether the last take emptied the queue: then the next one waits for an event at once.
+        var drained = false
         while !stopping.isFired {
             let free = await limiter.waitForFree()
             if free == 0 || stopping.isFired { break }
             do {
                 try await returnUnheldIfNeeded()
-                let batch = try await take(limit: quickLately ? max(free, ConcurrencyLimiter.quickBatch) : free)
+                let limit = quickLately ? max(free, ConcurrencyLimiter.quickBatch) : free
+                let batch = try await take(limit: limit, waitFirst: drained)
+                drained = batch.count < limit
                 recovered()
                 delay = .milliseconds(50)
                 if stopping.isFired {
@@ -39,6 +43,7 @@ extension Worker {
                     held.remove(backInLine.map(\.stored))
                 }
             } catch {
+                drained = false
                 failed("take events", error)
                 await stopping.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
@@ -58,12 +63,13 @@ extension Worker {
         }
     }
 
-    private func take(limit: Int) async throws(RedisError) -> [WorkerQueue.Taken<ParsedEntry>] {
+    private func take(limit: Int, waitFirst: Bool) async throws(RedisError) -> [WorkerQueue.Taken<ParsedEntry>] {
         let maxAttempts = configuration.maxAttempts
         let tokenPrefix = "lease:\(configuration.workerID):"
         return try await queue.takeAndClaim(
             limit: limit,
             block: configuration.blockTime,
+            waitFirst: waitFirst,
             lease: configuration.leaseTTL,
             token: { tokenPrefix + String(self.tokenCounter.add(1, ordering: .relaxed).newValue) },
             parse: { stored in

@@ -10,10 +10,11 @@ struct TakeAndClaimTests {
     static let keys = QueueKeys()
     static let processing = keys.processing(workerID: queueFixtureWorker)
 
-    private func take(_ queue: WorkerQueue, limit: Int = 10) async throws -> [WorkerQueue.Taken<String>] {
+    private func take(_ queue: WorkerQueue, limit: Int = 10, waitFirst: Bool = false) async throws -> [WorkerQueue.Taken<String>] {
         try await queue.takeAndClaim(
             limit: limit,
             block: .milliseconds(100),
+            waitFirst: waitFirst,
             lease: .seconds(30),
             token: { "lease:w-test:1" },
             parse: { stored in (String(buffer: stored), String(buffer: stored)) }
@@ -35,6 +36,36 @@ struct TakeAndClaimTests {
     @Test func takeOfAnEmptyQueueReturnsNothingAfterItsBlockTime() async throws {
         try await withQueue { queue, _ in
             let taken = try await take(queue)
+            #expect(taken.isEmpty, "expected nothing taken, saw \(taken.map(\.parsed))")
+        }
+    }
+
+    @Test func takeThatWaitsFirstAlsoTakesWhatCameAfterTheFirstInOrder() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "a", "b", "c", "d"))
+            let taken = try await take(queue, limit: 3, waitFirst: true)
+            #expect(taken.map(\.parsed) == ["a", "b", "c"], "expected the three oldest [a, b, c], saw \(taken.map(\.parsed))")
+            #expect(taken.allSatisfy { $0.claim == .claimed }, "expected each claimed, saw \(taken.map(\.claim))")
+            let pending = try await redis.send(RedisCommand("LRANGE", Self.keys.events, 0, -1)).array?.compactMap(\.string)
+            #expect(pending == ["d"], "expected [d] still pending, saw \(String(describing: pending))")
+            let processing = try await redis.send(RedisCommand("LLEN", Self.processing)).int
+            #expect(processing == 3, "expected 3 entries in the processing list, saw \(String(describing: processing))")
+        }
+    }
+
+    @Test func takeThatWaitsFirstWithALimitOfOneTakesOne() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "a", "b"))
+            let taken = try await take(queue, limit: 1, waitFirst: true)
+            #expect(taken.map(\.parsed) == ["a"], "expected [a], saw \(taken.map(\.parsed))")
+            let pending = try await redis.send(RedisCommand("LLEN", Self.keys.events)).int
+            #expect(pending == 1, "expected 1 entry still pending, saw \(String(describing: pending))")
+        }
+    }
+
+    @Test func takeThatWaitsFirstOnAnEmptyQueueReturnsNothingAfterItsBlockTime() async throws {
+        try await withQueue { queue, _ in
+            let taken = try await take(queue, waitFirst: true)
             #expect(taken.isEmpty, "expected nothing taken, saw \(taken.map(\.parsed))")
         }
     }

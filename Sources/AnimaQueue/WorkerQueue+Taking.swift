@@ -1,0 +1,112 @@
+public import AnimaRedis
+public import NIOCore
+
+/// The reliable take: entries move from the pending list to this worker's processing list, and
+/// every id the caller's parser names is claimed in the same visit to the connection.
+extension WorkerQueue {
+    /// One taken entry, with what the caller's parser made of it and, when it asked for a
+    /// claim, the claim's result and the lease it asked for (both nil when the claim got no
+    /// answer: claim it again).
+    public struct Taken<Parsed: Sendable>: Sendable {
+        public let stored: ByteBuffer
+        public let parsed: Parsed
+        public let claim: ClaimResult?
+        public let lease: EventLease?
+    }
+
+    /// Takes up to `limit` events (blocking up to `block` when none is pending), runs `parse`
+    /// on each (on the connection's thread), and claims every id that `parse` names.
+    ///
+    /// With pending events: one round trip takes a batch, one pipelined round trip claims it.
+    /// With `waitFirst` (the last take emptied the queue), the take blocks at once, and the
+    /// first event's claim goes in one round trip with the take of any that came after it: an
+    /// event that finds the queue empty costs two round trips, not three.
+    public func takeAndClaim<Parsed: Sendable>(
+        limit: Int,
+        block: Duration,
+        waitFirst: Bool = false,
+        lease: Duration,
+        token: @escaping @Sendable () -> String,
+        parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
+    ) async throws(RedisError) -> [Taken<Parsed>] {
+        let keys = self.keys
+        let take = QueueScripts.take.call(keys: [keys.events, processing], arguments: [limit])
+        let takeAfterFirst = limit > 1 ? QueueScripts.take.call(keys: [keys.events, processing], arguments: [limit - 1]) : nil
+        let blockingMove = RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(block.seconds))
+        let claims = Claims(keys: keys, leaseMilliseconds: lease.milliseconds, token: token, parse: parse)
+        return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
+            if !waitFirst {
+                let entries = try Self.entries(of: connection.pipeline([take])[0])
+                if !entries.isEmpty { return claims.made(for: entries, on: connection) }
+            }
+            connection.setCommandTimeout(block + connection.configuration.commandTimeout)
+            let waited = Result { () throws(RedisError) in try connection.send(blockingMove) }
+            connection.setCommandTimeout(nil)
+            guard let first = try waited.get().bytes else { return [] }
+            return try claims.made(forFirst: first, thenTaking: takeAfterFirst, on: connection)
+        }
+    }
+
+    /// The entries of a take script's reply.
+    fileprivate static func entries(of reply: RedisValue) throws(RedisError) -> [ByteBuffer] {
+        if case .error(let message) = reply { throw RedisError.reply(message, to: "take") }
+        return (reply.array ?? []).compactMap(\.bytes)
+    }
+
+    static func claimCommand(_ lease: EventLease, for milliseconds: Int, keys: QueueKeys) -> RedisCommand {
+        QueueScripts.claim.call(keys: [keys.event(id: lease.eventID)], arguments: [lease.token, milliseconds])
+    }
+}
+
+/// Parses taken entries and claims the ids they name, on the connection's thread.
+private struct Claims<Parsed: Sendable> {
+    let keys: QueueKeys
+    let leaseMilliseconds: Int
+    let token: @Sendable () -> String
+    let parse: @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
+
+    /// What `parse` made of each entry, the lease it asked for, and the claims to send.
+    private func prepare(_ entries: [ByteBuffer]) -> (parsed: [(Parsed, EventLease?)], claims: [RedisCommand]) {
+        var parsed: [(Parsed, EventLease?)] = []
+        parsed.reserveCapacity(entries.count)
+        var claims: [RedisCommand] = []
+        for entry in entries {
+            let (value, claimID) = parse(entry)
+            let lease = claimID.map { EventLease(eventID: $0, token: token()) }
+            if let lease { claims.append(WorkerQueue.claimCommand(lease, for: leaseMilliseconds, keys: keys)) }
+            parsed.append((value, lease))
+        }
+        return (parsed, claims)
+    }
+
+    /// Pairs each entry with its claim's reply; a claim without one is made again later.
+    private func assemble(
+        _ entries: [ByteBuffer], _ parsed: [(Parsed, EventLease?)], replies: ArraySlice<RedisValue>
+    ) -> [WorkerQueue.Taken<Parsed>] {
+        var replies = replies.makeIterator()
+        return zip(entries, parsed).map { entry, item in
+            let (value, lease) = item
+            let claim = lease == nil ? nil : replies.next().flatMap(ClaimResult.init(reply:))
+            return WorkerQueue.Taken(stored: entry, parsed: value, claim: claim, lease: claim == nil ? nil : lease)
+        }
+    }
+
+    /// Claims a batch in one pipelined round trip. A claim without an answer (the connection
+    /// failed) is made again on the slow path.
+    func made(for entries: [ByteBuffer], on connection: RedisConnection) -> [WorkerQueue.Taken<Parsed>] {
+        let (parsed, claims) = prepare(entries)
+        let replies = claims.isEmpty ? [] : (try? connection.pipeline(claims)) ?? []
+        return assemble(entries, parsed, replies: replies[...])
+    }
+
+    /// Claims `first` in one round trip with `more`, the take of what came after it. A lost
+    /// reply is thrown: entries that `more` moved would sit in the processing list unseen.
+    func made(forFirst first: ByteBuffer, thenTaking more: RedisCommand?, on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
+        let (parsed, claims) = prepare([first])
+        let replies = try connection.pipeline(claims + (more.map { [$0] } ?? []))
+        let taken = assemble([first], parsed, replies: replies.prefix(claims.count))
+        // An error reply to the take moved nothing (only a refused script can fail here).
+        guard more != nil, let later = try? WorkerQueue.entries(of: replies[claims.count]), !later.isEmpty else { return taken }
+        return taken + made(for: later, on: connection)
+    }
+}
