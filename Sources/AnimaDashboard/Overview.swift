@@ -23,9 +23,8 @@ struct Overview: Sendable {
     static func oldestPendingAge(keys: QueueKeys, client: RedisClient, now: Date) async throws(RedisError) -> Double? {
         guard let stored = try await client.send(RedisCommand("LINDEX", keys.events, -1)).bytes else { return nil }
         let body = QueueEntry(stored: stored).body
-        guard let receipt = try await client.send(RedisCommand("HGET", keys.received, SHA1Hex.of(body))).string,
-            let received = receipt.split(separator: " ").first.flatMap({ Double($0) })
+        guard let receipt = try await client.send(RedisCommand("HGET", keys.received, SHA1Hex.of(body))).string.flatMap(Receipt.init)
         else { return nil }
-        return max(0, now.timeIntervalSince1970 - received / 1000)
+        return max(0, now.timeIntervalSince1970 - receipt.receivedMilliseconds / 1000)
     }
 }

@@ -118,17 +118,9 @@ public final class EventPusher: Service, Sendable {
     ) -> PendingPush {
         var receipt: (digest: String, value: String)?
         if receivedKey != nil, let receivedAt, let sentAt {
-            receipt = (SHA1Hex.of(body), "\(Self.milliseconds(receivedAt)) \(sentAt)")
+            receipt = (SHA1Hex.of(body), Receipt(receivedAt: receivedAt, sentAt: sentAt).text)
         }
         return PendingPush(body: body, receipt: receipt, deadline: .now + timeout, onAnswer: onAnswer, loop: loop)
-    }
-
-    /// Milliseconds since 1970 to the microsecond (`1764000000123.456`): the worker's
-    /// queue-wait metric starts here, and whole milliseconds would add up to 1 ms to it.
-    static func milliseconds(_ date: Date) -> String {
-        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        let fraction = String(microseconds % 1000)
-        return "\(microseconds / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     /// Queues `item` for the next batch; false once stopping. The first item to find no drain

@@ -93,13 +93,8 @@ public struct HistoryRecord: Sendable, Hashable {
         text += "\""
     }
 
-    /// A receipt's time: whole milliseconds, or (ingresses since 2026-12-02) to the microsecond.
-    private static func wholeMilliseconds(_ text: String) -> Int64? {
-        Int64(text) ?? Double(text).flatMap { $0.isFinite ? Int64(exactly: $0.rounded(.down)) : nil }
-    }
-
     /// Reads a stream entry's field list (`[name, value, name, value, …]`): `r` (the record as
-    /// JSON) and `rcv` (the receipt, `"<received ms> <sender s>"`, the first with a fraction since 2026-12-02), or one field per value as
+    /// JSON) and `rcv` (the ``Receipt``), or one field per value as
     /// versions before 2026-12 wrote them. Nil when it is not one of ours.
     public init?(fields list: [RedisValue]) {
         var values: [String: String] = [:]
@@ -113,9 +108,9 @@ public struct HistoryRecord: Sendable, Hashable {
                 if let text = value as? String { values[name] = text } else if let number = value as? NSNumber { values[name] = number.stringValue }
             }
         }
-        if let receipt = values.removeValue(forKey: "rcv")?.split(separator: " "), receipt.count == 2 {
-            values["received_at"] = String(receipt[0])
-            values["sent_at"] = String(receipt[1])
+        if let receipt = values.removeValue(forKey: "rcv").flatMap(Receipt.init) {
+            values["received_at"] = String(receipt.receivedWholeMilliseconds)
+            values["sent_at"] = String(receipt.sentAt)
         }
         guard let id = values["id"], let attempt = values["attempt"].flatMap(Int.init),
             let result = values["result"].flatMap(Result.init(rawValue:)), let at = values["at"].flatMap(Int64.init)
@@ -123,7 +118,7 @@ public struct HistoryRecord: Sendable, Hashable {
         self.init(
             eventID: id, type: values["type"], attempt: attempt, result: result,
             durationMilliseconds: values["duration_ms"].flatMap(Int.init), error: values["error"], worker: values["worker"] ?? "?",
-            at: at, receivedAt: values["received_at"].flatMap(Self.wholeMilliseconds), sentAt: values["sent_at"].flatMap(Int64.init),
+            at: at, receivedAt: values["received_at"].flatMap(Int64.init), sentAt: values["sent_at"].flatMap(Int64.init),
             dueAt: values["due_at"].flatMap(Int64.init)
         )
     }

@@ -29,21 +29,21 @@ extension WorkerQueue {
         token: @escaping @Sendable () -> String,
         parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
     ) async throws(RedisError) -> [Taken<Parsed>] {
-        let keys = self.keys
-        let take = QueueScripts.take.call(keys: [keys.events, processing], arguments: [limit])
-        let takeAfterFirst = limit > 1 ? QueueScripts.take.call(keys: [keys.events, processing], arguments: [limit - 1]) : nil
-        let blockingMove = RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(block.seconds))
+        let (keys, processing) = (self.keys, self.processing)
+        let take = { @Sendable (count: Int) in QueueScripts.take.call(keys: [keys.events, processing], arguments: [count]) }
         let claims = Claims(keys: keys, leaseMilliseconds: lease.milliseconds, token: token, parse: parse)
         return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
             if !waitFirst {
-                let entries = try Self.entries(of: connection.pipeline([take])[0])
+                let entries = try Self.entries(of: connection.pipeline([take(limit)])[0])
                 if !entries.isEmpty { return claims.made(for: entries, on: connection) }
             }
             connection.setCommandTimeout(block + connection.configuration.commandTimeout)
-            let waited = Result { () throws(RedisError) in try connection.send(blockingMove) }
+            let waited = Result { () throws(RedisError) in
+                try connection.send(RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(block.seconds)))
+            }
             connection.setCommandTimeout(nil)
             guard let first = try waited.get().bytes else { return [] }
-            return try claims.made(forFirst: first, thenTaking: takeAfterFirst, on: connection)
+            return try claims.made(forFirst: first, thenTaking: limit > 1 ? take(limit - 1) : nil, on: connection)
         }
     }
 

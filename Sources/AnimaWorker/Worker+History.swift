@@ -44,19 +44,18 @@ extension Worker {
         return failure == nil ? reply ?? .null : .null
     }
 
-    /// The per-type metrics of a settled event; `receipt` is `"<received ms> <sender s>"` when known.
+    /// The per-type metrics of a settled event, given its ``Receipt``'s text when known.
     func recordTimings(_ event: JudgedEvent, receipt: String?) {
         guard case .success(let identity) = event.parsed.identity, let (result, _, _) = Self.outcome(of: event.verdict) else { return }
         let now = Date().timeIntervalSince1970
         let handler = event.handlerDuration ?? .zero
         var queueWait: Duration?
         var latency: Duration?
-        if let parts = receipt?.split(separator: " "), parts.count == 2, let received = Double(parts[0]), let sent = Double(parts[1]) {
-            // To the microsecond (ingresses before 2026-12-02 wrote whole milliseconds, rounded
-            // down, which read the wait up to 1 ms long).
+        if let receipt = receipt.flatMap(Receipt.init) {
+            let received = receipt.receivedMilliseconds
             let waitMilliseconds = event.startedAt.map { $0 * 1000 - received } ?? (now * 1000 - received - handler.seconds * 1000)
             queueWait = .microseconds(Int64((waitMilliseconds * 1000).rounded()))
-            latency = .milliseconds(Int64(((now - sent) * 1000).rounded()))
+            latency = .milliseconds(Int64(((now - Double(receipt.sentAt)) * 1000).rounded()))
         }
         metrics.byType.record(
             type: handlers.metricLabel(for: identity.type), result: result, handler: event.handlerDuration,
@@ -99,8 +98,8 @@ extension Worker {
         let replies = second.isEmpty ? [] : try await operations.send(second)
         metrics.queue.pausedEvents.record(replies.prefix(paused.count).reduce(0) { $0 + ($1.int ?? 0) })
         var age = 0.0
-        if oldest != nil, let receipt = replies.last?.string, let received = receipt.split(separator: " ").first.flatMap({ Double($0) }) {
-            age = max(0, Date().timeIntervalSince1970 - received / 1000)
+        if oldest != nil, let receipt = replies.last?.string.flatMap(Receipt.init) {
+            age = max(0, Date().timeIntervalSince1970 - receipt.receivedMilliseconds / 1000)
         }
         metrics.queue.oldestPendingAge.record(age)
     }
