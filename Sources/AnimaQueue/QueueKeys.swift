@@ -38,3 +38,13 @@ extension QueueKeys {
     /// List of the events of one paused type, waiting for `resume`, newest first.
     public func paused(type: String) -> String { "\(prefix):paused:\(type)" }
 }
+
+extension QueueKeys {
+    /// The id of the event that holds an order key (see ``OrderScripts``); absent while no
+    /// event of the key is taken or waiting.
+    public func orderHeld(key: String) -> String { "\(prefix):ordered:held:\(key)" }
+    /// The events waiting for an order key, oldest first, as pairs: id, entry.
+    public func orderWaiting(key: String) -> String { "\(prefix):ordered:waiting:\(key)" }
+    /// Hash from the id of each event waiting for its key to that key.
+    public var orderWaits: String { "\(prefix):ordered:waits" }
+}

@@ -23,10 +23,14 @@ public struct Settlement: Sendable {
     /// The entry exactly as taken.
     public var entry: ByteBuffer
     public var step: Step
+    /// The order key the event holds, when this step is its final outcome (complete,
+    /// acknowledge, dead letter): the same script hands the key to the next waiting event.
+    public var handover: OrderHold?
 
-    public init(entry: ByteBuffer, step: Step) {
+    public init(entry: ByteBuffer, step: Step, handover: OrderHold? = nil) {
         self.entry = entry
         self.step = step
+        self.handover = handover
     }
 }
 

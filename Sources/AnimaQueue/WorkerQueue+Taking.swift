@@ -12,6 +12,8 @@ extension WorkerQueue {
         public let parsed: Parsed
         public let claim: ClaimResult?
         public let lease: EventLease?
+        /// The order key the event holds (ordered takes only).
+        public var hold: OrderHold? = nil
     }
 
     /// Takes up to `limit` events (blocking up to `block` when none is pending), runs `parse`
@@ -25,6 +27,7 @@ extension WorkerQueue {
         limit: Int,
         block: Duration,
         waitFirst: Bool = false,
+        order: OrderKeyPath? = nil,
         lease: Duration,
         token: @escaping @Sendable () -> String,
         parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
@@ -32,6 +35,9 @@ extension WorkerQueue {
         let (keys, processing) = (self.keys, self.processing)
         let take = { @Sendable (count: Int) in QueueScripts.take.call(keys: [keys.events, processing], arguments: [count]) }
         let claims = Claims(keys: keys, leaseMilliseconds: lease.milliseconds, token: token, parse: parse)
+        if let order {
+            return try await takeOrdered(limit: limit, block: block, waitFirst: waitFirst, order: order, claims: claims)
+        }
         return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
             if !waitFirst {
                 let entries = try Self.entries(of: connection.pipeline([take(limit)])[0])
@@ -44,6 +50,27 @@ extension WorkerQueue {
             connection.setCommandTimeout(nil)
             guard let first = try waited.get().bytes else { return [] }
             return try claims.made(forFirst: first, thenTaking: limit > 1 ? take(limit - 1) : nil, on: connection)
+        }
+    }
+
+    /// The ordered take (see ``OrderScripts``): nothing leaves the pending list without its
+    /// key being checked in the same script, so the wait for an event is a `BLMOVE` of the
+    /// list onto itself (it moves nothing) pipelined with the take.
+    private func takeOrdered<Parsed: Sendable>(
+        limit: Int, block: Duration, waitFirst: Bool, order: OrderKeyPath, claims: Claims<Parsed>
+    ) async throws(RedisError) -> [Taken<Parsed>] {
+        let take = OrderScripts.take.call(
+            keys: [keys.events, processing, keys.orderWaits],
+            arguments: [limit, keys.prefix] as [any RedisArgument] + order.segments
+        )
+        let events = keys.events
+        return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
+            guard waitFirst else { return try claims.made(forOrdered: connection.pipeline([take])[0], on: connection) }
+            connection.setCommandTimeout(block + connection.configuration.commandTimeout)
+            let wait = RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds))
+            let replies = Result { () throws(RedisError) in try connection.pipeline([wait, take]) }
+            connection.setCommandTimeout(nil)
+            return try claims.made(forOrdered: replies.get()[1], on: connection)
         }
     }
 
@@ -97,6 +124,22 @@ private struct Claims<Parsed: Sendable> {
         let (parsed, claims) = prepare(entries)
         let replies = claims.isEmpty ? [] : (try? connection.pipeline(claims)) ?? []
         return assemble(entries, parsed, replies: replies[...])
+    }
+
+    /// Claims what an ordered take admitted (triples: entry, key, id), each with its hold.
+    func made(forOrdered reply: RedisValue, on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
+        if case .error(let message) = reply { throw RedisError.reply(message, to: "ordered take") }
+        let items = reply.array ?? []
+        var entries: [ByteBuffer] = []
+        var holds: [OrderHold?] = []
+        for index in stride(from: 0, to: items.count - 2, by: 3) {
+            guard let entry = items[index].bytes else { continue }
+            entries.append(entry)
+            holds.append(items[index + 1].string.flatMap { key in items[index + 2].string.map { OrderHold(key: key, eventID: $0) } })
+        }
+        var taken = made(for: entries, on: connection)
+        for index in taken.indices { taken[index].hold = holds[index] }
+        return taken
     }
 
     /// Claims `first` in one round trip with `more`, the take of what came after it. A lost

@@ -72,7 +72,10 @@ public struct WorkerQueue: Sendable {
     /// The trailing command's reply comes back as it is, an error reply included: it never
     /// fails the settlement, whose steps have run by then. Nil when there is no `trailing`.
     public func settle(_ settlements: [Settlement], then trailing: RedisCommand?) async throws(RedisError) -> (settled: [Settled], trailing: RedisValue?) {
-        var commands = settlements.map { command(for: $0.step, entry: $0.entry) }
+        var commands = settlements.map { settlement in
+            settlement.handover.flatMap { orderedCommand(for: settlement.step, entry: settlement.entry, handingOver: $0) }
+                ?? command(for: settlement.step, entry: settlement.entry)
+        }
         if let trailing { commands.append(trailing) }
         let replies = try await operations.send(commands)
         let settled = try zip(settlements, replies).map { (settlement, reply) throws(RedisError) in try Self.settled(settlement, reply) }
@@ -106,6 +109,29 @@ public struct WorkerQueue: Sendable {
         case .park(let type, let lease):
             let parkKeys = [processing, keys.paused, keys.paused(type: type), keys.events]
             return Self.call(PausedTypes.park, parkKeys, [entry, type], lease, keys)
+        }
+    }
+
+    /// The step of a final outcome that also hands `hold`'s key over; nil for the steps that
+    /// keep the key (see ``OrderScripts``).
+    private func orderedCommand(for step: Settlement.Step, entry: ByteBuffer, handingOver hold: OrderHold) -> RedisCommand? {
+        let order: [any RedisArgument] = [keys.prefix, hold.key, hold.eventID]
+        let mark = keys.event(id: hold.eventID)
+        switch step {
+        case .complete(let lease):
+            return OrderScripts.complete.call(
+                keys: [keys.event(id: lease.eventID), processing, keys.events, keys.orderWaits],
+                arguments: [lease.token, entry, Self.doneTTLSeconds] as [any RedisArgument] + order
+            )
+        case .acknowledge:
+            return OrderScripts.acknowledge.call(keys: [processing, mark, keys.events, keys.orderWaits], arguments: [entry] as [any RedisArgument] + order)
+        case .deadLetter(let letter, let lease):
+            return OrderScripts.deadLetter.call(
+                keys: [processing, keys.dead, lease.map { keys.event(id: $0.eventID) } ?? mark, keys.events, keys.orderWaits],
+                arguments: [entry, letter, lease?.token ?? ""] as [any RedisArgument] + order
+            )
+        case .schedule, .putBack, .park:
+            return nil
         }
     }
 

@@ -1,0 +1,159 @@
+import AnimaRedis
+
+/// The scripts of ordered events (`ANIMA_ORDER_KEY`). An event's key is held from its take to
+/// its final outcome:
+///
+/// - `anima:ordered:held:<key>` holds the id of the event that has the key;
+/// - `anima:ordered:waiting:<key>` lists the events taken while another one held the key,
+///   oldest first, as pairs (id, entry);
+/// - `anima:ordered:waits` maps each waiting event's id to its key (for `events show` and the
+///   `ordered_waiting` count).
+///
+/// The take script reads each entry's key as it moves it out of the pending list: one that
+/// finds its key held by another event goes to the key's waiting list instead of to the
+/// worker. The scripts of final outcomes (done, duplicate, unhandled, dead) hand the key to
+/// the oldest waiting event, which goes to the taking end of the pending list as the key's new
+/// holder; with nobody waiting they delete the key. A retry, a deferral, a park, a put-back and
+/// a recovery leave the key held, so the event that holds it keeps its place. Every step costs
+/// the same whatever the number of waiting events.
+enum OrderScripts {
+    /// `keyOf(entry, path)`: (key, id) of a stored entry, or nil when it is not ordered (not a
+    /// JSON object with string `id` and `type`, or no string/integer at the path).
+    static let keyOf = """
+        local function keyOf(e, path)
+          local body = e
+          if string.sub(e, 1, 10) == '#anima:v1 ' then
+            local nl = string.find(e, '\\n', 11, true)
+            if not nl then return nil end
+            body = string.sub(e, nl + 1)
+          end
+          local ok, t = pcall(cjson.decode, body)
+          if not ok or type(t) ~= 'table' then return nil end
+          local id = t['id']
+          if type(id) ~= 'string' or type(t['type']) ~= 'string' then return nil end
+          local v = t
+          for _, segment in ipairs(path) do
+            if type(v) ~= 'table' then return nil end
+            v = v[segment]
+          end
+          if type(v) == 'string' and v ~= '' then return v, id end
+          if type(v) == 'number' and v == math.floor(v) and math.abs(v) < 9007199254740992 then
+            return string.format('%.0f', v), id
+          end
+          return nil
+        end
+        """
+
+    /// `handOver(prefix, events, waits, key, id)`: when `id` holds `key`, gives the key to the
+    /// oldest waiting event (put at the taking end of the pending list) or deletes it.
+    static let handOver = """
+        local function handOver(prefix, events, waits, key, id)
+          local held = prefix .. ':ordered:held:' .. key
+          if redis.call('GET', held) ~= id then return end
+          local next = redis.call('LPOP', prefix .. ':ordered:waiting:' .. key, 2)
+          if not next then
+            redis.call('DEL', held)
+            return
+          end
+          redis.call('SET', held, next[1])
+          redis.call('HDEL', waits, next[1])
+          redis.call('RPUSH', events, next[2])
+        end
+        """
+
+    /// Moves pending events (KEYS[1]) until ARGV[1] of them may run: those go to the processing
+    /// list KEYS[2] and come back as triples (entry, key or false, id or false); the others go
+    /// to their key's waiting list (KEYS[3]: the waits hash). ARGV[2]: the key prefix, ARGV[3…]:
+    /// the path's segments. Moves at most four times ARGV[1] (plus 64) per call.
+    static let take = RedisScript(
+        keyOf + "\n"
+            + """
+            local path = {}
+            for i = 3, #ARGV do path[#path + 1] = ARGV[i] end
+            local limit = tonumber(ARGV[1])
+            local out, admitted, moved = {}, 0, 0
+            while admitted < limit and moved < limit * 4 + 64 do
+              local e = redis.call('RPOP', KEYS[1])
+              if not e then break end
+              moved = moved + 1
+              local key, id = keyOf(e, path)
+              local holder = key and redis.call('GET', ARGV[2] .. ':ordered:held:' .. key)
+              if key and holder and holder ~= id then
+                redis.call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
+                redis.call('HSET', KEYS[3], id, key)
+              else
+                if key and not holder then redis.call('SET', ARGV[2] .. ':ordered:held:' .. key, id) end
+                redis.call('LPUSH', KEYS[2], e)
+                out[#out + 1] = e
+                out[#out + 1] = key or false
+                out[#out + 1] = id or false
+                admitted = admitted + 1
+              end
+            end
+            return out
+            """
+    )
+
+    /// Whether the event's mark KEYS[m] allows handing over: nobody else's lease runs the same
+    /// id (the mark is absent, done, or our token `tok`).
+    private static let mayHandOver = "local function mayHandOver(v, tok) return (not v) or v == 'done' or v == tok end"
+
+    /// `QueueScripts.complete`, then the hand-over. KEYS: event mark, processing, pending,
+    /// waits; ARGV: token, entry, done TTL, prefix, key, id.
+    static let complete = RedisScript(
+        handOver + "\n" + mayHandOver + "\n"
+            + """
+            local v = redis.call('GET', KEYS[1])
+            local removed = redis.call('LREM', KEYS[2], '-1', ARGV[2])
+            local result = 0
+            if (not v) or v == ARGV[1] then
+              redis.call('SET', KEYS[1], 'done', 'EX', ARGV[3])
+              result = 1
+            elseif v == 'done' and removed == 0 then
+              result = 2
+            end
+            if mayHandOver(v, ARGV[1]) then handOver(ARGV[4], KEYS[3], KEYS[4], ARGV[5], ARGV[6]) end
+            return result
+            """
+    )
+
+    /// Acknowledgement (a duplicate of a done event), then the hand-over. KEYS: processing,
+    /// event mark, pending, waits; ARGV: entry, prefix, key, id.
+    static let acknowledge = RedisScript(
+        handOver + "\n" + mayHandOver + "\n"
+            + """
+            local removed = redis.call('LREM', KEYS[1], '-1', ARGV[1])
+            if mayHandOver(redis.call('GET', KEYS[2]), '') then handOver(ARGV[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4]) end
+            return removed
+            """
+    )
+
+    /// `QueueScripts.deadLetter`, then the hand-over. KEYS: processing, dead, event mark,
+    /// pending, waits; ARGV: entry, letter, lease token ('' for none), prefix, key, id.
+    static let deadLetter = RedisScript(
+        handOver + "\n" + mayHandOver + "\n"
+            + """
+            local v = redis.call('GET', KEYS[3])
+            if ARGV[3] ~= '' and v == ARGV[3] then redis.call('DEL', KEYS[3]) end
+            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
+            redis.call('LPUSH', KEYS[2], ARGV[2])
+            if mayHandOver(v, ARGV[3]) then handOver(ARGV[4], KEYS[4], KEYS[5], ARGV[5], ARGV[6]) end
+            return 1
+            """
+    )
+
+    /// Deletes an entry ARGV[1] from the retry set KEYS[1] and, when it held its key (read at the
+    /// path ARGV[3…]), hands the key over. KEYS: retry set, pending, waits; ARGV: entry, prefix,
+    /// path segments. 1 when the entry was there.
+    static let deleteScheduled = RedisScript(
+        keyOf + "\n" + handOver + "\n"
+            + """
+            if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+            local path = {}
+            for i = 3, #ARGV do path[#path + 1] = ARGV[i] end
+            local key, id = keyOf(ARGV[1], path)
+            if key then handOver(ARGV[2], KEYS[2], KEYS[3], key, id) end
+            return 1
+            """
+    )
+}
