@@ -153,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "anima-worker",
             dependencies: [
-                "AnimaCLI", "AnimaHandlers", "AnimaWorker",
+                "AnimaCLI", "AnimaHandlers", "AnimaQueue", "AnimaWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -32,7 +32,7 @@ extension Worker {
                 delay = .milliseconds(50)
                 if stopping.isFired {
                     // Back to the front of the line, the newest first, so that they keep their order.
-                    await settle(batch.reversed().map { JudgedEvent(stored: $0.stored, parsed: $0.parsed, verdict: .returnUntried, lease: $0.lease) })
+                    await settle(batch.reversed().map { JudgedEvent($0, .returnUntried, lease: $0.lease) })
                     break
                 }
                 let (allQuick, backInLine) = dispatch(batch, slots: free, in: &group)
@@ -70,6 +70,7 @@ extension Worker {
             limit: limit,
             block: configuration.blockTime,
             waitFirst: waitFirst,
+            order: configuration.orderKey,
             lease: configuration.leaseTTL,
             token: { tokenPrefix + String(self.tokenCounter.add(1, ordering: .relaxed).newValue) },
             parse: { stored in
@@ -104,7 +105,7 @@ extension Worker {
             } else if slow.count < slots {
                 slow.append(taken)
             } else {
-                untried.append(JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .returnUntried, lease: taken.lease))
+                untried.append(JudgedEvent(taken, .returnUntried, lease: taken.lease))
             }
         }
         limiter.acquire(slow.count)
@@ -144,19 +145,13 @@ extension Worker {
         guard case .success(let identity) = taken.parsed.identity, let claim = taken.claim else { return nil }
         switch claim {
         case .alreadyDone:
-            return JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .acknowledgeDuplicate, startedAt: Date().timeIntervalSince1970)
+            return JudgedEvent(taken, .acknowledgeDuplicate, startedAt: Date().timeIntervalSince1970)
         case .heldElsewhere:
             return nil
         case .claimed:
             let handler = handlers.handler(for: identity.type)
             if let handler, !handler.runsInline { return nil }
-            let judged = JudgedEvent(
-                stored: taken.stored,
-                parsed: taken.parsed,
-                verdict: handler == nil ? .unhandled : .complete,
-                lease: taken.lease,
-                startedAt: Date().timeIntervalSince1970
-            )
+            let judged = JudgedEvent(taken, handler == nil ? .unhandled : .complete, lease: taken.lease, startedAt: Date().timeIntervalSince1970)
             // `builtin:ack` looks at nothing: spare it the copy of the body and the logger.
             if let handler, !(handler is AckHandler) {
                 let event = WebhookEvent(id: identity.id, type: identity.type, attempt: judged.attempt, body: Data(buffer: taken.parsed.entry.body))

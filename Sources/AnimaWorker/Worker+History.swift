@@ -10,10 +10,11 @@ import NIOCore
 extension Worker {
     /// What the history keeps of `event`'s outcome (its record, and its receipt to read); nil
     /// for an event that was never tried (returned at shutdown, parked).
-    func historyItem(of event: JudgedEvent) -> HistoryBatch.Item? {
-        guard let (result, error, due) = Self.outcome(of: event.verdict) else { return nil }
+    func historyItem(of event: JudgedEvent, _ outcome: Outcome) -> HistoryBatch.Item? {
+        guard let recorded = outcome.record else { return nil }
+        let (result, error, due) = (recorded.result, recorded.error, recorded.due)
         let digest = SHA1Hex.of(event.parsed.entry.body)
-        let final = [.ok, .unhandled, .duplicate, .dead].contains(result)
+        let final = outcome.isFinal
         guard case .success(let identity) = event.parsed.identity else {
             // A malformed body has no id to record under; its receipt goes with it.
             return final ? HistoryBatch.Item(record: nil, digest: digest, final: true) : nil
@@ -45,8 +46,8 @@ extension Worker {
     }
 
     /// The per-type metrics of a settled event, given its ``Receipt``'s text when known.
-    func recordTimings(_ event: JudgedEvent, receipt: String?) {
-        guard case .success(let identity) = event.parsed.identity, let (result, _, _) = Self.outcome(of: event.verdict) else { return }
+    func recordTimings(_ event: JudgedEvent, _ outcome: Outcome, receipt: String?) {
+        guard case .success(let identity) = event.parsed.identity, let result = outcome.record?.result else { return }
         let now = Date().timeIntervalSince1970
         let handler = event.handlerDuration ?? .zero
         var queueWait: Duration?
@@ -61,20 +62,6 @@ extension Worker {
             type: handlers.metricLabel(for: identity.type), result: result, handler: event.handlerDuration,
             queueWait: queueWait, latency: latency
         )
-    }
-
-    /// (result, error, delay until due) of a verdict; nil for the ones that record nothing.
-    private static func outcome(of verdict: Verdict) -> (HistoryRecord.Result, String?, Duration?)? {
-        switch verdict {
-        case .complete: (.ok, nil, nil)
-        case .unhandled: (.unhandled, nil, nil)
-        case .acknowledgeDuplicate: (.duplicate, nil, nil)
-        case .defer(let delay): (.deferred, nil, delay)
-        case .retry(let delay, let reason): (.retry, reason, delay)
-        case .deadLetter(let letter): (.dead, letter.error, nil)
-        case .putBack: (.interrupted, "interrupted by shutdown", nil)
-        case .returnUntried, .park: nil
-        }
     }
 }
 

@@ -18,7 +18,7 @@ extension Worker {
         switch parsed.identity {
         case .failure(let malformed):
             let letter = deadLetter(parsed, id: malformed.id, type: malformed.type, error: malformed.description, attempts: 0)
-            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .deadLetter(letter))
+            return JudgedEvent(taken, .deadLetter(letter))
         case .success(let found):
             identity = found
         }
@@ -27,14 +27,14 @@ extension Worker {
             // Only a recovery can bring an event here: its last attempt died with its worker.
             let error = "attempt \(attempts) did not finish: its worker stopped (killed or crashed) and the event was recovered"
             let letter = deadLetter(parsed, id: identity.id, type: identity.type, error: error, attempts: attempts)
-            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .deadLetter(letter))
+            return JudgedEvent(taken, .deadLetter(letter))
         }
         guard let (claim, lease) = await claim(taken, id: identity.id) else { return nil }
         switch claim {
         case .alreadyDone:
-            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .acknowledgeDuplicate)
+            return JudgedEvent(taken, .acknowledgeDuplicate)
         case .heldElsewhere:
-            return JudgedEvent(stored: taken.stored, parsed: parsed, verdict: .defer(after: configuration.deferDelay))
+            return JudgedEvent(taken, .defer(after: configuration.deferDelay))
         case .claimed:
             return await run(taken, identity: identity, lease: lease)
         }
@@ -45,7 +45,7 @@ extension Worker {
         guard case .success(let identity) = taken.parsed.identity,
             pausedTypes.withLockedValue({ !$0.isEmpty && $0.contains(identity.type) })
         else { return nil }
-        return JudgedEvent(stored: taken.stored, parsed: taken.parsed, verdict: .park(type: identity.type), lease: taken.lease)
+        return JudgedEvent(taken, .park(type: identity.type), lease: taken.lease)
     }
 
     /// The claim made with the take, or a claim made now (the take's got no answer).
@@ -59,14 +59,14 @@ extension Worker {
 
     /// Runs the event's handler under our lease, renewed meanwhile.
     private func run(_ taken: WorkerQueue.Taken<ParsedEntry>, identity: (id: String, type: String), lease: EventLease) async -> JudgedEvent {
-        let (stored, parsed) = (taken.stored, taken.parsed)
+        let parsed = taken.parsed
         guard let handler = handlers.handler(for: identity.type) else {
-            return JudgedEvent(stored: stored, parsed: parsed, verdict: .unhandled, lease: lease)
+            return JudgedEvent(taken, .unhandled, lease: lease)
         }
         let attempt = parsed.entry.attempts + 1
         let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data(buffer: parsed.entry.body))
         let context = HandlerContext(logger: eventLogger(id: identity.id, type: identity.type, attempt: attempt), timeout: configuration.handlerTimeout)
-        leases.add(eventID: lease.eventID, token: lease.token, entry: stored)
+        leases.add(eventID: lease.eventID, token: lease.token, entry: taken.stored)
         let startedAt = Date().timeIntervalSince1970
         let started = ContinuousClock.now
         let outcome = await running.run(handler, event: event, context: context)
@@ -85,7 +85,7 @@ extension Worker {
         case .interrupted:
             verdict = .putBack
         }
-        return JudgedEvent(stored: stored, parsed: parsed, verdict: verdict, lease: lease, handlerDuration: elapsed, startedAt: startedAt)
+        return JudgedEvent(taken, verdict, lease: lease, handlerDuration: elapsed, startedAt: startedAt)
     }
 
     private func deadLetter(_ parsed: ParsedEntry, id: String?, type: String?, error: String, attempts: Int) -> DeadLetter {

@@ -10,11 +10,15 @@ import NIOFoundationCompat
 extension Worker {
     /// Settles `events` in one round trip (retried until it succeeds or shutdown abandons it),
     /// with one command recording their outcomes after the last one, then counts and logs each.
+    /// Every verdict's row of the outcome table (``JudgedEvent/outcome``) says what to do.
     func settle(_ events: [JudgedEvent]) async {
         if events.isEmpty { return }
         var tries = 0
-        let settlements = events.map(settlement(for:))
-        let history = HistoryBatch(events.map(historyItem(of:)))
+        let outcomes = events.map(\.outcome)
+        let settlements = zip(events, outcomes).map { event, outcome in
+            Settlement(entry: event.stored, step: outcome.step, handover: outcome.isFinal ? event.hold : nil)
+        }
+        let history = HistoryBatch(zip(events, outcomes).map(historyItem(of:_:)))
         let recording = history.isEmpty ? nil : history.command(keys: queue.keys, maxLength: configuration.historyMax)
         guard
             let (settled, recorded) = await persist(
@@ -26,70 +30,24 @@ extension Worker {
             )
         else { return }
         let receipts = history.receipts(historyReply(recorded))
-        for (index, event) in events.enumerated() {
-            record(event, settled[index], afterRetry: tries > 1)
-            recordTimings(event, receipt: receipts[index])
+        for index in events.indices {
+            observe(events[index], outcomes[index], settled[index], afterRetry: tries > 1)
+            recordTimings(events[index], outcomes[index], receipt: receipts[index])
         }
     }
 
-    /// The Redis step of a verdict.
-    private func settlement(for event: JudgedEvent) -> Settlement {
-        let entry = event.parsed.entry
-        let step: Settlement.Step
-        switch event.verdict {
-        case .complete, .unhandled:
-            step = event.lease.map { .complete($0) } ?? .acknowledge
-        case .acknowledgeDuplicate:
-            step = .acknowledge
-        case .defer(let delay):
-            step = .schedule(QueueEntry.encode(body: entry.body, attempts: entry.attempts), after: delay, releasing: nil)
-        case .retry(let delay, _):
-            step = .schedule(QueueEntry.encode(body: entry.body, attempts: event.attempt), after: delay, releasing: event.lease)
-        case .deadLetter(let letter):
-            step = .deadLetter(ByteBuffer(data: letter.encoded()), releasing: event.lease)
-        case .putBack, .returnUntried:
-            step = .putBack(releasing: event.lease)
-        case .park(let type):
-            step = .park(type: type, releasing: event.lease)
-        }
-        return Settlement(entry: event.stored, step: step)
-    }
-
-    /// Counts and logs one settled event.
-    private func record(_ event: JudgedEvent, _ settled: Settled, afterRetry: Bool) {
+    /// Counts and logs one settled event, as its row says.
+    private func observe(_ event: JudgedEvent, _ outcome: Outcome, _ settled: Settled, afterRetry: Bool) {
         if let duration = event.handlerDuration { metrics.handlerDuration.recordNanoseconds(duration.wholeNanoseconds) }
+        metrics.count(outcome.counters)
         let duration: Logger.Metadata.Value = "\((event.handlerDuration ?? .zero).wholeNanoseconds / 1_000_000)"
-        switch event.verdict {
-        case .complete:
-            metrics.processed.increment()
-            guard case .completed(let completion) = settled else { return }
+        if let line = outcome.log {
+            var metadata = line.metadata
+            metadata["anima.result"] = .string(line.result)
+            if event.handlerDuration != nil { metadata["anima.duration_ms"] = duration }
+            eventLogger(event).log(level: line.level, "\(line.message)", metadata: metadata)
+        } else if case .complete = event.verdict, case .completed(let completion) = settled {
             recordCompletion(event, completion, afterRetry: afterRetry, duration: duration)
-        case .unhandled:
-            metrics.unhandled.increment()
-            eventLogger(event).notice("no handler for this type: acknowledged", metadata: ["anima.result": "unhandled"])
-        case .acknowledgeDuplicate:
-            metrics.duplicates.increment()
-            eventLogger(event).info("duplicate of a handled event skipped", metadata: ["anima.result": "duplicate"])
-        case .defer:
-            metrics.deferred.increment()
-            eventLogger(event).info("deferred: the same event is running elsewhere", metadata: ["anima.result": "deferred"])
-        case .retry(let delay, let reason):
-            metrics.failed.increment()
-            metrics.retried.increment()
-            eventLogger(event).warning(
-                "failed: \(reason); retry in \(delay.formattedSeconds)",
-                metadata: ["anima.result": "retry", "anima.duration_ms": duration]
-            )
-        case .deadLetter(let letter):
-            if event.handlerDuration != nil { metrics.failed.increment() }
-            metrics.deadLettered.increment()
-            recordDeadLetter(event, letter)
-        case .putBack:
-            eventLogger(event).notice("interrupted by shutdown: put back on the queue", metadata: ["anima.result": "interrupted"])
-        case .returnUntried:
-            break
-        case .park(let type):
-            eventLogger(event).info("type \(type) is paused: the event waits until it is resumed", metadata: ["anima.result": "paused"])
         }
     }
 
@@ -112,17 +70,6 @@ extension Worker {
                 metadata: ["anima.result": "ok-lease-lost", "anima.duration_ms": duration]
             )
         }
-    }
-
-    private func recordDeadLetter(_ event: JudgedEvent, _ letter: DeadLetter) {
-        guard case .success = event.parsed.identity else {
-            logger.error("event dead-lettered: \(letter.error)", metadata: ["anima.dead_id": "\(letter.deadID)", "anima.result": "dead"])
-            return
-        }
-        eventLogger(event).error(
-            "dead-lettered after \(letter.attempts) attempts: \(letter.error)",
-            metadata: ["anima.result": "dead", "anima.dead_id": "\(letter.deadID)"]
-        )
     }
 
     /// `metadata` with the event's id, type and attempt added.

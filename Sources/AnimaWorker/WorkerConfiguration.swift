@@ -1,3 +1,4 @@
+public import AnimaQueue
 public import AnimaRedis
 
 /// Everything a worker process needs, with the contract's defaults.
@@ -33,6 +34,9 @@ public struct WorkerConfiguration: Sendable {
     public var workerID: String
     /// How many outcomes the history keeps (`ANIMA_HISTORY_MAX`). Default 100000; 0 records none.
     public var historyMax: Int
+    /// Orders events by the value at this path of their JSON (`ANIMA_ORDER_KEY`); nil: no
+    /// ordering. Every worker on one Redis must use the same path.
+    public var orderKey: OrderKeyPath?
 
     public init(
         redis: RedisConfiguration = RedisConfiguration(),
@@ -49,7 +53,8 @@ public struct WorkerConfiguration: Sendable {
         deferDelay: Duration = .seconds(1),
         blockTime: Duration = .seconds(1),
         workerID: String = WorkerConfiguration.makeWorkerID(),
-        historyMax: Int = 100_000
+        historyMax: Int = 100_000,
+        orderKey: OrderKeyPath? = nil
     ) {
         self.redis = redis
         self.keyPrefix = keyPrefix
@@ -66,6 +71,7 @@ public struct WorkerConfiguration: Sendable {
         self.blockTime = blockTime
         self.workerID = workerID
         self.historyMax = historyMax
+        self.orderKey = orderKey
     }
 
     /// Heartbeats and leases expire after half the recovery time.

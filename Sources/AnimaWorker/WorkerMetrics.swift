@@ -48,4 +48,15 @@ public struct WorkerMetrics: Sendable {
     }
 
     public func render() -> String { registry.emitToString() }
+
+    /// Adds one to each counter of `counters`.
+    func count(_ counters: Outcome.Counters) {
+        if counters.contains(.processed) { processed.increment() }
+        if counters.contains(.failed) { failed.increment() }
+        if counters.contains(.retried) { retried.increment() }
+        if counters.contains(.deadLettered) { deadLettered.increment() }
+        if counters.contains(.duplicates) { duplicates.increment() }
+        if counters.contains(.deferred) { deferred.increment() }
+        if counters.contains(.unhandled) { unhandled.increment() }
+    }
 }

@@ -1,4 +1,5 @@
 import AnimaCLI
+import AnimaQueue
 import AnimaWorker
 
 extension WorkerConfiguration {
@@ -19,6 +20,13 @@ extension WorkerConfiguration {
         guard !workerID.isEmpty, !workerID.contains(where: { $0.isWhitespace || $0 == ":" }) else {
             throw ConfigurationError("--worker-id (ANIMA_WORKER_ID) must be non-empty, without spaces or ':', got '\(workerID)'")
         }
+        var orderKey: OrderKeyPath?
+        if let path = settings.text(options.orderKey, "ANIMA_ORDER_KEY"), !path.isEmpty {
+            guard let parsed = OrderKeyPath(path) else {
+                throw ConfigurationError("--order-key (ANIMA_ORDER_KEY) must be a dotted path such as data.id, without empty parts, got '\(path)'")
+            }
+            orderKey = parsed
+        }
         self.init(
             redis: redis,
             keyPrefix: prefix,
@@ -37,7 +45,8 @@ extension WorkerConfiguration {
             metricsPort: metricsPort,
             metricsHost: settings.string(options.metricsHost, "ANIMA_METRICS_HOST", default: "127.0.0.1"),
             workerID: workerID,
-            historyMax: try settings.integer(options.historyMax, "ANIMA_HISTORY_MAX", default: 100_000, range: 0...100_000_000)
+            historyMax: try settings.integer(options.historyMax, "ANIMA_HISTORY_MAX", default: 100_000, range: 0...100_000_000),
+            orderKey: orderKey
         )
     }
 }

@@ -62,6 +62,12 @@ struct WorkerOptions: ParsableArguments, Sendable {
         help: "Outcomes kept in the event history (env ANIMA_HISTORY_MAX; default 100000; 0 records none)."
     )
     var historyMax: String?
+    @Option(
+        name: .customLong("order-key"),
+        help:
+            "Handle events with the same value at this dotted path of their JSON (e.g. data.id) one at a time, in the order stored (env ANIMA_ORDER_KEY; default: no ordering)."
+    )
+    var orderKey: String?
 
     init() {}
 }
