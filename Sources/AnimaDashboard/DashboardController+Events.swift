@@ -18,6 +18,10 @@ extension DashboardController {
         let known: Bool
         let state: String
         let due: String?
+        /// A waiting event's order key and the event it waits behind.
+        var orderKey: String? = nil
+        var waitingBehind: String? = nil
+        var waitingBehindLink: String? = nil
         let type: String?
         let receivedAt: String?
         let sentAt: String?
@@ -47,7 +51,7 @@ extension DashboardController {
         }
         let status = try await history.status(of: id)
         let first = status.attempts.first
-        let page = EventPage(
+        var page = EventPage(
             id: id, searched: true, known: status.isKnown, state: status.state.rawValue, due: status.dueAt.map(EventStatus.iso),
             type: first?.type, receivedAt: first?.receivedAt.map(EventStatus.iso), sentAt: first?.sentAt.map { EventStatus.iso($0 * 1000) },
             attempts: status.attempts.map { record in
@@ -60,6 +64,9 @@ extension DashboardController {
             deadLink: status.state == .dead ? renderer.basePath + "/dead/" + FormData.encode(id) : nil,
             command: adminCommand("events", "show", id)
         )
+        page.orderKey = status.waitingFor?.key
+        page.waitingBehind = status.waitingFor?.behind
+        page.waitingBehindLink = status.waitingFor?.behind.map { renderer.basePath + "/events/" + FormData.encode($0) }
         return renderer.html("event", title: "Event \(id)", section: "events", page: page, status: status.isKnown ? .ok : .notFound)
     }
 }

@@ -12,6 +12,8 @@ extension DashboardController {
         let dead: Int
         let workerCount: Int
         let pausedEvents: Int
+        /// Events held behind an earlier event of their order key.
+        let orderedWaiting: Int
         let workers: [Worker]
         let paused: [Paused]
         let bars: [ThroughputChart.Bar]
@@ -35,7 +37,7 @@ extension DashboardController {
         let stats = overview.stats
         let page = OverviewPage(
             pending: stats.pending, scheduled: stats.scheduled, inFlight: stats.inFlight, dead: stats.dead,
-            workerCount: stats.workers, pausedEvents: stats.pausedEvents,
+            workerCount: stats.workers, pausedEvents: stats.pausedEvents, orderedWaiting: stats.orderedWaiting,
             workers: stats.workerList.map { worker in
                 OverviewPage.Worker(
                     id: worker.id, heartbeat: worker.heartbeatAgeSeconds.map { Self.age(seconds: $0) } ?? "?", inFlight: worker.inFlight,

@@ -20,23 +20,21 @@ struct RetryStore: Sendable {
         let type: String?
     }
 
+    private var set: RetrySet { RetrySet(keys: keys, client: client) }
+
     func count() async throws(RedisError) -> Int {
-        try await client.send(RedisCommand("ZCARD", keys.scheduled)).int ?? 0
+        try await set.count()
     }
 
     /// The soonest due first, from `offset`, at most `limit`.
     func list(offset: Int, limit: Int) async throws(RedisError) -> [Retry] {
-        let reply = try await client.send(RedisCommand("ZRANGE", keys.scheduled, offset, offset + limit - 1, "WITHSCORES"))
         var retries: [Retry] = []
-        var items = (reply.array ?? []).makeIterator()
-        while let member = items.next(), let score = items.next() {
-            guard let stored = member.bytes else { continue }
+        for (stored, dueAt) in try await set.page(offset: offset, limit: limit) {
             let entry = QueueEntry(stored: stored)
             let object = (try? JSONSerialization.jsonObject(with: Data(buffer: entry.body))) as? [String: Any]
             retries.append(
                 Retry(
-                    key: SHA1Hex.of(stored), stored: stored,
-                    dueAt: score.string.flatMap(Double.init).map { Int64($0) } ?? 0,
+                    key: SHA1Hex.of(stored), stored: stored, dueAt: dueAt,
                     attemptsMade: entry.attempts, eventID: object?["id"] as? String, type: object?["type"] as? String
                 )
             )
@@ -56,27 +54,13 @@ struct RetryStore: Sendable {
         return nil
     }
 
-    /// Moves the entry to the pending list in one atomic step, as the worker's promotion does.
-    /// False when it was no longer waiting.
+    /// Moves the entry to the pending list. False when it was no longer waiting.
     func runNow(_ retry: Retry) async throws(RedisError) -> Bool {
-        let scriptKeys = [keys.scheduled, keys.events]
-        return try await client.withConnection { connection throws(RedisError) in
-            try connection.evaluate(Self.move, keys: scriptKeys, arguments: [retry.stored]).int == 1
-        }
+        try await set.runNow(retry.stored)
     }
 
-    /// Removes the entry. False when it was no longer waiting.
+    /// Removes the entry (handing its order key over). False when it was no longer waiting.
     func delete(_ retry: Retry) async throws(RedisError) -> Bool {
-        try await client.send(RedisCommand("ZREM", keys.scheduled, retry.stored)).int == 1
+        try await set.delete(retry.stored)
     }
-
-    static let move = RedisScript(
-        """
-        if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then
-          redis.call('LPUSH', KEYS[2], ARGV[1])
-          return 1
-        end
-        return 0
-        """
-    )
 }

@@ -72,6 +72,10 @@ public struct EventHistory: Sendable {
         let mark = try await client.send(RedisCommand("GET", keys.event(id: id))).string
         if mark == "done" { return status(.done) }
         if mark?.hasPrefix("lease:") == true { return status(.running) }
+        if let key = try await client.send(RedisCommand("HGET", keys.orderWaits, id)).string {
+            let behind = try await client.send(RedisCommand("GET", keys.orderHeld(key: key))).string
+            return EventStatus(id: id, state: .waiting, waitingFor: (key, behind), attempts: attempts)
+        }
         let needle = Needle(id)
         for type in try await PausedTypes(keys: keys, client: client).types() {
             if try await find(needle, inList: keys.paused(type: type)) { return status(.paused) }

@@ -118,7 +118,7 @@ public final class EventPusher: Service, Sendable {
     ) -> PendingPush {
         var receipt: (digest: String, value: String)?
         if receivedKey != nil, let receivedAt, let sentAt {
-            receipt = (SHA1Hex.of(body), Receipt(receivedAt: receivedAt, sentAt: sentAt).text)
+            receipt = (Receipt.field(of: body), Receipt(receivedAt: receivedAt, sentAt: sentAt).text)
         }
         return PendingPush(body: body, receipt: receipt, deadline: .now + timeout, onAnswer: onAnswer, loop: loop)
     }

@@ -3,12 +3,16 @@ public import Foundation
 /// The JSON objects of `anima-admin events show --json` / `events list --json`, shared with the
 /// dashboard's `GET /api/events/ID`.
 extension EventStatus {
-    /// `{"id","state","due_at"?,"type"?,"received_at"?,"sent_at"?,"attempts":[…]}`.
+    /// `{"id","state","due_at"?,"order_key"?,"waiting_behind"?,"type"?,"received_at"?,"sent_at"?,"attempts":[…]}`.
     public var jsonObject: [String: Any] {
         var object: [String: Any] = [
             "id": id, "state": state.rawValue, "attempts": attempts.map { $0.jsonObject(withEvent: false) },
         ]
         if let dueAt { object["due_at"] = Self.iso(dueAt) }
+        if let waitingFor {
+            object["order_key"] = waitingFor.key
+            object["waiting_behind"] = waitingFor.behind ?? NSNull()
+        }
         if let first = attempts.first {
             object["type"] = first.type ?? NSNull()
             if let received = first.receivedAt { object["received_at"] = Self.iso(received) }

@@ -142,17 +142,25 @@ enum OrderScripts {
             """
     )
 
-    /// Deletes an entry ARGV[1] from the retry set KEYS[1] and, when it held its key (read at the
-    /// path ARGV[3…]), hands the key over. KEYS: retry set, pending, waits; ARGV: entry, prefix,
-    /// path segments. 1 when the entry was there.
+    /// Deletes an entry ARGV[1] from the retry set KEYS[1] and, when it held its key, hands
+    /// the key over. The path is the live workers' `order_key` (from their heartbeats, KEYS[4]
+    /// the workers set). KEYS: retry set, pending, waits, workers; ARGV: entry, prefix. 1 when
+    /// the entry was there.
     static let deleteScheduled = RedisScript(
         keyOf + "\n" + handOver + "\n"
             + """
             if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-            local path = {}
-            for i = 3, #ARGV do path[#path + 1] = ARGV[i] end
-            local key, id = keyOf(ARGV[1], path)
-            if key then handOver(ARGV[2], KEYS[2], KEYS[3], key, id) end
+            for _, worker in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+              local beat = redis.call('GET', ARGV[2] .. ':worker:' .. worker)
+              local ok, t = pcall(cjson.decode, beat or '')
+              if ok and type(t) == 'table' and type(t['order_key']) == 'string' then
+                local path = {}
+                for segment in string.gmatch(t['order_key'], '[^.]+') do path[#path + 1] = segment end
+                local key, id = keyOf(ARGV[1], path)
+                if key then handOver(ARGV[2], KEYS[2], KEYS[3], key, id) end
+                return 1
+              end
+            end
             return 1
             """
     )

@@ -32,6 +32,10 @@ public struct QueueStats: Sendable, Codable {
     public let paused: [String]
     /// Events parked while their type is paused (not counted in `pending`).
     public let pausedEvents: Int
+    /// Events waiting behind an earlier event of their order key (not counted in `pending`).
+    public let orderedWaiting: Int
+    /// Seconds since the ingress received the next event in line (see ``QueueCounts``).
+    public let oldestPendingAgeSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case pending, scheduled
@@ -40,29 +44,22 @@ public struct QueueStats: Sendable, Codable {
         case workerList = "worker_list"
         case paused
         case pausedEvents = "paused_events"
+        case orderedWaiting = "ordered_waiting"
+        case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
     }
 
-    /// Reads the snapshot in two round trips.
+    /// Reads the snapshot: the ``QueueCounts``, then the workers.
     public static func read(keys: QueueKeys, client: RedisClient) async throws(RedisError) -> QueueStats {
-        let first = try await client.pipeline([
-            RedisCommand("LLEN", keys.events), RedisCommand("ZCARD", keys.scheduled), RedisCommand("LLEN", keys.dead),
-            RedisCommand("SMEMBERS", keys.workers), RedisCommand("TIME"), RedisCommand("SMEMBERS", keys.paused),
-        ])
-        let paused = (first[5].array ?? []).compactMap(\.string).sorted()
-        let ids = (first[3].array ?? []).compactMap(\.string).sorted()
+        let first = try await client.pipeline([RedisCommand("SMEMBERS", keys.workers), RedisCommand("TIME")])
+        let ids = (first[0].array ?? []).compactMap(\.string).sorted()
         let serverNow =
-            first[4].array.flatMap { parts -> Double? in
+            first[1].array.flatMap { parts -> Double? in
                 guard parts.count == 2, let s = parts[0].int, let us = parts[1].int else { return nil }
                 return Double(s) + Double(us) / 1e6
             } ?? Date().timeIntervalSince1970
-        var commands: [RedisCommand] = []
-        for id in ids {
-            commands.append(RedisCommand("GET", keys.worker(id: id)))
-            commands.append(RedisCommand("LLEN", keys.processing(workerID: id)))
-        }
-        commands += paused.map { RedisCommand("LLEN", keys.paused(type: $0)) }
-        let second = try await client.pipeline(commands)
-        let pausedEvents = second.suffix(paused.count).reduce(0) { $0 + ($1.int ?? 0) }
+        let counts = try await QueueCounts.read(keys: keys, client: client, now: Date(timeIntervalSince1970: serverNow))
+        let second = try await client.pipeline(
+            ids.flatMap { [RedisCommand("GET", keys.worker(id: $0)), RedisCommand("LLEN", keys.processing(workerID: $0))] })
         var list: [WorkerInfo] = []
         var inFlight = 0
         for (index, id) in ids.enumerated() {
@@ -81,14 +78,9 @@ public struct QueueStats: Sendable, Codable {
             )
         }
         return QueueStats(
-            pending: first[0].int ?? 0,
-            scheduled: first[1].int ?? 0,
-            inFlight: inFlight,
-            dead: first[2].int ?? 0,
-            workers: list.count,
-            workerList: list,
-            paused: paused,
-            pausedEvents: pausedEvents
+            pending: counts.pending, scheduled: counts.scheduled, inFlight: inFlight, dead: counts.dead, workers: list.count,
+            workerList: list, paused: counts.paused, pausedEvents: counts.pausedEvents, orderedWaiting: counts.orderedWaiting,
+            oldestPendingAgeSeconds: counts.oldestPendingAgeSeconds
         )
     }
 }

@@ -1,4 +1,6 @@
+public import AnimaRedis
 public import Foundation
+public import NIOCore
 
 /// An event's receipt in `anima:received`, written by the ingress beside its push: when the
 /// ingress received it, to the microsecond, and the sender's signed timestamp, as
@@ -33,6 +35,9 @@ public struct Receipt: Sendable, Equatable {
 
     /// When the ingress received the event, in milliseconds since 1970.
     public var receivedMilliseconds: Double { Double(receivedMicroseconds) / 1000 }
+
+    /// The field of an event's receipt in `anima:received`: the SHA-1 of its raw body.
+    public static func field(of body: ByteBuffer) -> String { SHA1Hex.of(body) }
 
     /// The millisecond in which the ingress received the event (what the history shows).
     public var receivedWholeMilliseconds: Int64 { receivedMicroseconds / 1000 }

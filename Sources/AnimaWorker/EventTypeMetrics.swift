@@ -63,6 +63,7 @@ struct QueueGauges: Sendable {
     let scheduled: CoreMetrics.Gauge
     let dead: CoreMetrics.Gauge
     let pausedEvents: CoreMetrics.Gauge
+    let orderedWaiting: CoreMetrics.Gauge
     let oldestPendingAge: CoreMetrics.Gauge
 
     init(factory: PrometheusMetricsFactory) {
@@ -70,6 +71,16 @@ struct QueueGauges: Sendable {
         scheduled = CoreMetrics.Gauge(label: "anima_queue_scheduled", factory: factory)
         dead = CoreMetrics.Gauge(label: "anima_queue_dead", factory: factory)
         pausedEvents = CoreMetrics.Gauge(label: "anima_queue_paused_events", factory: factory)
+        orderedWaiting = CoreMetrics.Gauge(label: "anima_queue_ordered_waiting", factory: factory)
         oldestPendingAge = CoreMetrics.Gauge(label: "anima_queue_oldest_pending_age_seconds", factory: factory)
+    }
+
+    func record(_ counts: QueueCounts) {
+        pending.record(counts.pending)
+        scheduled.record(counts.scheduled)
+        dead.record(counts.dead)
+        pausedEvents.record(counts.pausedEvents)
+        orderedWaiting.record(counts.orderedWaiting)
+        oldestPendingAge.record(counts.oldestPendingAgeSeconds ?? 0)
     }
 }

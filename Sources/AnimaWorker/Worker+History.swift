@@ -13,7 +13,7 @@ extension Worker {
     func historyItem(of event: JudgedEvent, _ outcome: Outcome) -> HistoryBatch.Item? {
         guard let recorded = outcome.record else { return nil }
         let (result, error, due) = (recorded.result, recorded.error, recorded.due)
-        let digest = SHA1Hex.of(event.parsed.entry.body)
+        let digest = Receipt.field(of: event.parsed.entry.body)
         let final = outcome.isFinal
         guard case .success(let identity) = event.parsed.identity else {
             // A malformed body has no id to record under; its receipt goes with it.
@@ -66,28 +66,10 @@ extension Worker {
 }
 
 extension Worker {
-    /// Every tick: which types are paused, and the queue's gauges (pending, scheduled, dead,
-    /// parked, the age of the next event in line from its receipt).
+    /// Every tick: which types are paused, and the queue's gauges (see ``QueueCounts``).
     func refreshQueueView() async throws(RedisError) {
-        let keys = queue.keys
-        let first = try await operations.send([
-            RedisCommand("SMEMBERS", keys.paused), RedisCommand("LLEN", keys.events), RedisCommand("ZCARD", keys.scheduled),
-            RedisCommand("LLEN", keys.dead), RedisCommand("LINDEX", keys.events, -1),
-        ])
-        let paused = Set((first[0].array ?? []).compactMap(\.string))
-        pausedTypes.withLockedValue { $0 = paused }
-        metrics.queue.pending.record(first[1].int ?? 0)
-        metrics.queue.scheduled.record(first[2].int ?? 0)
-        metrics.queue.dead.record(first[3].int ?? 0)
-        var second = paused.sorted().map { RedisCommand("LLEN", keys.paused(type: $0)) }
-        let oldest = first[4].bytes.map { SHA1Hex.of(QueueEntry(stored: $0).body) }
-        if let oldest { second.append(RedisCommand("HGET", keys.received, oldest)) }
-        let replies = second.isEmpty ? [] : try await operations.send(second)
-        metrics.queue.pausedEvents.record(replies.prefix(paused.count).reduce(0) { $0 + ($1.int ?? 0) })
-        var age = 0.0
-        if oldest != nil, let receipt = replies.last?.string.flatMap(Receipt.init) {
-            age = max(0, Date().timeIntervalSince1970 - receipt.receivedMilliseconds / 1000)
-        }
-        metrics.queue.oldestPendingAge.record(age)
+        let counts = try await QueueCounts.read(keys: queue.keys, client: operations)
+        pausedTypes.withLockedValue { $0 = Set(counts.paused) }
+        metrics.queue.record(counts)
     }
 }

@@ -12,8 +12,17 @@ import Glibc
 /// Background upkeep: heartbeat, lease renewal, promotion of due retries, recovery.
 extension Worker {
     func heartbeat() async throws(RedisError) {
-        let beat = WorkerHeartbeat(pid: Int(getpid()), concurrency: configuration.concurrency, started: Self.processStart)
-        try await queue.heartbeat(beat, ttl: configuration.leaseTTL)
+        try await queue.heartbeat(currentBeat, ttl: configuration.leaseTTL)
+    }
+
+    /// The first heartbeat, refused while live workers order events by another key.
+    func register() async throws(RedisError) -> WorkerRegistration {
+        try await queue.register(currentBeat, ttl: configuration.leaseTTL)
+    }
+
+    private var currentBeat: WorkerHeartbeat {
+        WorkerHeartbeat(
+            pid: Int(getpid()), concurrency: configuration.concurrency, started: Self.processStart, orderKey: configuration.orderKey?.description)
     }
 
     private static let processStart = Date().formatted(.iso8601)

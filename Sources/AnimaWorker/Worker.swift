@@ -103,6 +103,7 @@ public final class Worker: Service, Sendable {
                 "anima.handlers": "\(handlers.types.joined(separator: ","))",
             ]
         )
+        var refusal: WorkerStartError?
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 if let port = configuration.metricsPort {
@@ -111,9 +112,15 @@ public final class Worker: Service, Sendable {
                         do { try await server.run() } catch { self.logger.error("metrics server stopped: \(error)") }
                     }
                 }
-                if await persist("register", until: stopping, { () throws(RedisError) in try await self.heartbeat() }) != nil {
+                switch await persist("register", until: stopping, { () throws(RedisError) in try await self.register() }) {
+                case .registered:
                     group.addTask { await self.maintain() }
                     await fetchLoop(&group)
+                case .refused(let other, let theirs):
+                    refusal = WorkerStartError.orderKeyDiffers(ours: configuration.orderKey?.description, theirs: theirs, worker: other)
+                    logger.error("\(refusal!)")
+                case nil:
+                    break
                 }
                 await drain()
                 finished.fire()
@@ -134,6 +141,7 @@ public final class Worker: Service, Sendable {
         }
         await operations.shutdown()
         await fetcher.shutdown()
+        if let refusal { throw refusal }
         logger.info("worker stopped")
     }
 }

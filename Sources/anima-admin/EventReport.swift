@@ -28,6 +28,9 @@ enum EventReport {
             let seconds = max(0, Int((Double(due) / 1000 - now.timeIntervalSince1970).rounded()))
             state += ", due \(iso(due)) (in \(seconds) s)"
         }
+        if let waiting = status.waitingFor {
+            state += ", behind \(waiting.behind ?? "the next event") of order key \(waiting.key)"
+        }
         lines.append(state)
         return lines.joined(separator: "\n")
     }
