@@ -4,7 +4,11 @@ workers while workers are SIGKILLed and restarted, one is stopped with SIGTERM, 
 restarts once and is frozen (SIGSTOP) once for longer than the workers' leases. Then it checks
 that every accepted event was handled successfully exactly once and that nothing is left over.
 
-Usage: chaos.py N BIN_DIR WORK_DIR
+Usage: chaos.py [--ordered] N BIN_DIR WORK_DIR
+
+With --ordered, the workers run with ANIMA_ORDER_KEY=data.key, events have eight to a key,
+handlers fail one in eight of their first two attempts at random, and the last line adds
+`order_violations=N` (see ordering.py).
 
 How "handled twice" is told from a legitimate re-run: every handler run appends
 `start ID WORKER_PID TIME` and `end ID WORKER_PID TIME` to one file, and every SIGKILL this
@@ -22,13 +26,19 @@ import os, random, signal, subprocess, sys, threading, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from resp import Redis  # noqa: E402
 from common import Poster, append_line as append_to, event_body, free_port, wait_for_port, worker_command  # noqa: E402
+import ordering  # noqa: E402
 
+ORDERED = sys.argv[1] == "--ordered"
+if ORDERED:
+    del sys.argv[1]
 N = int(sys.argv[1])
 BIN = sys.argv[2]
 WORK = sys.argv[3]
 SECRET = "chaos-secret"
 SENDERS = 16
 WORKERS = 3
+# Ordered: about eight events to a key, and a multiple of SENDERS keys (see ordering.py).
+KEYS = max(SENDERS, N // 8 // SENDERS * SENDERS)
 RUNS = os.path.join(WORK, "runs.log")
 random.seed(int(os.environ.get("CHAOS_SEED", "7")))
 SCALE = max(1.0, float(os.environ.get("ANIMA_TEST_TIME_SCALE", "1")))
@@ -69,7 +79,9 @@ class Processes:
         env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="%g" % (2 * SCALE), ANIMA_RETRY_BASE_SECONDS="0.2",
                    ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
                    ANIMA_LOG_LEVEL="notice")
-        worker = subprocess.Popen(worker_command(BIN, RUNS), env=env,
+        if ORDERED:
+            env["ANIMA_ORDER_KEY"] = "data.key"
+        worker = subprocess.Popen(worker_command(BIN, RUNS, failing=ORDERED), env=env,
                                   stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
         self.workers[worker.pid] = worker
@@ -126,7 +138,7 @@ def sender(ids):
     poster = Poster(INGRESS_PORT, SECRET)
     for event_id in ids:
         time.sleep(PACE)
-        body = event_body(event_id)
+        body = event_body(event_id, ordering.key_and_place(event_id, KEYS)[0] if ORDERED else None)
         while True:
             status = poster.post(body)
             if status is None:
@@ -212,6 +224,10 @@ def analyse():
         instant before the SIGKILL) to a second after it ended (its result not yet in Redis)."""
         return any(started - 0.5 * SCALE <= k <= ended + 1.0 * SCALE for k in kills.get(pid, []))
 
+    if ORDERED:
+        order_violations = ordering.violations(lines, KEYS, lambda pid, started, now: unconfirmed(pid, started, now))
+    else:
+        order_violations = []
     open_runs = {}  # id -> (pid, start time)
     finished = {}  # id -> (pid, start time, end time) of its last successful run
     handled_runs, reruns, duplicates = 0, 0, []
@@ -231,11 +247,13 @@ def analyse():
                 else:
                     duplicates.append("%s ran again after it was handled (by %d, who lived on)" % (event_id, other_pid))
             open_runs[event_id] = (pid, at)
+        elif kind == "fail":
+            open_runs.pop(event_id, None)
         else:
             handled_runs += 1
             started = open_runs.pop(event_id, (pid, at))[1]
             finished[event_id] = (pid, started, at)
-    return set(finished), handled_runs, reruns, duplicates
+    return set(finished), handled_runs, reruns, duplicates, order_violations
 
 
 def main():
@@ -279,20 +297,24 @@ def main():
         scheduled = redis.call("ZCARD", "anima:scheduled")
         processing = [k for k in (redis.call("KEYS", "anima:processing:*") or []) if redis.call("LLEN", k)]
         dead = redis.call("LLEN", "anima:dead")
+        ordered_left = redis.call("KEYS", "anima:ordered:*") or []
         not_done = [i for i, reply in zip(sorted(accepted), redis_pipeline_done(redis)) if reply != b"done"]
         processes.stop_all()
     finally:
         processes.stop_all()
 
-    handled, handled_runs, reruns, duplicates = analyse()
+    handled, handled_runs, reruns, duplicates, order_violations = analyse()
     lost = sorted(accepted - handled) + [i for i in not_done if i in handled]
     problems = list(unexpected)
     if pending or scheduled or processing:
         problems.append("left over: pending=%d scheduled=%d processing lists=%d" % (pending, scheduled, len(processing)))
+    if ordered_left:
+        problems.append("ordered keys left after every event was done: %s" % [k.decode() for k in ordered_left[:5]])
     if dead:
         problems.append("%d dead letters (none expected)" % dead)
     problems += ["the run had no %s: too few events for the schedule of faults" % name for name, count in faults.items() if not count]
     problems += duplicates[:10]
+    problems += order_violations[:10]
     problems += ["lost: %s" % i for i in lost[:10]]
     print("chaos figures: sent=%d accepted=%d rejected503=%d handled=%d handler_runs=%d reruns_after_kill=%d "
           "duplicates=%d lost=%d dead=%d worker_kills=%d sigterm=%d redis_restarts=%d redis_pauses=%d seconds=%.1f"
@@ -301,8 +323,9 @@ def main():
              faults.get("redis_pauses", 0), elapsed))
     for problem in problems:
         print("problem: " + problem)
-    print("chaos: sent=%d accepted=%d rejected503=%d handled=%d duplicates=%d lost=%d seconds=%.0f"
-          % (N, len(accepted), rejected503[0], len(handled & accepted), len(duplicates), len(lost), elapsed))
+    order = " order_violations=%d" % len(order_violations) if ORDERED else ""
+    print("chaos: sent=%d accepted=%d rejected503=%d handled=%d duplicates=%d lost=%d%s seconds=%.0f"
+          % (N, len(accepted), rejected503[0], len(handled & accepted), len(duplicates), len(lost), order, elapsed))
     sys.exit(1 if problems or len(accepted) != N else 0)
 
 

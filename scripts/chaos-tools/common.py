@@ -30,22 +30,31 @@ def append_line(path, line):
     os.close(fd)
 
 
-def recording_handler(runs):
+def recording_handler(runs, failing=False):
     """The command handler of every chaos worker: appends `start ID WORKER_PID TIME` and
     `end ID WORKER_PID TIME` to `runs`. WORKER_PID is $CHAOS_WORKER (see worker_command), not
-    $PPID: a command forked an instant before its worker's SIGKILL starts with init as its parent."""
-    return ('echo "start $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s; cat > /dev/null; '
-            'echo "end $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s' % (runs, runs))
+    $PPID: a command forked an instant before its worker's SIGKILL starts with init as its parent.
+    With `failing`, one in eight of the first two attempts fails instead, at random, and appends
+    `fail ID WORKER_PID TIME`."""
+    fail = ""
+    if failing:
+        fail = ('if [ "$ANIMA_EVENT_ATTEMPT" -le 2 ] && [ $(( $(od -An -N1 -tu1 /dev/urandom) %% 8 )) -eq 0 ]; then '
+                'echo "fail $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s; exit 1; fi; ' % runs)
+    return ('echo "start $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s; cat > /dev/null; %s'
+            'echo "end $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s' % (runs, fail, runs))
 
 
-def worker_command(bin_dir, runs):
+def worker_command(bin_dir, runs, failing=False):
     """argv of a worker whose handlers record their runs; its PID is the worker's own (exec)."""
     return ["/bin/sh", "-c", 'CHAOS_WORKER=$$ exec "$0" "$@"',
-            os.path.join(bin_dir, "anima-worker"), "--on", "*=" + recording_handler(runs)]
+            os.path.join(bin_dir, "anima-worker"), "--on", "*=" + recording_handler(runs, failing)]
 
 
-def event_body(event_id):
-    return json.dumps({"id": event_id, "type": "resource.created", "data": {"n": event_id}}, separators=(",", ":"))
+def event_body(event_id, key=None):
+    data = {"n": event_id}
+    if key is not None:
+        data["key"] = key
+    return json.dumps({"id": event_id, "type": "resource.created", "data": data}, separators=(",", ":"))
 
 
 class Poster:
