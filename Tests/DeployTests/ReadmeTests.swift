@@ -44,6 +44,32 @@ struct ReadmeTests {
         }
     }
 
+    /// `scripts/run --detach` and the like: the script takes the flag.
+    @Test func everyFlagGivenToAScriptIsTakenByIt() throws {
+        let uses = try Self.readme().matches(of: /scripts\/([a-z][a-z-]*) (--[a-z][a-z-]*)/)
+        for use in uses {
+            let script = try DeployFiles.text("scripts/" + use.output.1)
+            #expect(script.contains(use.output.2), "README runs scripts/\(use.output.1) \(use.output.2), which the script does not take")
+        }
+    }
+
+    /// Every relative link and image points at a file of the repository; every `#anchor` at a heading.
+    @Test func everyLinkLeadsSomewhere() throws {
+        let text = try Self.readme()
+        let anchors = Set(text.split(separator: "\n").filter { $0.hasPrefix("#") }.map { heading in
+            String(heading.drop { $0 == "#" || $0 == " " }.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" })
+                .replacingOccurrences(of: " ", with: "-")
+        })
+        for link in text.matches(of: /\]\(([^)\s]+)\)/).map({ String($0.output.1) }) where !link.hasPrefix("http") {
+            if link.hasPrefix("#") {
+                #expect(anchors.contains(String(link.dropFirst())), "README links to \(link), which is no heading of it")
+            } else {
+                let path = String(link.split(separator: "#")[0])
+                #expect(FileManager.default.fileExists(atPath: DeployFiles.url(path).path), "README links to \(path), which does not exist")
+            }
+        }
+    }
+
     @Test func everyFlagGivenToAnExecutableExists() async throws {
         let found = HelpCoverageTests.invocationFlags(in: try Self.readme())
         #expect(found.count > 10, "expected the README's commands, found \(found.count) flags")
