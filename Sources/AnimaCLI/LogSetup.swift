@@ -14,9 +14,10 @@ public struct LogSetup: Sendable {
 
     public init(options: LogOptions, settings: SettingsReader) throws(ConfigurationError) {
         let levels = Logger.Level.allCases.map(\.rawValue)
-        let level = try settings.choice(options.logLevel, "ANIMA_LOG_LEVEL", default: "info", among: levels)
-        let format = try settings.choice(options.logFormat, "ANIMA_LOG_FORMAT", default: "text", among: ["text", "json"])
-        self.init(level: Logger.Level(rawValue: level) ?? .info, format: Format(rawValue: format) ?? .text)
+        let defaults = LogSetup()
+        let level = try settings.choice(options.logLevel, "ANIMA_LOG_LEVEL", default: defaults.level.rawValue, among: levels)
+        let format = try settings.choice(options.logFormat, "ANIMA_LOG_FORMAT", default: defaults.format.rawValue, among: ["text", "json"])
+        self.init(level: Logger.Level(rawValue: level) ?? defaults.level, format: Format(rawValue: format) ?? defaults.format)
     }
 
     /// Installs the log handler (stderr, buffered: see ``LogBuffer``) for the whole process and

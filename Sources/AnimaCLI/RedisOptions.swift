@@ -1,3 +1,4 @@
+import AnimaRedis
 public import ArgumentParser
 
 /// The settings every executable shares: where Redis is and the key prefix.
@@ -5,7 +6,7 @@ public struct RedisOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("redis-url"),
         help:
-            "Redis to use (env REDIS_URL; default redis://127.0.0.1:6379/0). Also redis://:password@host:port/db, redis://user:password@host:port/db, unix:///path/redis.sock, redis-sentinel://host:26379,host2:26379/master[/db] (Sentinel)."
+            "Redis to use (env REDIS_URL; default \(RedisConfiguration.defaultURL)). Also redis://:password@host:port/db, redis://user:password@host:port/db, unix:///path/redis.sock, redis-sentinel://host:26379,host2:26379/master[/db] (Sentinel)."
     )
     public var redisURL: String?
 

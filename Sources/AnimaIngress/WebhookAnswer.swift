@@ -1,5 +1,5 @@
 import HTTPTypes
-import Hummingbird
+import NIOCore
 
 /// One answer of the webhook endpoint: a status, one of the fixed JSON bodies, extra headers.
 struct WebhookAnswer: Sendable {
@@ -18,9 +18,4 @@ struct WebhookAnswer: Sendable {
     }
 
     var body: ByteBuffer { ByteBuffer(staticString: json) }
-
-    /// As a Hummingbird response, for the router's route.
-    var response: Response {
-        JSONAnswers.response(status, json, headers: headers)
-    }
 }

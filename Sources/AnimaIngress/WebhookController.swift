@@ -4,15 +4,14 @@ import AnimaWebhooks
 import CoreMetrics
 import Foundation
 import HTTPTypes
-import Hummingbird
 import Logging
 import NIOCore
 
 /// `POST /webhooks/anima`: size limit, signature, push, answer. Every request a client can send
 /// gets one of the contract's answers, never a 500.
 ///
-/// The decisions live here, apart from the transport: ``WebhookChannelHandler`` answers on the
-/// channel's event loop, ``receive(_:context:)`` serves the router's route.
+/// The decisions live here, apart from the transport, ``WebhookChannelHandler``, which answers
+/// on the channel's event loop.
 struct WebhookController: Sendable {
     let verifier: SignatureVerifier
     let pusher: EventPusher
@@ -83,27 +82,5 @@ struct WebhookController: Sendable {
         metrics.request(outcome: "too_large")
         logger.info("webhook refused: body larger than \(maxBodyBytes) bytes")
         return WebhookAnswer(status: .contentTooLarge, json: JSONAnswers.tooLarge, headers: [.connection: "close"])
-    }
-
-    /// The route's entry: reads the body (stopping at the limit), then as above.
-    func receive(_ request: Request, context: some RequestContext) async -> Response {
-        if isDeclaredTooLarge(request.headers) { return tooLarge(logger: context.logger).response }
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: maxBodyBytes)
-        } catch {
-            if error is NIOTooManyBytesError { return tooLarge(logger: context.logger).response }
-            // The client went away mid-body; nobody is left to read an answer.
-            context.logger.debug("request body not read: \(error)")
-            return JSONAnswers.response(.badRequest, #"{"error":"Body could not be read"}"#)
-        }
-        switch admit(request.headers, body: body, logger: context.logger) {
-        case .refused(let answer): return answer.response
-        case .admitted(let sentAt, let receivedAt):
-            let started = ContinuousClock.now
-            let outcome = await pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: pushTimeout)
-            return answer(to: outcome, started: started, logger: context.logger).response
-        }
     }
 }

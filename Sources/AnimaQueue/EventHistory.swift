@@ -86,9 +86,11 @@ public struct EventHistory: Sendable {
         return status(.unknown)
     }
 
-    /// The entries of one event in a list or set: a quick byte search for the id as a JSON
-    /// string, then, for an entry that has it somewhere, a parse of its body, whose top-level
-    /// `id` must be it (an id that only appears inside another event's data does not count).
+    /// The entries of one event in a list or set, found exactly as the worker identifies an
+    /// event: by the top-level `id` of the parsed body (an id that only appears inside another
+    /// event's data does not count). A quick byte search skips the parse of entries that cannot
+    /// hold the id: those without it as a plain JSON string and without any escape (an entry
+    /// that writes it escaped, `evt\/1` or `\u00e9`, is parsed).
     struct Needle {
         let id: String
         let quoted: [UInt8]
@@ -101,7 +103,8 @@ public struct EventHistory: Sendable {
         }
 
         func matches(_ stored: ByteBuffer?) -> Bool {
-            guard let stored, stored.withUnsafeReadableBytes({ Self.contains($0, quoted) }) else { return false }
+            guard let stored, stored.withUnsafeReadableBytes({ Self.contains($0, quoted) || $0.contains(UInt8(ascii: "\\")) })
+            else { return false }
             let body = QueueEntry(stored: stored).body
             let object = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
             return object?["id"] as? String == id

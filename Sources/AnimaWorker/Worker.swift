@@ -95,7 +95,6 @@ public final class Worker: Service, Sendable {
     static let settleAfterInterruptTimeout = Duration.seconds(10)
 
     public func run() async throws {
-        signal(SIGPIPE, SIG_IGN)  // a command that exits without reading stdin must not kill us
         logger.info(
             "worker starting",
             metadata: [

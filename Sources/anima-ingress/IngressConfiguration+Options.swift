@@ -12,17 +12,18 @@ extension IngressConfiguration {
             throw ConfigurationError("ANIMA_WEBHOOK_SECRET is empty: set the secret Anima signs webhooks with")
         }
         let (redis, prefix) = try options.redis.resolve(settings)
+        let defaults = IngressOptions.defaults
         self.init(
-            host: settings.string(options.host, "ANIMA_INGRESS_HOST", default: "127.0.0.1"),
-            port: try settings.integer(options.port, "PORT", default: 3000, range: 0...65535),
+            host: settings.string(options.host, "ANIMA_INGRESS_HOST", default: defaults.host),
+            port: try settings.integer(options.port, "PORT", default: defaults.port, range: 0...65535),
             redis: redis,
             keyPrefix: prefix,
             secrets: secrets,
-            tolerance: try settings.seconds(options.toleranceSeconds, "ANIMA_TOLERANCE_SECONDS", default: .seconds(300)),
-            maxBodyBytes: try settings.integer(options.maxBodyBytes, "ANIMA_MAX_BODY_BYTES", default: 1_048_576, range: 1...(1 << 30)),
-            maxPending: try settings.integer(options.maxPending, "ANIMA_MAX_PENDING", default: 0),
-            pushTimeout: try settings.seconds(options.pushTimeoutSeconds, "ANIMA_PUSH_TIMEOUT_SECONDS", default: .seconds(2), minimum: 0.01),
-            minReplicas: try settings.integer(options.minReplicas, "ANIMA_MIN_REPLICAS", default: 0, range: 0...100)
+            tolerance: try settings.seconds(options.toleranceSeconds, "ANIMA_TOLERANCE_SECONDS", default: defaults.tolerance),
+            maxBodyBytes: try settings.integer(options.maxBodyBytes, "ANIMA_MAX_BODY_BYTES", default: defaults.maxBodyBytes, range: 1...(1 << 30)),
+            maxPending: try settings.integer(options.maxPending, "ANIMA_MAX_PENDING", default: defaults.maxPending),
+            pushTimeout: try settings.seconds(options.pushTimeoutSeconds, "ANIMA_PUSH_TIMEOUT_SECONDS", default: defaults.pushTimeout, minimum: 0.01),
+            minReplicas: try settings.integer(options.minReplicas, "ANIMA_MIN_REPLICAS", default: defaults.minReplicas, range: 0...100)
         )
     }
 }

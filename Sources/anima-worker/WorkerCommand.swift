@@ -16,6 +16,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var options: WorkerOptions
 
     func run() async throws {
+        // Process-wide, so the executable's to set: a write to a closed pipe or socket (a command
+        // that exits without reading its stdin, a Redis connection the server closed) fails
+        // with EPIPE instead of killing the process.
+        signal(SIGPIPE, SIG_IGN)
         let settings = SettingsReader(environment: ProcessInfo.processInfo.environment)
         let log = try LogSetup(options: options.log, settings: settings)
         let configuration = try WorkerConfiguration(options: options, settings: settings)

@@ -15,8 +15,10 @@ struct ForwardingDeliveryTests {
             ]
             for (_, body) in events { try await f.push(body) }
             #expect(await f.waitUntilDone(events.map(\.0)), "not every event was marked done")
-            // A second POST, if any, would come right after the first.
-            try await Task.sleep(for: .milliseconds(300))
+            // Nothing left that could POST again (pending, scheduled, taken), and one attempt each.
+            #expect(await eventually { (try? await f.isIdle()) == true }, "something is still pending, scheduled or taken")
+            let attempts = try await f.history().map { "\($0["id"] ?? "?") \($0["attempt"] ?? "?") \($0["result"] ?? "?")" }
+            #expect(attempts.sorted() == events.map { "\($0.0) 1 ok" }.sorted(), "expected one ok attempt per event, saw \(attempts)")
             let requests = stub.requests
             #expect(requests.count == events.count, "expected \(events.count) POSTs, saw \(requests)")
             for (id, body) in events {

@@ -21,6 +21,18 @@ func withForwarding(
 }
 
 extension PipelineFixture {
+    /// The delays the worker chose after its failed attempts, as the history records them
+    /// (`due_at − at` of each `retry` outcome, in ms), oldest first: what the worker decided,
+    /// whatever the machine's load did to the moment the retry ran.
+    func retryDelays() async throws -> [Int64] {
+        try await history().compactMap { record in
+            guard record["result"] as? String == "retry", let at = (record["at"] as? NSNumber)?.int64Value,
+                let due = (record["due_at"] as? NSNumber)?.int64Value
+            else { return nil }
+            return due - at
+        }
+    }
+
     /// The `error` of the only dead letter, once there is one (waits at most `timeout`).
     func onlyDeadLetterError(timeout: Duration = .seconds(10)) async throws -> String? {
         guard await waitForDeadLetters(1, timeout: timeout) else { return nil }

@@ -8,10 +8,14 @@ import NIOCore
 import Testing
 
 /// The ingress application built by ``buildIngressApplication(configuration:logger:onServerRunning:)``,
-/// the builder `anima-ingress` runs, driven in-process (HummingbirdTesting's router mode, with
-/// the app's services running) against a real `redis-server`: the suite's shared one
-/// (``SharedRedisTrait``) under a key prefix of the test's own, or, for a test that stops
-/// Redis, a fresh one stopped afterwards whatever happens.
+/// the builder `anima-ingress` runs, driven in-process against a real `redis-server`: the
+/// suite's shared one (``SharedRedisTrait``) under a key prefix of the test's own, or, for a
+/// test that stops Redis, a fresh one stopped afterwards whatever happens.
+///
+/// HummingbirdTesting's `.live` mode: the application's own server runs on a free port, so
+/// every request goes through the pipeline production runs (``WebhookHTTP1Channel`` and its
+/// `WebhookChannelHandler`), never around it as the router mode would. ``client`` sends whole
+/// requests; ``http`` writes raw bytes (pipelining, half-close, chunked bodies).
 struct IngressAppFixture: Sendable {
     static let secret = "whsec_ingress_app_test"
 
@@ -20,6 +24,8 @@ struct IngressAppFixture: Sendable {
     /// A client of the test's own, to read what the ingress pushed.
     let inspector: RedisClient
     let client: any TestClientProtocol
+    /// A raw HTTP/1.1 client of the same server.
+    let http: HTTPTestClient
 
     /// - Parameters:
     ///   - ownRedis: start a server for this test alone (one the test may stop) instead of
@@ -46,8 +52,16 @@ struct IngressAppFixture: Sendable {
         logger.logLevel = .warning
         let app = buildIngressApplication(configuration: configuration, logger: logger)
         try await withCleanup {
-            try await app.test(.router) { [configuration] client in
-                try await body(IngressAppFixture(redis: redis, configuration: configuration, inspector: inspector, client: client))
+            try await app.test(.live) { [configuration] client in
+                let port = try #require(client.port, "the live test server has no port")
+                let fixture = IngressAppFixture(
+                    redis: redis,
+                    configuration: configuration,
+                    inspector: inspector,
+                    client: client,
+                    http: HTTPTestClient(port: port)
+                )
+                try await body(fixture)
             }
         } cleanup: {
             await inspector.shutdown()

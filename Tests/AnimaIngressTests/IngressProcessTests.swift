@@ -14,6 +14,16 @@ struct IngressProcessTests {
         await redis.stop()
     }
 
+    /// Set by the executable's entry point, not by a library.
+    @Test func theExecutableIgnoresSIGPIPE() async throws {
+        let redis = try await RedisServer()
+        let ingress = try await IngressProcess(redisURL: redis.url)
+        let ignored = ignoredSignals(of: ingress.process.pid)
+        #expect(ignored?.contains(SIGPIPE) == true, "expected SIGPIPE ignored, saw the ignored signals \(ignored.map { $0.sorted() } ?? [])")
+        await ingress.stop()
+        await redis.stop()
+    }
+
     @Test func sigtermAfterTrafficExitsWithStatusZero() async throws {
         let redis = try await RedisServer()
         let ingress = try await IngressProcess(redisURL: redis.url)

@@ -164,6 +164,26 @@ struct EventHistoryTests {
         }
     }
 
+    /// The id as the worker reads it, however the body escapes it: `\/`, `\u` escapes of any
+    /// character, non-ASCII written raw or escaped.
+    @Test(arguments: [
+        ("evt/1", #"{"id":"evt\/1","type":"t"}"#),
+        ("evt_é", #"{"id":"evt_\u00e9","type":"t"}"#),
+        ("evt_é", #"{"id":"evt_é","type":"t"}"#),
+        ("evt_a", #"{"id":"\u0065vt_a","type":"t"}"#),
+        ("say \"hi\"", #"{"id":"say \u0022hi\"","type":"t"}"#),
+    ])
+    func anIdWrittenWithEscapesIsFoundExactly(id: String, body: String) async throws {
+        try await withQueue { _, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, body))
+            let history = EventHistory(keys: Self.keys, client: redis)
+            let pending = try await history.status(of: id).state
+            #expect(pending == .pending, "\(body): expected \(id) pending, saw \(pending)")
+            let other = try await history.status(of: id + "x").state
+            #expect(other == .unknown, "\(body): expected \(id)x unknown, saw \(other)")
+        }
+    }
+
     @Test func listIsNewestFirstAndFiltersByTypeAndResult() async throws {
         try await withQueue { _, redis in
             try await record(redis, "a", .retry)

@@ -174,6 +174,29 @@ public final class PipelineFixture: Sendable {
         }
     }
 
+    /// The outcomes recorded in `anima:history`, oldest first, each its record as JSON (`id`,
+    /// `attempt`, `result`, `at`, `due_at`, …).
+    public func history() async throws -> [[String: Any]] {
+        let reply = try await client.send(RedisCommand("XRANGE", "anima:history", "-", "+"))
+        return (reply.array ?? []).compactMap { entry in
+            let fields = entry.array?.last?.array?.compactMap(\.string) ?? []
+            guard let index = fields.firstIndex(of: "r"), index + 1 < fields.count else { return nil }
+            return jsonObject(fields[index + 1])
+        }
+    }
+
+    /// Waits (at most `timeout`) until worker `id` has written `count` more heartbeats: its
+    /// upkeep ticked that often, so its loops had that many chances to act. The mark to wait for
+    /// before checking that something did not happen, instead of a fixed sleep.
+    public func waitForHeartbeats(of id: String, count: Int = 2, timeout: Duration = .seconds(10)) async -> Bool {
+        var beats: Set<String> = []
+        if let first = try? await get("anima:worker:\(id)") { beats.insert(first) }
+        return await eventually(timeout: timeout) {
+            if let beat = try? await get("anima:worker:\(id)") { beats.insert(beat) }
+            return beats.count > count
+        }
+    }
+
     /// Whether every event is settled: nothing pending, scheduled or taken by any worker.
     public func isIdle() async throws -> Bool {
         let processing = try await client.send(RedisCommand("KEYS", "anima:processing:*")).array ?? []

@@ -28,8 +28,8 @@ struct WorkerConcurrencyTests {
             let events = (0..<3).map { _ in makeEvent() }
             for event in events { try await f.push(event.body) }
             #expect(await f.waitForHandlerStart(), "the handler never started")
-            // Give an over-eager fetch loop time to take more.
-            try await Task.sleep(for: .milliseconds(300))
+            // Two upkeep ticks of the worker's own: an over-eager fetch loop would have taken more.
+            #expect(await f.waitForHeartbeats(of: worker.id), "the worker wrote no heartbeats while its handler ran")
             let pending = try await f.count("anima:events")
             let taken = try await f.count("anima:processing:\(worker.id)")
             #expect(pending == 2 && taken == 1, "while one runs: expected 2 pending and 1 taken, saw \(pending) and \(taken)")

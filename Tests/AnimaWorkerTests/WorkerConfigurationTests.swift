@@ -72,4 +72,13 @@ struct WorkerConfigurationTests {
             #expect(f.lines("runs.log") == ["\(event.id) 1"], "runs: \(f.lines("runs.log"))")
         }
     }
+
+    /// Set by the executable's entry point (the library leaves process-wide signals alone).
+    @Test func theExecutableIgnoresSIGPIPE() async throws {
+        try await PipelineFixture.run { f in
+            let worker = try await f.startWorker(["*=builtin:ack"])
+            let ignored = ignoredSignals(of: worker.pid)
+            #expect(ignored?.contains(SIGPIPE) == true, "expected SIGPIPE ignored, saw the ignored signals \(ignored.map { $0.sorted() } ?? [])")
+        }
+    }
 }

@@ -9,7 +9,8 @@ import Testing
 struct WorkerCrashTests {
     @Test func eventOfAKilledWorkerIsCompletedByAnotherWithinTheRecoveryTime() async throws {
         try await PipelineFixture.run { f in
-            let handler = #"\#(f.markStart); sleep 3; \#(f.record())"#
+            // `$$`: the shell, leader of the command's own process group.
+            let handler = #"echo $$ >> '\#(f.path("groups.log"))'; \#(f.markStart); sleep 3; \#(f.record())"#
             let first = try await f.startWorker(["*=\(handler)"])
             let event = makeEvent()
             try await f.push(event.body)
@@ -25,9 +26,11 @@ struct WorkerCrashTests {
                 said,
                 "expected the live worker to say it recovered the event; stderr:\n\(second.process.standardError)"
             )
-            // Long enough for the killed attempt's `sleep 3` to have ended, had it survived.
-            try await Task.sleep(for: .seconds(3))
-            // The killed worker's command must die with it (its orphan reaper kills the group).
+            // The killed worker's command must die with it (its orphan reaper kills the group): once
+            // no process of that group is left, nothing can record a run of attempt 1 any more.
+            let group = try #require(f.lines("groups.log").first.flatMap { Int32($0) }, "the handler wrote no process group")
+            let gone = await eventually(timeout: .seconds(10)) { livingProcesses(inGroup: group).isEmpty }
+            #expect(gone, "the killed worker's command still runs: processes \(livingProcesses(inGroup: group)) of group \(group)")
             #expect(f.lines("runs.log") == ["\(event.id) 2"], "expected one run (attempt 2), saw \(f.lines("runs.log"))")
         }
     }
@@ -167,7 +170,9 @@ struct WorkerCrashTests {
         try await PipelineFixture.run { f in
             await f.redis.stop()
             let worker = try await f.startWorker(["*=\(f.record())"], waitUntilRegistered: false)
-            try await Task.sleep(for: .seconds(1))
+            // It has met the outage (its log says so) and still runs.
+            let met = await eventually(timeout: .seconds(10)) { worker.process.standardError.contains("retrying with backoff") }
+            #expect(met, "the worker never said it met Redis down; stderr:\n\(worker.process.standardError)")
             #expect(worker.isRunning, "the worker stopped while Redis was down: \(worker.process.standardError)")
             try await f.redis.start()
             let reconnected = await eventually { (try? await f.client.send(RedisCommand("PING")).string) == "PONG" }
@@ -177,5 +182,20 @@ struct WorkerCrashTests {
             #expect(await f.waitUntilDone([event.id], timeout: .seconds(10)), "not handled once Redis came up")
             #expect(f.lines("runs.log") == ["\(event.id) 1"], "runs: \(f.lines("runs.log"))")
         }
+    }
+}
+
+/// The pids of processes in process group `group` that have not exited (zombies count as
+/// exited), from `/proc`.
+func livingProcesses(inGroup group: Int32) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> Int32? in
+        guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm) ": state, ppid, pgrp.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 2, fields[0] != "Z", Int32(fields[2]) == group else { return nil }
+        return pid
     }
 }

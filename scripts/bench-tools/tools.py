@@ -11,8 +11,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from resp import Redis  # noqa: E402
 
 
-def event_body(i, size):
+def event_body(i, size, keys=0):
+    """With `keys`, `data.key` is one of that many keys (k0, k1, …, round robin)."""
     event = {"id": "evt_bench_%08d" % i, "type": "resource.created", "created": "2026-11-29T00:00:00Z", "data": {"pad": ""}}
+    if int(keys):
+        event["data"]["key"] = "k%d" % (i % int(keys))
     pad = size - len(json.dumps(event, separators=(",", ":")))
     event["data"]["pad"] = "x" * max(0, pad)
     return json.dumps(event, separators=(",", ":"))
@@ -28,24 +31,26 @@ def bodies(count, size, secret, path):
             f.write("%s\t%s\t%s\n" % (ts, sig, body))
 
 
-def fill(port, key, count, size):
-    """LPUSHes `count` distinct events of about `size` bytes, a thousand per command."""
+def fill(port, key, count, size, keys=0):
+    """LPUSHes `count` distinct events of about `size` bytes, a thousand per command (with
+    `keys`, spread over that many order keys)."""
     r = Redis(port)
     batch = 1000
     sent = 0
     while sent < int(count):
         n = min(batch, int(count) - sent)
-        r.call("LPUSH", key, *[event_body(sent + i, int(size)) for i in range(n)])
+        r.call("LPUSH", key, *[event_body(sent + i, int(size), keys) for i in range(n)])
         sent += n
     print(r.call("LLEN", key))
 
 
-# Events not settled yet: pending + in every registered worker's processing list + scheduled.
+# Events not settled yet: pending + in every registered worker's processing list + scheduled
+# + waiting for their order key.
 # A worker registers (SADD <prefix>:workers) before its first take, and its `complete` script
 # writes the done mark and removes the entry from its processing list in one atomic step, so
 # this is 0 exactly when every taken event has been settled. One EVAL: cheap to poll.
 UNSETTLED = """
-local n = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3])
+local n = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3]) + redis.call('HLEN', ARGV[1] .. ':ordered:waits')
 for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   n = n + redis.call('LLEN', ARGV[1] .. ':processing:' .. w)
 end
@@ -113,6 +118,18 @@ def lua(source, outdir):
             f.write("\n".join(lines).replace("\\\\", "\\"))
 
 
+def mean(path, name):
+    """<name>_sum / <name>_count summed over every label set, from a saved /metrics page."""
+    total, count = 0.0, 0.0
+    with open(path) as f:
+        for line in f:
+            if line.startswith(name + "_sum"):
+                total += float(line.split()[-1])
+            elif line.startswith(name + "_count"):
+                count += float(line.split()[-1])
+    print("%.6f" % (total / count if count else 0))
+
+
 def scrape(port, path):
     """Saves /metrics of 127.0.0.1:<port> to `path`."""
     with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=10) as reply, open(path, "wb") as f:
@@ -166,5 +183,5 @@ if __name__ == "__main__":
     command, *args = sys.argv[1:]
     {
         "bodies": bodies, "fill": fill, "drain": drain, "settled": settled, "lua": lua,
-        "scrape": scrape, "quantiles": quantiles,
+        "scrape": scrape, "quantiles": quantiles, "mean": mean,
     }[command](*args)

@@ -1,13 +1,17 @@
+import AnimaIngress
 import AnimaTestSupport
+import HTTPTypes
+import HummingbirdTesting
 import Testing
 
-/// Several requests on one connection, through the real binary: webhooks are answered on the
-/// event loop, everything else by Hummingbird, and the answers still come in the order of the
-/// requests, with keep-alive, half-close and `connection: close` as HTTP/1.1 has them.
-@Suite("Ingress: requests on one connection")
-struct IngressConnectionTests {
+/// Several requests on one connection, through the application's own pipeline in-process
+/// (``IngressAppFixture``, live mode): webhooks are answered on the event loop, everything else
+/// by Hummingbird, and the answers still come in the order of the requests, with keep-alive,
+/// half-close and `connection: close` as HTTP/1.1 has them.
+@Suite("Ingress app: requests on one connection", .sharedRedis)
+struct IngressAppConnectionTests {
     @Test func pipelinedWebhooksAndOtherRequestsAreAnsweredInOrder() async throws {
-        try await IngressFixture.run { f in
+        try await IngressAppFixture.run { f in
             let (first, second) = (eventBody(), eventBody())
             let raw =
                 get("/healthz") + webhook(first, f) + get("/nowhere") + webhook(second, f) + get("/webhooks/anima")
@@ -19,7 +23,7 @@ struct IngressConnectionTests {
     }
 
     @Test func aWebhookFollowedByAHalfCloseIsStillAnswered() async throws {
-        try await IngressFixture.run { f in
+        try await IngressAppFixture.run { f in
             let body = eventBody()
             let exchange = try await f.http.exchange(raw: webhook(body, f), halfClose: true)
             let statuses = exchange.answers.map(\.status)
@@ -29,7 +33,7 @@ struct IngressConnectionTests {
     }
 
     @Test func connectionCloseClosesTheConnectionAfterTheAnswer() async throws {
-        try await IngressFixture.run { f in
+        try await IngressAppFixture.run { f in
             let raw = webhook(eventBody(), f, close: true) + get("/healthz")
             let exchange = try await f.http.exchange(raw: raw, answers: 2)
             let statuses = exchange.answers.map(\.status)
@@ -39,7 +43,7 @@ struct IngressConnectionTests {
     }
 
     @Test func anOversizedChunkedBodyIsAnswered413AndTheConnectionClosed() async throws {
-        try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
+        try await IngressAppFixture.run(configure: { $0.maxBodyBytes = 1000 }) { f in
             let body = [UInt8](repeating: UInt8(ascii: "c"), count: 3000)
             let raw = webhook(body, f, chunked: true) + get("/healthz")
             let exchange = try await f.http.exchange(raw: raw, answers: 2)
@@ -56,9 +60,9 @@ struct IngressConnectionTests {
     }
 
     /// A signed webhook request, its body sent whole or in chunks of 500 bytes.
-    private func webhook(_ body: [UInt8], _ f: IngressFixture, close: Bool = false, chunked: Bool = false) -> [UInt8] {
+    private func webhook(_ body: [UInt8], _ f: IngressAppFixture, close: Bool = false, chunked: Bool = false) -> [UInt8] {
         var head = "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-        for (name, value) in f.ingress.signedHeaders(for: body) { head += "\(name): \(value)\r\n" }
+        for (name, value) in f.signedHeaders(for: body) { head += "\(name): \(value)\r\n" }
         if close { head += "connection: close\r\n" }
         guard chunked else { return Array((head + "content-length: \(body.count)\r\n\r\n").utf8) + body }
         var raw = Array((head + "transfer-encoding: chunked\r\n\r\n").utf8)

@@ -1,16 +1,20 @@
+import AnimaIngress
 import AnimaTestSupport
+import HTTPTypes
+import HummingbirdTesting
 import Testing
 
-/// Body limits and hostile requests on the wire, through the real binary. Routes, probes and
-/// the declared-length limit are tested in-process (`IngressAppRouteTests`, `IngressAppWebhookTests`).
-@Suite("Ingress: HTTP")
-struct IngressHTTPTests {
+/// Body limits and hostile requests on the wire, through the application's own pipeline
+/// in-process (``IngressAppFixture``, live mode). The barrage of `IngressHostileInputTests` runs
+/// against the real binary.
+@Suite("Ingress app: HTTP on the wire", .sharedRedis)
+struct IngressAppWireTests {
     @Test func chunkedBodyOverTheLimitIs413AndNotQueued() async throws {
-        try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
+        try await IngressAppFixture.run(configure: { $0.maxBodyBytes = 1000 }) { f in
             let body = [UInt8](repeating: UInt8(ascii: "c"), count: 3000)
             let answer = try await f.http.postChunked(
                 "/webhooks/anima",
-                headers: f.ingress.signedHeaders(for: body),
+                headers: f.signedHeaders(for: body),
                 body: body,
                 chunkSize: 500
             )
@@ -20,11 +24,11 @@ struct IngressHTTPTests {
     }
 
     @Test func chunkedBodyWithinTheLimitIsAccepted() async throws {
-        try await IngressFixture.run { f in
+        try await IngressAppFixture.run { f in
             let body = eventBody()
             let answer = try await f.http.postChunked(
                 "/webhooks/anima",
-                headers: f.ingress.signedHeaders(for: body),
+                headers: f.signedHeaders(for: body),
                 body: body,
                 chunkSize: 7
             )
@@ -34,7 +38,7 @@ struct IngressHTTPTests {
     }
 
     @Test func largeDeclaredBodyIsRefusedBeforeItIsSent() async throws {
-        try await IngressFixture.run(environment: ["ANIMA_MAX_BODY_BYTES": "1000"]) { f in
+        try await IngressAppFixture.run(configure: { $0.maxBodyBytes = 1000 }) { f in
             // Headers only: the server must answer on the declared length alone.
             let raw = "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ncontent-length: 100000000\r\n\r\n"
             let answer = try await f.http.send(raw: Array(raw.utf8), timeout: .seconds(5))
@@ -43,9 +47,9 @@ struct IngressHTTPTests {
     }
 
     @Test func duplicateSignatureHeadersNeverGive500() async throws {
-        try await IngressFixture.run { f in
+        try await IngressAppFixture.run { f in
             let body = eventBody()
-            let signed = f.ingress.signedHeaders(for: body)
+            let signed = f.signedHeaders(for: body)
             let duplicates: [[(String, String)]] = [
                 signed + [signed[1]],
                 signed + [("x-anima-signature", String(repeating: "0", count: 64))],
@@ -60,9 +64,9 @@ struct IngressHTTPTests {
     }
 
     @Test func hugeHeaderNeverGives500() async throws {
-        try await IngressFixture.run { f in
+        try await IngressAppFixture.run { f in
             let body = eventBody()
-            let signed = f.ingress.signedHeaders(for: body)
+            let signed = f.signedHeaders(for: body)
             let huge = String(repeating: "a", count: 100_000)
             let cases: [[(String, String)]] = [
                 signed + [("x-filler", huge)],
@@ -78,12 +82,12 @@ struct IngressHTTPTests {
                 }
             }
             let after = try await f.post(body)
-            #expect(after.status == 200, "the ingress no longer answers after huge headers: \(after.summary)")
+            #expect(after.status == .ok, "the ingress no longer answers after huge headers: \(after.summary)")
         }
     }
 
     @Test func garbageRequestNeverGives500() async throws {
-        try await IngressFixture.run { f in
+        try await IngressAppFixture.run { f in
             let requests = [
                 "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\ncontent-length: 7\r\n\r\nhello",
                 "POST /webhooks/anima HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
@@ -96,7 +100,7 @@ struct IngressHTTPTests {
                 }
             }
             let after = try await f.post(eventBody())
-            #expect(after.status == 200, "the ingress no longer answers after garbage: \(after.summary)")
+            #expect(after.status == .ok, "the ingress no longer answers after garbage: \(after.summary)")
         }
     }
 }
