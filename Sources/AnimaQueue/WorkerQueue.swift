@@ -192,17 +192,12 @@ public struct WorkerQueue: Sendable {
         try await settle(Settlement(entry: entry, step: .putBack(releasing: lease))) == .moved(true)
     }
 
-    /// Puts back at the front of the pending list, unchanged, every entry of this worker's
-    /// processing list that is not in `held`: entries a take moved here although its reply never
-    /// reached the worker (the connection dropped or timed out after Redis ran it). No attempt
-    /// was made on them. Returns how many.
-    public func returnUnheld(_ held: Set<ByteBuffer>) async throws(RedisError) -> Int {
+    /// The entries of this worker's processing list that are not in `held`: entries a take
+    /// moved here although its reply never reached the worker (the connection dropped or timed
+    /// out after Redis ran it). No attempt was made on them; the worker puts them back.
+    public func unheld(_ held: Set<ByteBuffer>) async throws(RedisError) -> [ByteBuffer] {
         let listed = try await operations.send(RedisCommand("LRANGE", processing, "0", "-1"))
-        var returned = 0
-        for entry in (listed.array ?? []).compactMap(\.bytes) where !held.contains(entry) {
-            if try await putBack(entry: entry, releasing: nil) { returned += 1 }
-        }
-        return returned
+        return (listed.array ?? []).compactMap(\.bytes).filter { !held.contains($0) }
     }
 
     /// Refreshes this worker's heartbeat and registration.

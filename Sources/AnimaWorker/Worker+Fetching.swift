@@ -55,7 +55,10 @@ extension Worker {
     private func returnUnheldIfNeeded() async throws(RedisError) {
         guard mayHoldUnseen.withLockedValue({ $0 }) else { return }
         mayHoldUnseen.withLockedValue { $0 = false }
-        let returned = try await queue.returnUnheld(held.snapshot)
+        let unheld = try await queue.unheld(held.snapshot)
+        if unheld.isEmpty { return }
+        let settled = await settle(unheld.map { JudgedEvent(stored: $0, parsed: ParsedEntry($0), verdict: .returnUntried) })
+        let returned = settled?.count { $0 == .moved(true) } ?? 0
         if returned > 0 {
             logger.warning(
                 "returned \(returned) events to the queue that sat in this worker's processing list unheld (a lost take reply, or a Redis failover)"

@@ -11,8 +11,10 @@ extension Worker {
     /// Settles `events` in one round trip (retried until it succeeds or shutdown abandons it),
     /// with one command recording their outcomes after the last one, then counts and logs each.
     /// Every verdict's row of the outcome table (``JudgedEvent/outcome``) says what to do.
-    func settle(_ events: [JudgedEvent]) async {
-        if events.isEmpty { return }
+    /// Returns what each step found; nil when shutdown gave up on Redis.
+    @discardableResult
+    func settle(_ events: [JudgedEvent]) async -> [Settled]? {
+        if events.isEmpty { return [] }
         var tries = 0
         let outcomes = events.map(\.outcome)
         let settlements = zip(events, outcomes).map { event, outcome in
@@ -28,12 +30,13 @@ extension Worker {
                     return try await self.queue.settle(settlements, then: recording)
                 }
             )
-        else { return }
+        else { return nil }
         let receipts = history.receipts(historyReply(recorded))
         for index in events.indices {
             observe(events[index], outcomes[index], settled[index], afterRetry: tries > 1)
             recordTimings(events[index], outcomes[index], receipt: receipts[index])
         }
+        return settled
     }
 
     /// Counts and logs one settled event, as its row says.
