@@ -257,8 +257,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        /// `anima-worker` end to end: the real binaries against a throwaway Redis.
         .testTarget(
-            name: "AnimaWorkerTests",
+            name: "WorkerBinaryTests",
             dependencies: [
                 "AnimaRedis", "AnimaTestSupport",
                 // Built before the tests run: they launch the real binaries.
@@ -266,9 +267,9 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
-        /// The worker runtime in process, with Swift handlers, against a throwaway Redis.
+        /// The worker runtime (the AnimaWorker module) in process, with Swift handlers, against a throwaway Redis.
         .testTarget(
-            name: "AnimaWorkerRuntimeTests",
+            name: "AnimaWorkerTests",
             dependencies: [
                 "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks", "AnimaWorker",
                 .product(name: "Logging", package: "swift-log"),
