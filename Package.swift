@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "AnimaCLI",
             dependencies: [
-                "AnimaRedis",
+                "AnimaQueue", "AnimaRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

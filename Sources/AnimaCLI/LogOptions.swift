@@ -9,7 +9,10 @@ public struct LogOptions: ParsableArguments, Sendable {
     )
     public var logLevel: String?
 
-    @Option(name: .customLong("log-format"), help: "text or json: one JSON object per line (env ANIMA_LOG_FORMAT; default \(LogSetup().format.rawValue)).")
+    @Option(
+        name: .customLong("log-format"),
+        help: "text or json: one JSON object per line (env ANIMA_LOG_FORMAT; default \(LogSetup().format.rawValue))."
+    )
     public var logFormat: String?
 
     public init() {}

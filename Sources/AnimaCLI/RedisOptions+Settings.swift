@@ -1,3 +1,4 @@
+import AnimaQueue
 public import AnimaRedis
 
 extension RedisOptions {
@@ -9,7 +10,7 @@ extension RedisOptions {
         } catch {
             throw ConfigurationError(error.message)
         }
-        let prefix = settings.string(keyPrefix, "ANIMA_KEY_PREFIX", default: "anima")
+        let prefix = settings.string(keyPrefix, "ANIMA_KEY_PREFIX", default: QueueKeys().prefix)
         guard !prefix.isEmpty, !prefix.contains(where: \.isWhitespace) else {
             throw ConfigurationError("--key-prefix (ANIMA_KEY_PREFIX) must be non-empty without spaces, got '\(prefix)'")
         }

@@ -1,3 +1,4 @@
+import AnimaQueue
 import AnimaRedis
 public import ArgumentParser
 
@@ -10,7 +11,7 @@ public struct RedisOptions: ParsableArguments, Sendable {
     )
     public var redisURL: String?
 
-    @Option(name: .customLong("key-prefix"), help: "Prefix of every Redis key (env ANIMA_KEY_PREFIX; default anima).")
+    @Option(name: .customLong("key-prefix"), help: "Prefix of every Redis key (env ANIMA_KEY_PREFIX; default \(QueueKeys().prefix)).")
     public var keyPrefix: String?
 
     public init() {}

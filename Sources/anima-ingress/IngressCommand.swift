@@ -17,9 +17,8 @@ struct IngressCommand: AsyncParsableCommand {
     @OptionGroup var options: IngressOptions
 
     func run() async throws {
-        // Process-wide, so the executable's to set: a write to a closed pipe or socket (a command
-        // that exits without reading its stdin, a Redis connection the server closed) fails
-        // with EPIPE instead of killing the process.
+        // Process-wide, so the executable's to set: a write to a socket the peer closed (hiredis
+        // writes to Redis with plain write()) fails with EPIPE instead of killing the process.
         signal(SIGPIPE, SIG_IGN)
         let settings = SettingsReader(environment: ProcessInfo.processInfo.environment)
         let log = try LogSetup(options: options.log, settings: settings)

@@ -20,9 +20,19 @@ extension IngressConfiguration {
             keyPrefix: prefix,
             secrets: secrets,
             tolerance: try settings.seconds(options.toleranceSeconds, "ANIMA_TOLERANCE_SECONDS", default: defaults.tolerance),
-            maxBodyBytes: try settings.integer(options.maxBodyBytes, "ANIMA_MAX_BODY_BYTES", default: defaults.maxBodyBytes, range: 1...(1 << 30)),
+            maxBodyBytes: try settings.integer(
+                options.maxBodyBytes,
+                "ANIMA_MAX_BODY_BYTES",
+                default: defaults.maxBodyBytes,
+                range: 1...(1 << 30)
+            ),
             maxPending: try settings.integer(options.maxPending, "ANIMA_MAX_PENDING", default: defaults.maxPending),
-            pushTimeout: try settings.seconds(options.pushTimeoutSeconds, "ANIMA_PUSH_TIMEOUT_SECONDS", default: defaults.pushTimeout, minimum: 0.01),
+            pushTimeout: try settings.seconds(
+                options.pushTimeoutSeconds,
+                "ANIMA_PUSH_TIMEOUT_SECONDS",
+                default: defaults.pushTimeout,
+                minimum: 0.01
+            ),
             minReplicas: try settings.integer(options.minReplicas, "ANIMA_MIN_REPLICAS", default: defaults.minReplicas, range: 0...100)
         )
     }

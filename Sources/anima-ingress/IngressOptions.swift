@@ -23,7 +23,8 @@ struct IngressOptions: ParsableArguments, Sendable {
     var webhookSecret: String?
     @Option(
         name: .customLong("tolerance-seconds"),
-        help: "Largest accepted clock difference of x-anima-timestamp, past or future (env ANIMA_TOLERANCE_SECONDS; default \(SettingText.seconds(Self.defaults.tolerance)))."
+        help:
+            "Largest accepted clock difference of x-anima-timestamp, past or future (env ANIMA_TOLERANCE_SECONDS; default \(SettingText.seconds(Self.defaults.tolerance)))."
     )
     var toleranceSeconds: String?
     @Option(
@@ -31,16 +32,21 @@ struct IngressOptions: ParsableArguments, Sendable {
         help: "Largest accepted body; larger gets 413 (env ANIMA_MAX_BODY_BYTES; default \(Self.defaults.maxBodyBytes))."
     )
     var maxBodyBytes: String?
-    @Option(name: .customLong("max-pending"), help: "Answer 503 while this many events wait (env ANIMA_MAX_PENDING; default \(Self.defaults.maxPending); 0: no limit).")
+    @Option(
+        name: .customLong("max-pending"),
+        help: "Answer 503 while this many events wait (env ANIMA_MAX_PENDING; default \(Self.defaults.maxPending); 0: no limit)."
+    )
     var maxPending: String?
     @Option(
         name: .customLong("push-timeout-seconds"),
-        help: "Longest wait for Redis before answering 503 (env ANIMA_PUSH_TIMEOUT_SECONDS; default \(SettingText.seconds(Self.defaults.pushTimeout)))."
+        help:
+            "Longest wait for Redis before answering 503 (env ANIMA_PUSH_TIMEOUT_SECONDS; default \(SettingText.seconds(Self.defaults.pushTimeout)))."
     )
     var pushTimeoutSeconds: String?
     @Option(
         name: .customLong("min-replicas"),
-        help: "Answer 200 only once this many replicas hold the event (Redis WAIT); else 503 (env ANIMA_MIN_REPLICAS; default \(Self.defaults.minReplicas))."
+        help:
+            "Answer 200 only once this many replicas hold the event (Redis WAIT); else 503 (env ANIMA_MIN_REPLICAS; default \(Self.defaults.minReplicas))."
     )
     var minReplicas: String?
 

@@ -11,7 +11,12 @@ extension WorkerConfiguration {
             settings.text(options.metricsPort, "ANIMA_METRICS_PORT") == nil
             ? defaults.metricsPort
             : try settings.integer(options.metricsPort, "ANIMA_METRICS_PORT", default: defaults.metricsPort ?? 0, range: 0...65535)
-        let retryBase = try settings.seconds(options.retryBaseSeconds, "ANIMA_RETRY_BASE_SECONDS", default: defaults.retryBase, minimum: 0.001)
+        let retryBase = try settings.seconds(
+            options.retryBaseSeconds,
+            "ANIMA_RETRY_BASE_SECONDS",
+            default: defaults.retryBase,
+            minimum: 0.001
+        )
         let retryMax = try settings.seconds(options.retryMaxSeconds, "ANIMA_RETRY_MAX_SECONDS", default: defaults.retryMax, minimum: 0.001)
         guard retryMax >= retryBase else {
             throw ConfigurationError(
@@ -32,7 +37,12 @@ extension WorkerConfiguration {
         self.init(
             redis: redis,
             keyPrefix: prefix,
-            concurrency: try settings.integer(options.concurrency, "ANIMA_WORKER_CONCURRENCY", default: defaults.concurrency, range: 1...10_000),
+            concurrency: try settings.integer(
+                options.concurrency,
+                "ANIMA_WORKER_CONCURRENCY",
+                default: defaults.concurrency,
+                range: 1...10_000
+            ),
             maxAttempts: try settings.integer(options.maxAttempts, "ANIMA_MAX_ATTEMPTS", default: defaults.maxAttempts, range: 1...1_000),
             retryBase: retryBase,
             retryMax: retryMax,
@@ -43,7 +53,11 @@ extension WorkerConfiguration {
                 minimum: 0.001
             ),
             recovery: try settings.seconds(options.recoverySeconds, "ANIMA_RECOVERY_SECONDS", default: defaults.recovery, minimum: 0.5),
-            shutdownGrace: try settings.seconds(options.shutdownGraceSeconds, "ANIMA_SHUTDOWN_GRACE_SECONDS", default: defaults.shutdownGrace),
+            shutdownGrace: try settings.seconds(
+                options.shutdownGraceSeconds,
+                "ANIMA_SHUTDOWN_GRACE_SECONDS",
+                default: defaults.shutdownGrace
+            ),
             metricsPort: metricsPort,
             metricsHost: settings.string(options.metricsHost, "ANIMA_METRICS_HOST", default: defaults.metricsHost),
             workerID: workerID,

@@ -19,35 +19,51 @@ struct WorkerOptions: ParsableArguments, Sendable {
     var on: [String] = []
     @Option(name: .customLong("handlers"), help: "A JSON or YAML file mapping event types to handlers (env ANIMA_HANDLERS).")
     var handlersFile: String?
-    @Option(name: .customLong("worker-concurrency"), help: "Handlers running at once (env ANIMA_WORKER_CONCURRENCY; default \(Self.defaults.concurrency)).")
+    @Option(
+        name: .customLong("worker-concurrency"),
+        help: "Handlers running at once (env ANIMA_WORKER_CONCURRENCY; default \(Self.defaults.concurrency))."
+    )
     var concurrency: String?
-    @Option(name: .customLong("max-attempts"), help: "Attempts before an event is dead-lettered (env ANIMA_MAX_ATTEMPTS; default \(Self.defaults.maxAttempts)).")
+    @Option(
+        name: .customLong("max-attempts"),
+        help: "Attempts before an event is dead-lettered (env ANIMA_MAX_ATTEMPTS; default \(Self.defaults.maxAttempts))."
+    )
     var maxAttempts: String?
     @Option(
         name: .customLong("retry-base-seconds"),
-        help: "First retry delay, doubled per attempt (env ANIMA_RETRY_BASE_SECONDS; default \(SettingText.seconds(Self.defaults.retryBase)))."
+        help:
+            "First retry delay, doubled per attempt (env ANIMA_RETRY_BASE_SECONDS; default \(SettingText.seconds(Self.defaults.retryBase)))."
     )
     var retryBaseSeconds: String?
-    @Option(name: .customLong("retry-max-seconds"), help: "Longest retry delay (env ANIMA_RETRY_MAX_SECONDS; default \(SettingText.seconds(Self.defaults.retryMax))).")
+    @Option(
+        name: .customLong("retry-max-seconds"),
+        help: "Longest retry delay (env ANIMA_RETRY_MAX_SECONDS; default \(SettingText.seconds(Self.defaults.retryMax)))."
+    )
     var retryMaxSeconds: String?
     @Option(
         name: .customLong("handler-timeout-seconds"),
-        help: "Longest run of one attempt (env ANIMA_HANDLER_TIMEOUT_SECONDS; default \(SettingText.seconds(Self.defaults.handlerTimeout)))."
+        help:
+            "Longest run of one attempt (env ANIMA_HANDLER_TIMEOUT_SECONDS; default \(SettingText.seconds(Self.defaults.handlerTimeout)))."
     )
     var handlerTimeoutSeconds: String?
     @Option(
         name: .customLong("recovery-seconds"),
-        help: "Longest time before a killed worker's events go to a live one (env ANIMA_RECOVERY_SECONDS; default \(SettingText.seconds(Self.defaults.recovery)))."
+        help:
+            "Longest time before a killed worker's events go to a live one (env ANIMA_RECOVERY_SECONDS; default \(SettingText.seconds(Self.defaults.recovery)))."
     )
     var recoverySeconds: String?
     @Option(
         name: .customLong("shutdown-grace-seconds"),
-        help: "How long running handlers may finish after SIGTERM (env ANIMA_SHUTDOWN_GRACE_SECONDS; default \(SettingText.seconds(Self.defaults.shutdownGrace)))."
+        help:
+            "How long running handlers may finish after SIGTERM (env ANIMA_SHUTDOWN_GRACE_SECONDS; default \(SettingText.seconds(Self.defaults.shutdownGrace)))."
     )
     var shutdownGraceSeconds: String?
     @Option(name: .customLong("metrics-port"), help: "Serve /metrics and /healthz on this port (env ANIMA_METRICS_PORT; default off).")
     var metricsPort: String?
-    @Option(name: .customLong("metrics-host"), help: "Address of the metrics port (env ANIMA_METRICS_HOST; default \(Self.defaults.metricsHost)).")
+    @Option(
+        name: .customLong("metrics-host"),
+        help: "Address of the metrics port (env ANIMA_METRICS_HOST; default \(Self.defaults.metricsHost))."
+    )
     var metricsHost: String?
     @Option(
         name: .customLong("forward-secret"),

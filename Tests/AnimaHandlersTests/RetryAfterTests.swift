@@ -1,6 +1,7 @@
-@testable import AnimaHandlers
 import Foundation
 import Testing
+
+@testable import AnimaHandlers
 
 /// The forwarding handler's reading of `Retry-After` (RFC 9110 10.2.3): delay seconds or an
 /// HTTP date; anything else is no `Retry-After` at all.

@@ -52,7 +52,10 @@ struct HummingbirdSetupCopyTests {
 
     /// The copy keeps the upstream steps, in order, with our handler after the state handler.
     @Test func theCopyAddsOnlyTheWebhookHandlerAfterTheStateHandler() throws {
-        let copy = try String(contentsOf: Self.root.appendingPathComponent("Sources/AnimaIngress/WebhookHTTP1Channel.swift"), encoding: .utf8)
+        let copy = try String(
+            contentsOf: Self.root.appendingPathComponent("Sources/AnimaIngress/WebhookHTTP1Channel.swift"),
+            encoding: .utf8
+        )
         let steps = [
             "configureHTTPServerPipeline(", "withPipeliningAssistance: false", "withErrorHandling: false",
             "withOutboundHeaderValidation: false", "withDecoderLimitConfiguration: limits", "HTTP1ToHTTPServerCodec(secure: false)",
@@ -60,7 +63,10 @@ struct HummingbirdSetupCopyTests {
         ]
         var position = copy.startIndex
         for step in steps {
-            let found = try #require(copy.range(of: step, range: position..<copy.endIndex), "WebhookHTTP1Channel lacks '\(step)' (in order)")
+            let found = try #require(
+                copy.range(of: step, range: position..<copy.endIndex),
+                "WebhookHTTP1Channel lacks '\(step)' (in order)"
+            )
             position = found.upperBound
         }
     }

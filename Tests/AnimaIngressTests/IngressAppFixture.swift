@@ -87,7 +87,12 @@ struct IngressAppFixture: Sendable {
 
     /// A POST to `/webhooks/anima`, signed now unless `timestamp` or `signature` replace a
     /// header (`.some(nil)` leaves it out).
-    func post(_ body: [UInt8], timestamp: String?? = nil, signature: String?? = nil, path: String = "/webhooks/anima") async throws -> TestResponse {
+    func post(
+        _ body: [UInt8],
+        timestamp: String?? = nil,
+        signature: String?? = nil,
+        path: String = "/webhooks/anima"
+    ) async throws -> TestResponse {
         let signed = signedHeaders(for: body)
         var headers: [(String, String)] = []
         if let value = timestamp ?? signed[0].1 { headers.append((signed[0].0, value)) }

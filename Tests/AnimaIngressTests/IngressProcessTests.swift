@@ -19,7 +19,10 @@ struct IngressProcessTests {
         let redis = try await RedisServer()
         let ingress = try await IngressProcess(redisURL: redis.url)
         let ignored = ignoredSignals(of: ingress.process.pid)
-        #expect(ignored?.contains(SIGPIPE) == true, "expected SIGPIPE ignored, saw the ignored signals \(ignored.map { $0.sorted() } ?? [])")
+        #expect(
+            ignored?.contains(SIGPIPE) == true,
+            "expected SIGPIPE ignored, saw the ignored signals \(ignored.map { $0.sorted() } ?? [])"
+        )
         await ingress.stop()
         await redis.stop()
     }

@@ -1,7 +1,7 @@
 public import AnimaRedis
 public import Foundation
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc

@@ -17,7 +17,10 @@ struct RetryPolicyTests {
     func delayDoublesPerAttemptAndIsStretchedByAtMostAQuarter(attempt: Int, nominal: Int64) {
         let delays = (0..<Self.draws).map { _ in Self.milliseconds(Self.policy.delay(afterAttempt: attempt)) }
         let band = nominal...(nominal + nominal / 4)
-        #expect(delays.allSatisfy { band.contains($0) }, "attempt \(attempt): expected delays in \(band) ms, saw \(delays.min()!)…\(delays.max()!)")
+        #expect(
+            delays.allSatisfy { band.contains($0) },
+            "attempt \(attempt): expected delays in \(band) ms, saw \(delays.min()!)…\(delays.max()!)"
+        )
         #expect(Set(delays).count > 1, "attempt \(attempt): \(Self.draws) delays were all \(delays[0]) ms: no jitter")
     }
 
@@ -54,6 +57,9 @@ struct RetryPolicyTests {
     func aShorterRetryAfterLeavesTheBackoff(floor: Duration) {
         let delays = (0..<Self.draws).map { _ in Self.milliseconds(Self.policy.delay(afterAttempt: 1, atLeast: floor)) }
         let band: ClosedRange<Int64> = 10_000...12_500
-        #expect(delays.allSatisfy { band.contains($0) }, "Retry-After \(floor): expected the backoff, saw \(delays.min()!)…\(delays.max()!)")
+        #expect(
+            delays.allSatisfy { band.contains($0) },
+            "Retry-After \(floor): expected the backoff, saw \(delays.min()!)…\(delays.max()!)"
+        )
     }
 }

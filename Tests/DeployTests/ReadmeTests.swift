@@ -56,10 +56,12 @@ struct ReadmeTests {
     /// Every relative link and image points at a file of the repository; every `#anchor` at a heading.
     @Test func everyLinkLeadsSomewhere() throws {
         let text = try Self.readme()
-        let anchors = Set(text.split(separator: "\n").filter { $0.hasPrefix("#") }.map { heading in
-            String(heading.drop { $0 == "#" || $0 == " " }.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" })
-                .replacingOccurrences(of: " ", with: "-")
-        })
+        let anchors = Set(
+            text.split(separator: "\n").filter { $0.hasPrefix("#") }.map { heading in
+                String(heading.drop { $0 == "#" || $0 == " " }.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " || $0 == "-" })
+                    .replacingOccurrences(of: " ", with: "-")
+            }
+        )
         for link in text.matches(of: /\]\(([^)\s]+)\)/).map({ String($0.output.1) }) where !link.hasPrefix("http") {
             if link.hasPrefix("#") {
                 #expect(anchors.contains(String(link.dropFirst())), "README links to \(link), which is no heading of it")

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Every setting's default is set once, in its configuration struct (`IngressConfiguration`,
-/// `WorkerConfiguration`, `LogSetup`, `RedisConfiguration.defaultURL`): the options read it
+/// `WorkerConfiguration`, `LogSetup`, `RedisConfiguration.defaultURL`, `QueueKeys` for the key
+/// prefix): the options read it
 /// from there and their help texts print it from there. The README's table is checked against
 /// the help (`ReadmeTests.settingsTableMatchesTheHelp`), so all three agree.
 @Suite("Deploy: setting defaults live in the configuration structs")
@@ -12,6 +13,7 @@ struct SettingDefaultsTests {
         "Sources/anima-ingress/IngressOptions.swift", "Sources/anima-ingress/IngressConfiguration+Options.swift",
         "Sources/anima-worker/WorkerOptions.swift", "Sources/anima-worker/WorkerConfiguration+Options.swift",
         "Sources/AnimaCLI/LogOptions.swift", "Sources/AnimaCLI/LogSetup.swift", "Sources/AnimaCLI/RedisOptions.swift",
+        "Sources/AnimaCLI/RedisOptions+Settings.swift",
     ]
 
     @Test(arguments: optionFiles)

@@ -78,7 +78,10 @@ struct WorkerConfigurationTests {
         try await PipelineFixture.run { f in
             let worker = try await f.startWorker(["*=builtin:ack"])
             let ignored = ignoredSignals(of: worker.pid)
-            #expect(ignored?.contains(SIGPIPE) == true, "expected SIGPIPE ignored, saw the ignored signals \(ignored.map { $0.sorted() } ?? [])")
+            #expect(
+                ignored?.contains(SIGPIPE) == true,
+                "expected SIGPIPE ignored, saw the ignored signals \(ignored.map { $0.sorted() } ?? [])"
+            )
         }
     }
 }
