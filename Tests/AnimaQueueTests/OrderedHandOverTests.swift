@@ -112,4 +112,31 @@ struct OrderedHandOverTests {
             #expect(waits == "K", "expected the replayed e1 waiting for K, saw \(String(describing: waits))")
         }
     }
+
+    /// An operator deleting the retry of the event that holds a key (the dashboard's retries
+    /// page) hands the key to the next event, with the path the live workers use.
+    @Test func deletingTheRetryOfAHolderHandsItsKeyOver() async throws {
+        try await withQueue { queue, redis in
+            let beat = WorkerHeartbeat(pid: 1, concurrency: 1, started: "x", orderKey: "data.id")
+            #expect(try await queue.register(beat, ttl: .seconds(30)) == .registered)
+            let first = try await takeFirstOfTwo(queue, redis)
+            let retry = QueueEntry.encode(body: QueueEntry(stored: first.stored).body, attempts: 1)
+            _ = try await queue.settle([Settlement(entry: first.stored, step: .schedule(retry, after: .seconds(60), releasing: first.lease))])
+            let deleted = try await RetrySet(keys: Self.keys, client: redis).delete(retry)
+            #expect(deleted, "expected the retry to be deleted")
+            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K")))
+            #expect(holder == "e2", "expected e2 to hold K once e1's retry was deleted, saw \(String(describing: holder))")
+        }
+    }
+
+    @Test func registrationIsRefusedWhileALiveWorkerUsesAnotherOrderKey() async throws {
+        try await withQueue { queue, redis in
+            let other = WorkerQueue(keys: Self.keys, workerID: "w-other", operations: redis, fetcher: redis)
+            let theirs = WorkerHeartbeat(pid: 2, concurrency: 1, started: "x", orderKey: "data.id")
+            #expect(try await other.register(theirs, ttl: .seconds(30)) == .registered)
+            let ours = WorkerHeartbeat(pid: 1, concurrency: 1, started: "x", orderKey: nil)
+            let answer = try await queue.register(ours, ttl: .seconds(30))
+            #expect(answer == .refused(workerID: "w-other", orderKey: "data.id"), "saw \(answer)")
+        }
+    }
 }
