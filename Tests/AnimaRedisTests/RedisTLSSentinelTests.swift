@@ -33,4 +33,25 @@ struct RedisTLSSentinelTests {
             }
         }
     }
+
+    /// The `+switch-master` watcher subscribes on the Sentinel's TLS port like every other connection.
+    @Test func theFailoverWatcherSubscribesToTheSentinelOverTLS() async throws {
+        let certificates = try TLSCertificates()
+        try await TLSSentinelTopology.run(certificates: certificates) { topology in
+            var configuration = try RedisConfiguration(url: topology.url)
+            configuration.tls?.caFile = certificates.caFile
+            let client = RedisClient(configuration: configuration)
+            try await withCleanup {
+                _ = try await client.send(RedisCommand("PING"))
+                var seen: [[String: String]] = []
+                let subscribed = await eventually(timeout: TestTime.scaled(.seconds(10)), interval: .milliseconds(50)) {
+                    seen = (try? await SentinelTopology.clients(on: topology.sentinel.server.port)) ?? []
+                    return seen.contains { ($0["laddr"] ?? "").hasSuffix(":\(topology.sentinel.tlsPort)") && ($0["sub"] ?? "0") != "0" }
+                }
+                #expect(subscribed, "no subscriber on the Sentinel's TLS port \(topology.sentinel.tlsPort); clients: \(seen)")
+            } cleanup: {
+                await client.shutdown()
+            }
+        }
+    }
 }

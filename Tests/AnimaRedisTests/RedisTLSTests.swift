@@ -7,23 +7,31 @@ import Testing
 /// `rediss://` against real redis-servers speaking TLS, with a CA made by the test.
 @Suite("Redis over TLS")
 struct RedisTLSTests {
-    static func configuration(_ url: String, _ tls: RedisTLSConfiguration) throws -> RedisConfiguration {
-        var configuration = try RedisConfiguration(url: url)
-        configuration.tls = tls
-        return configuration
+    /// Runs `body` with a TLS redis-server (with a CA of its own) and a client of it whose TLS
+    /// settings `settings` makes from the certificates; both stopped afterwards.
+    static func withTLSServer(
+        requireClientCertificate: Bool = false,
+        settings: (TLSCertificates) -> RedisTLSConfiguration,
+        _ body: (RedisClient, TLSRedisServer) async throws -> Void
+    ) async throws {
+        let certificates = try TLSCertificates()
+        let redis = try await TLSRedisServer(certificates: certificates, requireClientCertificate: requireClientCertificate)
+        var configuration = try RedisConfiguration(url: redis.url)
+        configuration.tls = settings(certificates)
+        let client = RedisClient(configuration: configuration)
+        try await withCleanup({ try await body(client, redis) }) {
+            await client.shutdown()
+            await redis.stop()
+        }
     }
 
-    /// Runs `body` with a client of `configuration`, shut down afterwards.
-    static func withTLSClient(_ configuration: RedisConfiguration, _ body: (RedisClient) async throws -> Void) async throws {
-        let client = RedisClient(configuration: configuration)
-        try await withCleanup({ try await body(client) }, cleanup: { await client.shutdown() })
+    /// The error of a PING, which must fail.
+    static func failedPing(_ client: RedisClient) async -> RedisError? {
+        await redisError { _ = try await client.send(RedisCommand("PING")) }
     }
 
     @Test func commandsAndPipelinesRoundTripOverVerifiedTLS() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates)
-        let configuration = try Self.configuration(redis.url, .init(caFile: certificates.caFile))
-        try await Self.withTLSClient(configuration) { client in
+        try await Self.withTLSServer(settings: { .init(caFile: $0.caFile) }) { client, _ in
             // Larger than one TLS record (16 KiB) each way, so a reply spans several reads.
             let big = String(repeating: "x", count: 100_000)
             _ = try await client.send(RedisCommand("SET", "tls:big", big))
@@ -31,15 +39,11 @@ struct RedisTLSTests {
             let replies = try await client.pipeline((0..<200).map { RedisCommand("INCR", "tls:n:\($0 % 3)") })
             #expect(replies.count == 200 && replies.last == .integer(67), "saw \(replies.suffix(3))")
         }
-        await redis.stop()
     }
 
     @Test func aCertificateFromAnUntrustedCAFailsWithTheVerifyReason() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates)
-        let configuration = try Self.configuration(redis.url, .init(caFile: certificates.otherCAFile))
-        try await Self.withTLSClient(configuration) { client in
-            let error = await redisError { _ = try await client.send(RedisCommand("PING")) }
+        try await Self.withTLSServer(settings: { .init(caFile: $0.otherCAFile) }) { client, _ in
+            let error = await Self.failedPing(client)
             #expect(error?.code == .tlsFailed, "saw \(String(describing: error))")
             // Redis sends its CA along with its certificate: OpenSSL says "self-signed certificate in
             // certificate chain"; without it, "unable to get local issuer certificate".
@@ -49,82 +53,61 @@ struct RedisTLSTests {
             )
             #expect(error?.isConnectionProblem == true)
         }
-        await redis.stop()
     }
 
     @Test func theSystemRootsDoNotTrustATestCA() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates)
-        try await Self.withTLSClient(try RedisConfiguration(url: redis.url)) { client in
-            let error = await redisError { _ = try await client.send(RedisCommand("PING")) }
+        try await Self.withTLSServer(settings: { _ in .init() }) { client, _ in
+            let error = await Self.failedPing(client)
             #expect(error?.code == .tlsFailed, "verification must be on by default; saw \(String(describing: error))")
         }
-        await redis.stop()
     }
 
     @Test func aServerNameTheCertificateDoesNotCarryFails() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates)
-        let configuration = try Self.configuration(redis.url, .init(caFile: certificates.caFile, serverName: "redis.example.com"))
-        try await Self.withTLSClient(configuration) { client in
-            let error = await redisError { _ = try await client.send(RedisCommand("PING")) }
+        try await Self.withTLSServer(settings: { .init(caFile: $0.caFile, serverName: "redis.example.com") }) { client, _ in
+            let error = await Self.failedPing(client)
             #expect(error?.code == .tlsFailed, "saw \(String(describing: error))")
             #expect(error?.message.contains("hostname mismatch") == true, "saw \(String(describing: error))")
         }
-        await redis.stop()
     }
 
     @Test func aServerNameTheCertificateCarriesIsAccepted() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates)
-        let configuration = try Self.configuration(redis.url, .init(caFile: certificates.caFile, serverName: "localhost"))
-        try await Self.withTLSClient(configuration) { client in
+        try await Self.withTLSServer(settings: { .init(caFile: $0.caFile, serverName: "localhost") }) { client, _ in
             let reply = try await client.send(RedisCommand("PING"))
             #expect(reply == .status("PONG"))
         }
-        await redis.stop()
     }
 
     @Test func aServerThatRequiresAClientCertificateRefusesAClientWithout() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates, requireClientCertificate: true)
-        let configuration = try Self.configuration(redis.url, .init(caFile: certificates.caFile))
-        try await Self.withTLSClient(configuration) { client in
-            let error = await redisError { _ = try await client.send(RedisCommand("PING")) }
+        try await Self.withTLSServer(requireClientCertificate: true, settings: { .init(caFile: $0.caFile) }) { client, _ in
+            let error = await Self.failedPing(client)
             #expect(error?.isConnectionProblem == true, "saw \(String(describing: error))")
         }
-        await redis.stop()
     }
 
     @Test func aServerThatRequiresAClientCertificateAcceptsTheGivenOne() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates, requireClientCertificate: true)
-        let tls = RedisTLSConfiguration(
-            caFile: certificates.caFile,
-            certificateFile: certificates.clientCertificateFile,
-            keyFile: certificates.clientKeyFile
-        )
-        try await Self.withTLSClient(try Self.configuration(redis.url, tls)) { client in
+        let settings = { (certificates: TLSCertificates) in
+            RedisTLSConfiguration(
+                caFile: certificates.caFile,
+                certificateFile: certificates.clientCertificateFile,
+                keyFile: certificates.clientKeyFile
+            )
+        }
+        try await Self.withTLSServer(requireClientCertificate: true, settings: settings) { client, _ in
             let reply = try await client.send(RedisCommand("PING"))
             #expect(reply == .status("PONG"))
         }
-        await redis.stop()
     }
 
     @Test func theClientReconnectsOverTLSAfterARestart() async throws {
-        let certificates = try TLSCertificates()
-        let redis = try await TLSRedisServer(certificates: certificates)
-        let configuration = try Self.configuration(redis.url, .init(caFile: certificates.caFile))
-        try await Self.withTLSClient(configuration) { client in
-            #expect(try await client.send(RedisCommand("PING")) == .status("PONG"))
+        try await Self.withTLSServer(settings: { .init(caFile: $0.caFile) }) { client, redis in
+            _ = try await client.send(RedisCommand("PING"))
             await redis.stop()
-            let error = await redisError { _ = try await client.send(RedisCommand("PING")) }
+            let error = await Self.failedPing(client)
             #expect(error?.isConnectionProblem == true, "saw \(String(describing: error))")
             try await redis.server.start()
             let reply = try await client.send(RedisCommand("PING"))
             #expect(reply == .status("PONG"))
         }
-        await redis.stop()
     }
 
     @Test func aMissingCAFileIsASettingsError() throws {

@@ -127,4 +127,11 @@ struct TLSEndToEndTests {
         )
         #expect(run.failed && run.errorLines.count == 1 && run.errorLines[0].contains("ANIMA_REDIS_TLS_CA_FILE"), "\(run)")
     }
+
+    @Test func tlsSettingsWithAPlainURLStopTheStartWithOneLine() async throws {
+        let run = try await AdminProcess.run(
+            ["stats", "--redis-url", "redis://127.0.0.1:6379/0", "--redis-tls-ca-file", "/etc/ssl/certs/ca-certificates.crt"]
+        )
+        #expect(run.failed && run.errorLines.count == 1 && run.errorLines[0].contains("rediss://"), "\(run)")
+    }
 }
