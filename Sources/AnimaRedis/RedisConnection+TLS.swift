@@ -80,12 +80,19 @@ extension RedisConnection {
         case .timedOut:
             let limit = connecting ? configuration.connectTimeout : configuration.commandTimeout
             let what = connecting ? "finish the TLS handshake" : "answer"
-            return RedisError(.timeout, "\(target) did not \(what) within \(limit)")
+            let hint = connecting ? " (is it a TLS port? a plain Redis port stays silent)" : ""
+            return RedisError(.timeout, "\(target) did not \(what) within \(limit)\(hint)")
         case .closed:
             let when = connecting ? " during the TLS handshake (does it require a client certificate?)" : ""
             return RedisError(.connectionLost, "\(target): connection closed\(when)")
         case .failed(let reason):
             guard connecting, let name else { return RedisError(.tlsFailed, "\(target): TLS: \(reason)") }
+            if reason.contains("wrong version number") || reason.contains("packet length too long") {
+                return RedisError(
+                    .tlsFailed,
+                    "\(target): TLS handshake failed: \(reason) (the server does not speak TLS on this port: a plain one?)"
+                )
+            }
             return RedisError(
                 .tlsFailed,
                 "\(target): TLS handshake failed: \(reason) (verifying the name \(name); check ANIMA_REDIS_TLS_CA_FILE"

@@ -98,6 +98,17 @@ struct RedisTLSTests {
         }
     }
 
+    @Test func aRedissURLToAPlainRedisPortTimesOutAskingWhetherItIsATLSPort() async throws {
+        try await Self.withTLSServer(settings: { .init(caFile: $0.caFile) }) { _, redis in
+            var configuration = try RedisConfiguration(url: "rediss://127.0.0.1:\(redis.server.port)/0")
+            configuration.tls = RedisTLSConfiguration()
+            let plain = RedisClient(configuration: configuration)
+            let error = await Self.failedPing(plain)
+            await plain.shutdown()
+            #expect(error?.code == .timeout && error?.message.contains("is it a TLS port?") == true, "saw \(String(describing: error))")
+        }
+    }
+
     @Test func theClientReconnectsOverTLSAfterARestart() async throws {
         try await Self.withTLSServer(settings: { .init(caFile: $0.caFile) }) { client, redis in
             _ = try await client.send(RedisCommand("PING"))
