@@ -104,7 +104,9 @@ final class RedisTLSSession {
             if savedErrno == 0 { return .closed }
             return .failed(String(cString: strerror(savedErrno)))
         default:
-            return .failed(RedisTLSContext.openSSLReason())
+            let reason = RedisTLSContext.openSSLReason()
+            // The server went away without TLS's close_notify (a restart, a kill): a closed connection.
+            return reason == "unexpected eof while reading" ? .closed : .failed(reason)
         }
     }
 }
