@@ -51,13 +51,17 @@ let package = Package(
         .systemLibrary(
             name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
             providers: [.apt(["libhiredis-dev"])]),
+        /// The system's OpenSSL, for TLS to Redis (`rediss://`); only AnimaRedis's TLS types use it.
+        .systemLibrary(
+            name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
         /// glibc's pidfd_open, pipe2 and posix_spawn_file_actions_addclosefrom_np, which Swift's
         /// Glibc module leaves out; declarations only, for the command handler.
         .systemLibrary(name: "CSpawn", path: "Sources/CSpawn"),
         .target(
             name: "AnimaRedis",
             dependencies: [
-                "CHiredis",
+                "CHiredis", "COpenSSL",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

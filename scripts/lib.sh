@@ -12,6 +12,7 @@ die() { log "error: $*"; exit 1; }
 ensure_packages() {
     local missing=()
     [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
+    [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -28,6 +29,19 @@ ensure_packages() {
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
     fi
     command -v swift >/dev/null 2>&1 || die "swift is not on PATH (Swift 6.2 or newer is needed)"
+}
+
+# A CA and a server certificate it signs for 127.0.0.1 and localhost, in $1 (ca.crt, ca.key,
+# server.crt, server.key): for the TLS rows of the bench and `scripts/chaos --tls`.
+make_tls_certs() {
+    local dir=$1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Anima Script CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/server.ext"
+    openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+        -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null || die "openssl could not sign the test certificate"
 }
 
 # True when something listens on 127.0.0.1:$1.

@@ -53,8 +53,9 @@ extension RedisConfiguration {
     }
 
     /// `redis-sentinel://[[user]:password@]HOST:PORT[,HOST:PORT…]/MASTER[/DB][?sentinel_password=P]`
-    mutating func parseSentinel(_ url: String) throws(RedisError) {
-        let withoutScheme = url.dropFirst("redis-sentinel://".count)
+    /// (or `rediss-sentinel://`, the `scheme` given).
+    mutating func parseSentinel(_ url: String, scheme: String) throws(RedisError) {
+        let withoutScheme = url.dropFirst(scheme.count)
         let query = withoutScheme.firstIndex(of: "?").map { withoutScheme[withoutScheme.index(after: $0)...] }
         let rest = withoutScheme.prefix { $0 != "?" }
         let (hosts, path) = try parseUserInfo(rest, url: url)

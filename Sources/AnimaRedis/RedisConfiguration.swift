@@ -7,6 +7,8 @@
 /// - `unix:///path/to/redis.sock` (optionally `?db=N&password=P&user=U`)
 /// - `redis-sentinel://[[user]:password@]HOST:PORT[,HOST:PORT…]/MASTER[/DB][?sentinel_password=P]`
 ///   (the master is found through Sentinel; see ``RedisSentinelEndpoint``)
+/// - `rediss://…` and `rediss-sentinel://…`: the same over TLS (to the Sentinels and the data
+///   nodes), with ``tls`` set to verify against the system's roots; see ``RedisTLSConfiguration``.
 ///
 /// Port defaults to 6379 and db to 0. Percent-escapes in user and password are decoded.
 public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
@@ -26,6 +28,8 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
     /// How long one command (or one pipelined batch) may wait for its reply. Default 2 s.
     /// A blocking command needs a timeout longer than its block time.
     public var commandTimeout: Duration
+    /// TLS to every node (and Sentinel) when set; nil for plain TCP.
+    public var tls: RedisTLSConfiguration?
 
     public init(
         endpoint: Endpoint = .tcp(host: "127.0.0.1", port: 6379),
@@ -33,7 +37,8 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         password: String? = nil,
         database: Int = 0,
         connectTimeout: Duration = .seconds(1),
-        commandTimeout: Duration = .seconds(2)
+        commandTimeout: Duration = .seconds(2),
+        tls: RedisTLSConfiguration? = nil
     ) {
         self.endpoint = endpoint
         self.username = username
@@ -41,6 +46,7 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         self.database = database
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
+        self.tls = tls
     }
 
     /// The default `REDIS_URL`.
@@ -74,14 +80,16 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
             endpoint = .unixSocket(path: String(rest))
             return
         }
-        if url.hasPrefix("redis-sentinel://") {
-            try parseSentinel(url)
+        for scheme in ["redis-sentinel://", "rediss-sentinel://"] where url.hasPrefix(scheme) {
+            try parseSentinel(url, scheme: scheme)
+            if scheme == "rediss-sentinel://" { tls = RedisTLSConfiguration() }
             return
         }
-        guard url.hasPrefix("redis://") else {
-            throw fail("must start with redis://, redis-sentinel:// or unix://")
+        guard let scheme = ["redis://", "rediss://"].first(where: url.hasPrefix) else {
+            throw fail("must start with redis://, rediss://, redis-sentinel://, rediss-sentinel:// or unix://")
         }
-        let (hostPort, path) = try parseUserInfo(Substring(url.dropFirst("redis://".count)), url: url)
+        if scheme == "rediss://" { tls = RedisTLSConfiguration() }
+        let (hostPort, path) = try parseUserInfo(Substring(url.dropFirst(scheme.count)), url: url)
         if let dbText = path, !dbText.isEmpty {
             database = try Self.database(dbText, url: url)
         }
@@ -101,10 +109,10 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         switch endpoint {
         case .tcp(let host, let port):
             let shown = host.contains(":") ? "[\(host)]" : host
-            return "redis://\(auth)\(shown):\(port)/\(database)"
+            return "redis\(tls == nil ? "" : "s")://\(auth)\(shown):\(port)/\(database)"
         case .sentinel(let sentinel):
             let list = sentinel.sentinels.map(\.description).joined(separator: ",")
-            return "redis-sentinel://\(auth)\(list)/\(sentinel.masterName)/\(database)"
+            return "redis\(tls == nil ? "" : "s")-sentinel://\(auth)\(list)/\(sentinel.masterName)/\(database)"
                 + (sentinel.password != nil ? " (with Sentinel password)" : "")
         case .unixSocket(let path):
             return "unix://\(path)" + (database != 0 ? "?db=\(database)" : "") + (password != nil ? " (with password)" : "")

@@ -18,12 +18,17 @@ import Musl
 /// freed and the next command connects again (one attempt, bounded by the connect timeout).
 /// A command that failed on a broken connection is not re-sent: Redis may or may not have run
 /// it, and only the caller knows whether sending it twice is safe.
+///
+/// With ``RedisConfiguration/tls`` set, hiredis still connects the socket and parses the
+/// replies, and a ``RedisTLSSession`` over that socket moves the bytes (see `RedisConnection+TLS`).
 public final class RedisConnection {
     public let configuration: RedisConfiguration
-    private var context: UnsafeMutablePointer<redisContext>?
+    var context: UnsafeMutablePointer<redisContext>?
+    /// The TLS session over the context's socket (`rediss://`); nil for plain TCP and unix sockets.
+    var tls: RedisTLSSession?
     private var currentTimeout: Duration
     /// Where the open context leads (for error messages), and the Sentinels it was found through.
-    private var target: String
+    var target: String
     private var sentinels: SentinelDirectory?
     /// The scripts loaded on the server of the open context (see ``RedisScript``).
     var loadedScripts: Set<String> = []
@@ -53,7 +58,7 @@ public final class RedisConnection {
         case .unixSocket:
             try open(configuration.endpoint)
         case .sentinel(let endpoint):
-            try connectToMaster(through: SentinelDirectory.shared(for: endpoint))
+            try connectToMaster(through: SentinelDirectory.shared(for: endpoint, tls: configuration.tls))
         }
     }
 
@@ -119,9 +124,12 @@ public final class RedisConnection {
         if case .tcp = endpoint {
             _ = redisEnableKeepAlive(opened)
         }
-        currentTimeout = configuration.commandTimeout
-        _ = redisSetTimeout(opened, Self.timeval(currentTimeout))
         do {
+            if case .tcp(let host, _) = endpoint, let settings = configuration.tls {
+                try startTLS(settings, host: host, on: opened)
+            }
+            currentTimeout = configuration.commandTimeout
+            _ = redisSetTimeout(opened, Self.timeval(currentTimeout))
             try authenticateAndSelect()
         } catch {
             close()
@@ -149,6 +157,7 @@ public final class RedisConnection {
             // Before the socket is closed: the Sentinel watcher may shut it down until then.
             sentinels?.unregister(ObjectIdentifier(self))
             sentinels = nil
+            tls = nil
             redisFree(context)
             self.context = nil
             loadedScripts = []
@@ -185,6 +194,21 @@ public final class RedisConnection {
 
     func roundTrip(_ commands: [RedisCommand]) throws(RedisError) -> [RedisValue] {
         guard let context else { throw RedisError(.connectionLost, "not connected") }
+        let replies: [RedisValue]
+        if let tls {
+            replies = try exchangeTLS(commands, over: tls, context: context)
+        } else {
+            replies = try exchange(commands, context: context)
+        }
+        // A node that stopped being a usable master: drop it, the next command discovers anew.
+        if replies.contains(where: { if case .error(let message) = $0 { RedisError.isFailoverReply(message) } else { false } }) {
+            close()
+        }
+        return replies
+    }
+
+    /// The plain round trip: hiredis writes and reads the socket itself.
+    private func exchange(_ commands: [RedisCommand], context: UnsafeMutablePointer<redisContext>) throws(RedisError) -> [RedisValue] {
         for command in commands {
             let status = command.encoded.withUnsafeReadableBytes { bytes in
                 redisAppendFormattedCommand(
@@ -209,10 +233,6 @@ public final class RedisConnection {
             defer { freeReplyObject(raw) }
             replies.append(Self.value(of: reply))
         }
-        // A node that stopped being a usable master: drop it, the next command discovers anew.
-        if replies.contains(where: { if case .error(let message) = $0 { RedisError.isFailoverReply(message) } else { false } }) {
-            close()
-        }
         return replies
     }
 
@@ -223,26 +243,39 @@ public final class RedisConnection {
         var raw: UnsafeMutableRawPointer?
         // A reply may already sit in hiredis's buffer, read along with an earlier one.
         guard redisGetReplyFromReader(context, &raw) == REDIS_OK else { throw failAndClose(context) }
+        if raw == nil, let tls {
+            if !tls.hasBufferedBytes {
+                guard try readable(context, within: timeout) else { return nil }
+            }
+            return try readReplyTLS(over: tls, context: context)
+        }
         if raw == nil {
-            var ready = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
-            let count = poll(&ready, 1, Int32(timeout.wholeNanoseconds / 1_000_000))
-            if count == 0 || (count < 0 && errno == EINTR) { return nil }
+            guard try readable(context, within: timeout) else { return nil }
             errno = 0
-            guard count > 0, redisGetReply(context, &raw) == REDIS_OK, raw != nil else { throw failAndClose(context) }
+            guard redisGetReply(context, &raw) == REDIS_OK, raw != nil else { throw failAndClose(context) }
         }
         guard let raw else { return nil }
         defer { freeReplyObject(raw) }
         return Self.value(of: raw.assumingMemoryBound(to: redisReply.self))
     }
 
-    private func failAndClose(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
+    /// Whether the socket has bytes to read within `timeout`; a poll error fails the connection.
+    private func readable(_ context: UnsafeMutablePointer<redisContext>, within timeout: Duration) throws(RedisError) -> Bool {
+        var ready = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        let count = poll(&ready, 1, Int32(timeout.wholeNanoseconds / 1_000_000))
+        if count == 0 || (count < 0 && errno == EINTR) { return false }
+        guard count > 0 else { throw failAndClose(context) }
+        return true
+    }
+
+    func failAndClose(_ context: UnsafeMutablePointer<redisContext>) -> RedisError {
         let error = error(of: context, errno: errno, connecting: false)
         close()
         return error
     }
 
     /// Converts a hiredis reply tree into Swift values. The caller frees the root.
-    private static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
+    static func value(of reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
         let r = reply.pointee
         switch Int32(r.type) {
         case REDIS_REPLY_STRING:
@@ -303,7 +336,7 @@ public final class RedisConnection {
         return RedisError(.connectionLost, "\(target): \(reason.isEmpty ? "connection closed" : reason)")
     }
 
-    private static func timeval(_ duration: Duration) -> Glibc.timeval {
+    static func timeval(_ duration: Duration) -> Glibc.timeval {
         let (seconds, attoseconds) = duration.components
         return Glibc.timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
     }

@@ -36,6 +36,12 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The node answered `READONLY`, `LOADING`, `MASTERDOWN` or `UNBLOCKED`: it stopped being
         /// a usable master. The connection was dropped; the next command finds the master again.
         public static let failover = Code("failover")
+        /// The TLS handshake or a TLS read or write failed; the message says why ("certificate
+        /// verify failed: …"). Check the CA, the server name and the client certificate settings;
+        /// retried on the next command.
+        public static let tlsFailed = Code("TLS failed")
+        /// A TLS setting cannot be used: a CA, certificate or key file that cannot be read or parsed.
+        public static let tlsSettings = Code("TLS settings")
     }
 
     public let code: Code
@@ -51,7 +57,7 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     public var isConnectionProblem: Bool {
         switch code {
         case .connectionRefused, .connectFailed, .authenticationFailed, .timeout, .connectionLost,
-            .masterNotFound, .notMaster, .failover:
+            .masterNotFound, .notMaster, .failover, .tlsFailed, .tlsSettings:
             true
         default: false
         }

@@ -24,6 +24,8 @@ import Musl
 /// A freeze also ends by itself after ``freezeLimit``, in case its end was not heard.
 final class SentinelDirectory: Sendable {
     let endpoint: RedisSentinelEndpoint
+    /// TLS to the Sentinels (`rediss-sentinel://`), nil for plain TCP.
+    let tls: RedisTLSConfiguration?
     private let state: NIOLockedValueBox<State>
     private let watchers: NIOThreadPool
 
@@ -41,20 +43,27 @@ final class SentinelDirectory: Sendable {
     }
 
     static let freezeLimit = Duration.seconds(15)
-    private static let directories = NIOLockedValueBox<[RedisSentinelEndpoint: SentinelDirectory]>([:])
+    private struct Key: Hashable {
+        let endpoint: RedisSentinelEndpoint
+        let tls: RedisTLSConfiguration?
+    }
 
-    /// The one directory of this process for `endpoint`.
-    static func shared(for endpoint: RedisSentinelEndpoint) -> SentinelDirectory {
+    private static let directories = NIOLockedValueBox<[Key: SentinelDirectory]>([:])
+
+    /// The one directory of this process for `endpoint` (reached with `tls`, when set).
+    static func shared(for endpoint: RedisSentinelEndpoint, tls: RedisTLSConfiguration?) -> SentinelDirectory {
         directories.withLockedValue { all in
-            if let existing = all[endpoint] { return existing }
-            let created = SentinelDirectory(endpoint: endpoint)
-            all[endpoint] = created
+            let key = Key(endpoint: endpoint, tls: tls)
+            if let existing = all[key] { return existing }
+            let created = SentinelDirectory(endpoint: endpoint, tls: tls)
+            all[key] = created
             return created
         }
     }
 
-    private init(endpoint: RedisSentinelEndpoint) {
+    private init(endpoint: RedisSentinelEndpoint, tls: RedisTLSConfiguration?) {
         self.endpoint = endpoint
+        self.tls = tls
         self.state = NIOLockedValueBox(State(order: endpoint.sentinels))
         self.watchers = NIOThreadPool(numberOfThreads: endpoint.sentinels.count)
         watchers.start()
@@ -166,7 +175,8 @@ final class SentinelDirectory: Sendable {
             username: endpoint.password == nil ? nil : endpoint.username,
             password: endpoint.password,
             connectTimeout: timeout,
-            commandTimeout: timeout
+            commandTimeout: timeout,
+            tls: tls
         )
     }
 

@@ -44,6 +44,10 @@ random.seed(int(os.environ.get("CHAOS_SEED", "7")))
 SCALE = max(1.0, float(os.environ.get("ANIMA_TEST_TIME_SCALE", "1")))
 # Seconds Redis is frozen once (SIGSTOP), longer than the workers' leases; 0: no freeze.
 FREEZE = float(os.environ.get("CHAOS_REDIS_FREEZE", "3"))
+# With `scripts/chaos --tls`: the directory of ca.crt, server.crt, server.key (lib.sh's
+# make_tls_certs). Redis then also listens with TLS, and the ingress and workers use rediss://
+# (this script's own look-ups keep the plain port).
+TLS_DIR = os.environ.get("CHAOS_TLS_DIR", "")
 
 
 def log(message):
@@ -64,12 +68,13 @@ class Processes:
     def start_redis(self):
         self.redis = subprocess.Popen(
             ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--dir", WORK, "--save", "",
-             "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"],
+             "--appendonly", "yes", "--appendfsync", "everysec", "--maxmemory-policy", "noeviction"] + tls_arguments(),
             stdout=open(os.path.join(WORK, "redis.log"), "ab"), stderr=subprocess.STDOUT)
         wait_for_port(REDIS_PORT, 10, "redis-server")
 
     def start_ingress(self):
-        env = dict(os.environ, ANIMA_WEBHOOK_SECRET=SECRET, PORT=str(INGRESS_PORT), REDIS_URL=REDIS_URL, ANIMA_LOG_LEVEL="warning")
+        env = dict(os.environ, ANIMA_WEBHOOK_SECRET=SECRET, PORT=str(INGRESS_PORT), REDIS_URL=REDIS_URL, ANIMA_LOG_LEVEL="warning",
+                   **TLS_ENV)
         self.ingress = subprocess.Popen([os.path.join(BIN, "anima-ingress")], env=env,
                                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(WORK, "ingress.log"), "ab"))
         wait_for_port(INGRESS_PORT, 20, "anima-ingress")
@@ -78,7 +83,7 @@ class Processes:
         self.serial += 1
         env = dict(os.environ, REDIS_URL=REDIS_URL, ANIMA_RECOVERY_SECONDS="%g" % (2 * SCALE), ANIMA_RETRY_BASE_SECONDS="0.2",
                    ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
-                   ANIMA_LOG_LEVEL="notice")
+                   ANIMA_LOG_LEVEL="notice", **TLS_ENV)
         if ORDERED:
             env["ANIMA_ORDER_KEY"] = "data.key"
         worker = subprocess.Popen(worker_command(BIN, RUNS, failing=ORDERED), env=env,
@@ -120,6 +125,19 @@ T0 = time.time()
 REDIS_PORT = free_port()
 INGRESS_PORT = free_port()
 REDIS_URL = "redis://127.0.0.1:%d/0" % REDIS_PORT
+TLS_ENV = {}
+if TLS_DIR:
+    TLS_PORT = free_port()
+    REDIS_URL = "rediss://127.0.0.1:%d/0" % TLS_PORT
+    TLS_ENV = {"ANIMA_REDIS_TLS_CA_FILE": os.path.join(TLS_DIR, "ca.crt")}
+
+
+def tls_arguments():
+    if not TLS_DIR:
+        return []
+    return ["--tls-port", str(TLS_PORT), "--tls-cert-file", os.path.join(TLS_DIR, "server.crt"),
+            "--tls-key-file", os.path.join(TLS_DIR, "server.key"), "--tls-ca-cert-file", os.path.join(TLS_DIR, "ca.crt"),
+            "--tls-auth-clients", "no"]
 redis_down = threading.Event()
 done_sending = threading.Event()
 lock = threading.Lock()
