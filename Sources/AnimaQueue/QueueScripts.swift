@@ -32,6 +32,31 @@ enum QueueScripts {
         """
     )
 
+    /// Claims a batch: KEYS are the events' marks, ARGV[1] the lease (ms), ARGV[1 + i] the
+    /// token of KEYS[i]. One result per mark, in order, as `claim` answers: 1 claimed, 0
+    /// already done, 2 held by another lease (a duplicate id later in the batch sees the
+    /// first's lease). Each claim runs under `pcall`: one that fails answers its error and
+    /// leaves its neighbours' claims made.
+    static let claimBatch = RedisScript(
+        """
+        local function claim(key, token)
+          local v = redis.call('GET', key)
+          if not v then
+            redis.call('SET', key, token, 'PX', ARGV[1])
+            return 1
+          end
+          if v == 'done' then return 0 end
+          return 2
+        end
+        local out = {}
+        for i = 1, #KEYS do
+          local ok, r = pcall(claim, KEYS[i], ARGV[i + 1])
+          if ok then out[i] = r elseif type(r) == 'table' then out[i] = r else out[i] = { err = tostring(r) } end
+        end
+        return out
+        """
+    )
+
     /// Extends a lease if it is still ours: 1. 2 when no lease is left (it expired: a Redis
     /// outage or a stall longer than the lease); 0 when another owns it or it is done.
     static let renew = RedisScript(
