@@ -1,8 +1,8 @@
 import AnimaRedis
 
 /// The Lua scripts that make each queue step atomic. Keys are passed in; the recovery script
-/// derives per-worker key names from the prefix, so the queue lives on one Redis node (not a
-/// cluster). A processing list has its oldest entry at the tail (taken with `LMOVE … RIGHT
+/// derives per-worker key names from the prefix (and ``SettleScript`` takes some in ARGV), so
+/// the queue lives on one Redis node (not a cluster). A processing list has its oldest entry at the tail (taken with `LMOVE … RIGHT
 /// LEFT`), and the oldest is usually settled first: so `LREM` searches from the tail (count -1),
 /// which cut its cost on the server to a quarter with a few hundred entries taken.
 enum QueueScripts {
@@ -83,10 +83,12 @@ enum QueueScripts {
         """
     )
 
-    /// Success: writes the done mark unless another worker owns the id now, and acknowledges
-    /// the entry. 1: the mark was written. 2: the mark was there and our entry already gone (an
-    /// earlier call whose reply was lost, when retrying; else our entry was recovered by another
-    /// worker). 0: another worker owns the id or wrote the mark; its result stands.
+    /// Success, one event per call, as ``SettleScript``'s complete step does it for a batch
+    /// (kept for the C reference of `scripts/bench`, which runs it): writes the done mark unless
+    /// another worker owns the id now, and acknowledges the entry. 1: the mark was written. 2:
+    /// the mark was there and our entry already gone (an earlier call whose reply was lost, when
+    /// retrying; else our entry was recovered by another worker). 0: another worker owns the id
+    /// or wrote the mark; its result stands.
     static let complete = RedisScript(
         """
         local v = redis.call('GET', KEYS[1])
@@ -98,61 +100,6 @@ enum QueueScripts {
         if v == 'done' and removed == 0 then return 2 end
         return 0
         """
-    )
-
-    /// The opening of every script that moves an entry out of our processing list KEYS[1]:
-    /// releases our lease first, when the call names one (KEYS[LAST] the event key, ARGV[LAST]
-    /// our token) and it is still ours.
-    private static func releasingTheLease(keys: Int, arguments: Int, then body: String) -> RedisScript {
-        RedisScript(
-            """
-            if #KEYS > \(keys) and redis.call('GET', KEYS[\(keys + 1)]) == ARGV[\(arguments + 1)] then
-              redis.call('DEL', KEYS[\(keys + 1)])
-            end
-            """ + "\n" + body
-        )
-    }
-
-    /// Failure or deferral: releases the lease, then, only if the entry ARGV[1] is still in our
-    /// processing list KEYS[1], schedules ARGV[2] in the retry set KEYS[2] ARGV[3] ms from the
-    /// server's clock. 1 when moved, 0 when the entry was no longer ours.
-    static let schedule = releasingTheLease(
-        keys: 2,
-        arguments: 3,
-        then: """
-            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
-            local t = redis.call('TIME')
-            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
-            return 1
-            """
-    )
-
-    /// Giving up: releases the lease, then, only if the entry ARGV[1] is still in our processing
-    /// list KEYS[1], pushes the dead letter ARGV[2] onto KEYS[2]. 1 when moved, 0 when the entry
-    /// was no longer ours.
-    static let deadLetter = releasingTheLease(
-        keys: 2,
-        arguments: 2,
-        then: """
-            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
-            redis.call('LPUSH', KEYS[2], ARGV[2])
-            return 1
-            """
-    )
-
-    /// Shutdown, or an entry we never tried: releases the lease, and puts the entry ARGV[1] back
-    /// at the front of the pending list KEYS[2], unchanged (no attempt counted). 1 when moved.
-    static let putBack = releasingTheLease(
-        keys: 2,
-        arguments: 1,
-        then: """
-            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 1 then
-              redis.call('RPUSH', KEYS[2], ARGV[1])
-              return 1
-            end
-            return 0
-            """
     )
 
     /// Moves up to ARGV[1] due entries from the retry set to the pending list, by the server's clock.
