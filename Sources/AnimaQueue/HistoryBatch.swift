@@ -33,17 +33,24 @@ public struct HistoryBatch: Sendable {
     /// or nil), in order (``receipts(_:)``). With `maxLength` 0 nothing is recorded, but receipts are still
     /// read and final ones deleted.
     public func command(keys: QueueKeys, maxLength: Int) -> RedisCommand {
-        var scriptKeys = [keys.history, keys.received]
-        scriptKeys.reserveCapacity(2 + items.count)
+        let (indexKeys, arguments) = parts(keys: keys, maxLength: maxLength)
+        return Self.script.call(keys: [keys.history, keys.received] + indexKeys, arguments: arguments)
+    }
+
+    /// The index keys (of the items with a record) and the arguments of ``script``; the
+    /// settlement's script (``SettleScript``) appends the same after its own.
+    func parts(keys: QueueKeys, maxLength: Int) -> (indexKeys: [String], arguments: [any RedisArgument]) {
+        var indexKeys: [String] = []
+        indexKeys.reserveCapacity(items.count)
         var arguments: [any RedisArgument] = [String(maxLength)]
         arguments.reserveCapacity(1 + 3 * items.count)
         for case let item? in items {
-            if let record = item.record { scriptKeys.append(keys.history(id: record.eventID)) }
+            if let record = item.record { indexKeys.append(keys.history(id: record.eventID)) }
             arguments.append(item.digest ?? "")
             arguments.append(item.final ? "1" : "0")
             arguments.append(item.record?.json ?? "")
         }
-        return Self.script.call(keys: scriptKeys, arguments: arguments)
+        return (indexKeys, arguments)
     }
 
     /// The receipts of a ``command(keys:maxLength:)`` reply, one per item (nil for a nil item).
@@ -66,55 +73,60 @@ public struct HistoryBatch: Sendable {
     /// Numbers go to Redis as strings: a Lua number is formatted with `printf` on every call.
     /// ARGV: the cap, then per item: digest ('' for none), final ('1'/'0'), the record as JSON
     /// ('' for none).
-    static let script = RedisScript(
-        """
-        local cap = ARGV[1]
-        local recording = tonumber(cap) > 0
-        local digests, finals = {}, {}
-        for i = 2, #ARGV, 3 do
-          if ARGV[i] ~= '' then
-            digests[#digests + 1] = ARGV[i]
-            if ARGV[i + 1] == '1' then finals[#finals + 1] = ARGV[i] end
+    static let script = RedisScript(recordOutcomes + "\n" + "return recordOutcomes(KEYS[1], KEYS[2], KEYS, 2, ARGV, 1)")
+
+    /// `recordOutcomes(stream, received, K, k0, A, first)`: the recording of ``script``, with
+    /// the cap at A[first] and the items after it, their index keys at K[k0 + 1…]. Returns the
+    /// receipts. ``SettleScript`` runs it too.
+    static let recordOutcomes = """
+        local function recordOutcomes(stream, received, K, k0, A, first)
+          local cap = A[first]
+          local recording = tonumber(cap) > 0
+          local digests, finals = {}, {}
+          for i = first + 1, #A, 3 do
+            if A[i] ~= '' then
+              digests[#digests + 1] = A[i]
+              if A[i + 1] == '1' then finals[#finals + 1] = A[i] end
+            end
           end
-        end
-        local found = {}
-        for first = 1, #digests, 500 do
-          local last = math.min(first + 499, #digests)
-          local values = redis.call('HMGET', KEYS[2], unpack(digests, first, last))
-          for j = first, last do found[digests[j]] = values[j - first + 1] end
-        end
-        for first = 1, #finals, 500 do
-          redis.call('HDEL', KEYS[2], unpack(finals, first, math.min(first + 499, #finals)))
-        end
-        local receipts = {}
-        local k = 2
-        for i = 2, #ARGV, 3 do
-          local record = ARGV[i + 2]
-          local receipt = ARGV[i] ~= '' and found[ARGV[i]] or false
-          receipts[#receipts + 1] = receipt
-          if record ~= '' then
-            k = k + 1
-            if recording then
-              local entry
-              if receipt then
-                entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'r', record, 'rcv', receipt)
-              else
-                entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', cap, '*', 'r', record)
-              end
-              if not redis.call('SET', KEYS[k], entry, 'NX', 'EX', '604800') then
-                if redis.call('TYPE', KEYS[k]).ok == 'list' then
-                  if redis.call('RPUSH', KEYS[k], entry) > 100 then redis.call('LTRIM', KEYS[k], -100, -1) end
-                elseif redis.call('APPEND', KEYS[k], ' ' .. entry) > 4096 then
-                  local ids = {}
-                  for id in string.gmatch(redis.call('GET', KEYS[k]), '%S+') do ids[#ids + 1] = id end
-                  redis.call('SET', KEYS[k], table.concat(ids, ' ', #ids - 99, #ids))
+          local found = {}
+          for from = 1, #digests, 500 do
+            local last = math.min(from + 499, #digests)
+            local values = redis.call('HMGET', received, unpack(digests, from, last))
+            for j = from, last do found[digests[j]] = values[j - from + 1] end
+          end
+          for from = 1, #finals, 500 do
+            redis.call('HDEL', received, unpack(finals, from, math.min(from + 499, #finals)))
+          end
+          local receipts = {}
+          local k = k0
+          for i = first + 1, #A, 3 do
+            local record = A[i + 2]
+            local receipt = A[i] ~= '' and found[A[i]] or false
+            receipts[#receipts + 1] = receipt
+            if record ~= '' then
+              k = k + 1
+              if recording then
+                local entry
+                if receipt then
+                  entry = redis.call('XADD', stream, 'MAXLEN', '~', cap, '*', 'r', record, 'rcv', receipt)
+                else
+                  entry = redis.call('XADD', stream, 'MAXLEN', '~', cap, '*', 'r', record)
                 end
-                redis.call('EXPIRE', KEYS[k], '604800')
+                if not redis.call('SET', K[k], entry, 'NX', 'EX', '604800') then
+                  if redis.call('TYPE', K[k]).ok == 'list' then
+                    if redis.call('RPUSH', K[k], entry) > 100 then redis.call('LTRIM', K[k], -100, -1) end
+                  elseif redis.call('APPEND', K[k], ' ' .. entry) > 4096 then
+                    local ids = {}
+                    for id in string.gmatch(redis.call('GET', K[k]), '%S+') do ids[#ids + 1] = id end
+                    redis.call('SET', K[k], table.concat(ids, ' ', #ids - 99, #ids))
+                  end
+                  redis.call('EXPIRE', K[k], '604800')
+                end
               end
             end
           end
+          return receipts
         end
-        return receipts
         """
-    )
 }

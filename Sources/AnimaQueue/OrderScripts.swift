@@ -11,7 +11,8 @@ import AnimaRedis
 ///
 /// The take script reads each entry's key as it moves it out of the pending list: one that
 /// finds its key held by another event goes to the key's waiting list instead of to the
-/// worker. The scripts of final outcomes (done, duplicate, unhandled, dead) hand the key to
+/// worker. The steps of final outcomes (done, duplicate, unhandled, dead; in ``SettleScript``,
+/// with ``handOver`` and ``mayHandOver`` from here) hand the key to
 /// the oldest waiting event, which goes to the taking end of the pending list as the key's new
 /// holder; with nobody waiting they delete the key. A retry, a deferral, a park, a put-back and
 /// a recovery leave the key held, so the event that holds it keeps its place. Every step costs
@@ -94,53 +95,9 @@ enum OrderScripts {
             """
     )
 
-    /// Whether the event's mark KEYS[m] allows handing over: nobody else's lease runs the same
-    /// id (the mark is absent, done, or our token `tok`).
-    private static let mayHandOver = "local function mayHandOver(v, tok) return (not v) or v == 'done' or v == tok end"
-
-    /// `QueueScripts.complete`, then the hand-over. KEYS: event mark, processing, pending,
-    /// waits; ARGV: token, entry, done TTL, prefix, key, id.
-    static let complete = RedisScript(
-        handOver + "\n" + mayHandOver + "\n"
-            + """
-            local v = redis.call('GET', KEYS[1])
-            local removed = redis.call('LREM', KEYS[2], '-1', ARGV[2])
-            local result = 0
-            if (not v) or v == ARGV[1] then
-              redis.call('SET', KEYS[1], 'done', 'EX', ARGV[3])
-              result = 1
-            elseif v == 'done' and removed == 0 then
-              result = 2
-            end
-            if mayHandOver(v, ARGV[1]) then handOver(ARGV[4], KEYS[3], KEYS[4], ARGV[5], ARGV[6]) end
-            return result
-            """
-    )
-
-    /// Acknowledgement (a duplicate of a done event), then the hand-over. KEYS: processing,
-    /// event mark, pending, waits; ARGV: entry, prefix, key, id.
-    static let acknowledge = RedisScript(
-        handOver + "\n" + mayHandOver + "\n"
-            + """
-            local removed = redis.call('LREM', KEYS[1], '-1', ARGV[1])
-            if mayHandOver(redis.call('GET', KEYS[2]), '') then handOver(ARGV[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4]) end
-            return removed
-            """
-    )
-
-    /// `QueueScripts.deadLetter`, then the hand-over. KEYS: processing, dead, event mark,
-    /// pending, waits; ARGV: entry, letter, lease token ('' for none), prefix, key, id.
-    static let deadLetter = RedisScript(
-        handOver + "\n" + mayHandOver + "\n"
-            + """
-            local v = redis.call('GET', KEYS[3])
-            if ARGV[3] ~= '' and v == ARGV[3] then redis.call('DEL', KEYS[3]) end
-            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
-            redis.call('LPUSH', KEYS[2], ARGV[2])
-            if mayHandOver(v, ARGV[3]) then handOver(ARGV[4], KEYS[4], KEYS[5], ARGV[5], ARGV[6]) end
-            return 1
-            """
-    )
+    /// `mayHandOver(v, tok)`: whether the event's mark, holding `v`, allows handing over:
+    /// nobody else's lease runs the same id (the mark is absent, done, or our token `tok`).
+    static let mayHandOver = "local function mayHandOver(v, tok) return (not v) or v == 'done' or v == tok end"
 
     /// Deletes an entry ARGV[1] from the retry set KEYS[1] and, when it held its key, hands
     /// the key over. The path is the live workers' `order_key` (from their heartbeats, KEYS[4]

@@ -64,22 +64,4 @@ public struct PausedTypes: Sendable {
         return n
         """
     )
-
-    /// The worker's step for an event of a type it saw paused (KEYS: processing list, paused
-    /// set, parked list, pending list, and the event's mark when we hold a lease; ARGV: entry,
-    /// type, and our lease token). Releases our lease, then parks the entry if the type is still paused (1), or puts it
-    /// back at the front of the pending list if it was resumed meanwhile (0); 2 when the entry
-    /// was no longer ours. No attempt is counted either way.
-    public static let park = RedisScript(
-        """
-        if ARGV[3] and redis.call('GET', KEYS[5]) == ARGV[3] then redis.call('DEL', KEYS[5]) end
-        if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 2 end
-        if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then
-          redis.call('RPUSH', KEYS[4], ARGV[1])
-          return 0
-        end
-        redis.call('LPUSH', KEYS[3], ARGV[1])
-        return 1
-        """
-    )
 }

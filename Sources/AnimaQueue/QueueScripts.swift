@@ -1,8 +1,8 @@
 import AnimaRedis
 
 /// The Lua scripts that make each queue step atomic. Keys are passed in; the recovery script
-/// derives per-worker key names from the prefix, so the queue lives on one Redis node (not a
-/// cluster). A processing list has its oldest entry at the tail (taken with `LMOVE … RIGHT
+/// derives per-worker key names from the prefix (and ``SettleScript`` takes some in ARGV), so
+/// the queue lives on one Redis node (not a cluster). A processing list has its oldest entry at the tail (taken with `LMOVE … RIGHT
 /// LEFT`), and the oldest is usually settled first: so `LREM` searches from the tail (count -1),
 /// which cut its cost on the server to a quarter with a few hundred entries taken.
 enum QueueScripts {
@@ -32,6 +32,28 @@ enum QueueScripts {
         """
     )
 
+    /// Claims a batch: KEYS are the events' marks, ARGV[1] the lease (ms), ARGV[1 + i] the
+    /// token of KEYS[i]. One result per mark, in order, as `claim` answers: 1 claimed, 0
+    /// already done, 2 held by another lease (a duplicate id later in the batch sees the
+    /// first's lease). Each claim runs under `pcall`: one that fails answers its error and
+    /// leaves its neighbours' claims made. A claim that finds the mark free costs one command
+    /// (`SET NX PX`); only a taken mark is read.
+    static let claimBatch = RedisScript(
+        """
+        local function claim(key, token)
+          if redis.call('SET', key, token, 'NX', 'PX', ARGV[1]) then return 1 end
+          if redis.call('GET', key) == 'done' then return 0 end
+          return 2
+        end
+        local out = {}
+        for i = 1, #KEYS do
+          local ok, r = pcall(claim, KEYS[i], ARGV[i + 1])
+          if ok then out[i] = r elseif type(r) == 'table' then out[i] = r else out[i] = { err = tostring(r) } end
+        end
+        return out
+        """
+    )
+
     /// Extends a lease if it is still ours: 1. 2 when no lease is left (it expired: a Redis
     /// outage or a stall longer than the lease); 0 when another owns it or it is done.
     static let renew = RedisScript(
@@ -58,10 +80,12 @@ enum QueueScripts {
         """
     )
 
-    /// Success: writes the done mark unless another worker owns the id now, and acknowledges
-    /// the entry. 1: the mark was written. 2: the mark was there and our entry already gone (an
-    /// earlier call whose reply was lost, when retrying; else our entry was recovered by another
-    /// worker). 0: another worker owns the id or wrote the mark; its result stands.
+    /// Success, one event per call, as ``SettleScript``'s complete step does it for a batch
+    /// (kept for the C reference of `scripts/bench`, which runs it): writes the done mark unless
+    /// another worker owns the id now, and acknowledges the entry. 1: the mark was written. 2:
+    /// the mark was there and our entry already gone (an earlier call whose reply was lost, when
+    /// retrying; else our entry was recovered by another worker). 0: another worker owns the id
+    /// or wrote the mark; its result stands.
     static let complete = RedisScript(
         """
         local v = redis.call('GET', KEYS[1])
@@ -73,61 +97,6 @@ enum QueueScripts {
         if v == 'done' and removed == 0 then return 2 end
         return 0
         """
-    )
-
-    /// The opening of every script that moves an entry out of our processing list KEYS[1]:
-    /// releases our lease first, when the call names one (KEYS[LAST] the event key, ARGV[LAST]
-    /// our token) and it is still ours.
-    private static func releasingTheLease(keys: Int, arguments: Int, then body: String) -> RedisScript {
-        RedisScript(
-            """
-            if #KEYS > \(keys) and redis.call('GET', KEYS[\(keys + 1)]) == ARGV[\(arguments + 1)] then
-              redis.call('DEL', KEYS[\(keys + 1)])
-            end
-            """ + "\n" + body
-        )
-    }
-
-    /// Failure or deferral: releases the lease, then, only if the entry ARGV[1] is still in our
-    /// processing list KEYS[1], schedules ARGV[2] in the retry set KEYS[2] ARGV[3] ms from the
-    /// server's clock. 1 when moved, 0 when the entry was no longer ours.
-    static let schedule = releasingTheLease(
-        keys: 2,
-        arguments: 3,
-        then: """
-            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
-            local t = redis.call('TIME')
-            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-            redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
-            return 1
-            """
-    )
-
-    /// Giving up: releases the lease, then, only if the entry ARGV[1] is still in our processing
-    /// list KEYS[1], pushes the dead letter ARGV[2] onto KEYS[2]. 1 when moved, 0 when the entry
-    /// was no longer ours.
-    static let deadLetter = releasingTheLease(
-        keys: 2,
-        arguments: 2,
-        then: """
-            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 0 then return 0 end
-            redis.call('LPUSH', KEYS[2], ARGV[2])
-            return 1
-            """
-    )
-
-    /// Shutdown, or an entry we never tried: releases the lease, and puts the entry ARGV[1] back
-    /// at the front of the pending list KEYS[2], unchanged (no attempt counted). 1 when moved.
-    static let putBack = releasingTheLease(
-        keys: 2,
-        arguments: 1,
-        then: """
-            if redis.call('LREM', KEYS[1], '-1', ARGV[1]) == 1 then
-              redis.call('RPUSH', KEYS[2], ARGV[1])
-              return 1
-            end
-            return 0
-            """
     )
 
     /// Moves up to ARGV[1] due entries from the retry set to the pending list, by the server's clock.

@@ -19,7 +19,7 @@ extension WorkerQueue {
     /// Takes up to `limit` events (blocking up to `block` when none is pending), runs `parse`
     /// on each (on the connection's thread), and claims every id that `parse` names.
     ///
-    /// With pending events: one round trip takes a batch, one pipelined round trip claims it.
+    /// With pending events: one round trip takes a batch, one more claims it (one script call).
     /// With `waitFirst` (the last take emptied the queue), the take blocks at once, and the
     /// first event's claim goes in one round trip with the take of any that came after it: an
     /// event that finds the queue empty costs two round trips, not three.
@@ -92,38 +92,44 @@ private struct Claims<Parsed: Sendable> {
     let token: @Sendable () -> String
     let parse: @Sendable (ByteBuffer) -> (Parsed, claimID: String?)
 
-    /// What `parse` made of each entry, the lease it asked for, and the claims to send.
-    private func prepare(_ entries: [ByteBuffer]) -> (parsed: [(Parsed, EventLease?)], claims: [RedisCommand]) {
+    /// What `parse` made of each entry, the lease it asked for, and the one script call that
+    /// claims them all (nil when no entry names an id).
+    private func prepare(_ entries: [ByteBuffer]) -> (parsed: [(Parsed, EventLease?)], claims: RedisCommand?) {
         var parsed: [(Parsed, EventLease?)] = []
         parsed.reserveCapacity(entries.count)
-        var claims: [RedisCommand] = []
+        var marks: [String] = []
+        var arguments: [any RedisArgument] = [leaseMilliseconds]
         for entry in entries {
             let (value, claimID) = parse(entry)
             let lease = claimID.map { EventLease(eventID: $0, token: token()) }
-            if let lease { claims.append(WorkerQueue.claimCommand(lease, for: leaseMilliseconds, keys: keys)) }
+            if let lease {
+                marks.append(keys.event(id: lease.eventID))
+                arguments.append(lease.token)
+            }
             parsed.append((value, lease))
         }
-        return (parsed, claims)
+        return (parsed, marks.isEmpty ? nil : QueueScripts.claimBatch.call(keys: marks, arguments: arguments))
     }
 
-    /// Pairs each entry with its claim's reply; a claim without one is made again later.
+    /// Pairs each entry with its claim's result in the batch's `reply`; a claim without one
+    /// (no reply, an error reply) is made again later.
     private func assemble(
-        _ entries: [ByteBuffer], _ parsed: [(Parsed, EventLease?)], replies: ArraySlice<RedisValue>
+        _ entries: [ByteBuffer], _ parsed: [(Parsed, EventLease?)], reply: RedisValue?
     ) -> [WorkerQueue.Taken<Parsed>] {
-        var replies = replies.makeIterator()
+        var results = (reply?.array ?? []).makeIterator()
         return zip(entries, parsed).map { entry, item in
             let (value, lease) = item
-            let claim = lease == nil ? nil : replies.next().flatMap(ClaimResult.init(reply:))
+            let claim = lease == nil ? nil : results.next().flatMap(ClaimResult.init(reply:))
             return WorkerQueue.Taken(stored: entry, parsed: value, claim: claim, lease: claim == nil ? nil : lease)
         }
     }
 
-    /// Claims a batch in one pipelined round trip. A claim without an answer (the connection
-    /// failed) is made again on the slow path.
+    /// Claims a batch in one script call. A claim without an answer (the connection failed)
+    /// is made again on the slow path.
     func made(for entries: [ByteBuffer], on connection: RedisConnection) -> [WorkerQueue.Taken<Parsed>] {
         let (parsed, claims) = prepare(entries)
-        let replies = claims.isEmpty ? [] : (try? connection.pipeline(claims)) ?? []
-        return assemble(entries, parsed, replies: replies[...])
+        let reply = claims.flatMap { try? connection.send($0) }
+        return assemble(entries, parsed, reply: reply)
     }
 
     /// Claims what an ordered take admitted (triples: entry, key, id), each with its hold.
@@ -146,10 +152,11 @@ private struct Claims<Parsed: Sendable> {
     /// reply is thrown: entries that `more` moved would sit in the processing list unseen.
     func made(forFirst first: ByteBuffer, thenTaking more: RedisCommand?, on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
         let (parsed, claims) = prepare([first])
-        let replies = try connection.pipeline(claims + (more.map { [$0] } ?? []))
-        let taken = assemble([first], parsed, replies: replies.prefix(claims.count))
+        let commands = (claims.map { [$0] } ?? []) + (more.map { [$0] } ?? [])
+        let replies = try connection.pipeline(commands)
+        let taken = assemble([first], parsed, reply: claims == nil ? nil : replies.first)
         // An error reply to the take moved nothing (only a refused script can fail here).
-        guard more != nil, let later = try? WorkerQueue.entries(of: replies[claims.count]), !later.isEmpty else { return taken }
+        guard more != nil, let later = try? WorkerQueue.entries(of: replies[replies.count - 1]), !later.isEmpty else { return taken }
         return taken + made(for: later, on: connection)
     }
 }

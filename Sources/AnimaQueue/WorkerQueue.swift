@@ -61,25 +61,29 @@ public struct WorkerQueue: Sendable {
         ).int == 1
     }
 
-    /// Settles events in one pipelined round trip (shared with other concurrent callers of the
-    /// connection). Every step is safe to send again after a lost reply: it finds the entry gone
-    /// and changes nothing.
+    /// Settles events in one script call (``SettleScript``; shared with other concurrent
+    /// callers of the connection). Every step is safe to send again after a lost reply: it
+    /// finds the entry gone and changes nothing.
     public func settle(_ settlements: [Settlement]) async throws(RedisError) -> [Settled] {
-        try await settle(settlements, then: nil).settled
+        try await settle(settlements, recording: nil).settled
     }
 
-    /// ``settle(_:)``, then `trailing` (recording the outcomes, say) in the same round trip.
-    /// The trailing command's reply comes back as it is, an error reply included: it never
-    /// fails the settlement, whose steps have run by then. Nil when there is no `trailing`.
-    public func settle(_ settlements: [Settlement], then trailing: RedisCommand?) async throws(RedisError) -> (settled: [Settled], trailing: RedisValue?) {
-        var commands = settlements.map { settlement in
-            settlement.handover.flatMap { orderedCommand(for: settlement.step, entry: settlement.entry, handingOver: $0) }
-                ?? command(for: settlement.step, entry: settlement.entry)
+    /// ``settle(_:)``, recording `history` in the same script call (capped to `maxLength`
+    /// outcomes). The recording's reply (the receipts, or its error) comes back as it is: a
+    /// failed recording never fails the settlement, whose steps have run by then. Nil when
+    /// there is no `history`. One step's error reply is thrown, after every other step ran.
+    public func settle(
+        _ settlements: [Settlement], recording history: HistoryBatch?, maxLength: Int = 0
+    ) async throws(RedisError) -> (settled: [Settled], recorded: RedisValue?) {
+        if settlements.isEmpty && history == nil { return ([], nil) }
+        let call = SettleScript.call(settlements, history: history, maxLength: maxLength, keys: keys, processing: processing)
+        let reply = try await operations.send(call)
+        if case .error(let message) = reply { throw RedisError.reply(message, to: "settle") }
+        guard let parts = reply.array, parts.count == 2, let results = parts[0].array, results.count == settlements.count else {
+            throw RedisError(.unexpectedReply, "settle answered \(reply)")
         }
-        if let trailing { commands.append(trailing) }
-        let replies = try await operations.send(commands)
-        let settled = try zip(settlements, replies).map { (settlement, reply) throws(RedisError) in try Self.settled(settlement, reply) }
-        return (settled, trailing == nil ? nil : replies.last)
+        let settled = try zip(settlements, results).map { (settlement, result) throws(RedisError) in try Self.settled(settlement, result) }
+        return (settled, history == nil ? nil : parts[1])
     }
 
     private static func settled(_ settlement: Settlement, _ reply: RedisValue) throws(RedisError) -> Settled {
@@ -89,62 +93,6 @@ public struct WorkerQueue: Sendable {
             throw RedisError(.unexpectedReply, "complete answered \(reply)")
         }
         return .completed(completion)
-    }
-
-    private func command(for step: Settlement.Step, entry: ByteBuffer) -> RedisCommand {
-        switch step {
-        case .complete(let lease):
-            return QueueScripts.complete.call(
-                keys: [keys.event(id: lease.eventID), processing],
-                arguments: [lease.token, entry, Self.doneTTLSeconds]
-            )
-        case .acknowledge:
-            return RedisCommand("LREM", processing, -1, entry)
-        case .schedule(let scheduled, let delay, let lease):
-            return Self.call(QueueScripts.schedule, [processing, keys.scheduled], [entry, scheduled, delay.milliseconds], lease, keys)
-        case .deadLetter(let letter, let lease):
-            return Self.call(QueueScripts.deadLetter, [processing, keys.dead], [entry, letter], lease, keys)
-        case .putBack(let lease):
-            return Self.call(QueueScripts.putBack, [processing, keys.events], [entry], lease, keys)
-        case .park(let type, let lease):
-            let parkKeys = [processing, keys.paused, keys.paused(type: type), keys.events]
-            return Self.call(PausedTypes.park, parkKeys, [entry, type], lease, keys)
-        }
-    }
-
-    /// The step of a final outcome that also hands `hold`'s key over; nil for the steps that
-    /// keep the key (see ``OrderScripts``).
-    private func orderedCommand(for step: Settlement.Step, entry: ByteBuffer, handingOver hold: OrderHold) -> RedisCommand? {
-        let order: [any RedisArgument] = [keys.prefix, hold.key, hold.eventID]
-        let mark = keys.event(id: hold.eventID)
-        switch step {
-        case .complete(let lease):
-            return OrderScripts.complete.call(
-                keys: [keys.event(id: lease.eventID), processing, keys.events, keys.orderWaits],
-                arguments: [lease.token, entry, Self.doneTTLSeconds] as [any RedisArgument] + order
-            )
-        case .acknowledge:
-            return OrderScripts.acknowledge.call(keys: [processing, mark, keys.events, keys.orderWaits], arguments: [entry] as [any RedisArgument] + order)
-        case .deadLetter(let letter, let lease):
-            return OrderScripts.deadLetter.call(
-                keys: [processing, keys.dead, lease.map { keys.event(id: $0.eventID) } ?? mark, keys.events, keys.orderWaits],
-                arguments: [entry, letter, lease?.token ?? ""] as [any RedisArgument] + order
-            )
-        case .schedule, .putBack, .park:
-            return nil
-        }
-    }
-
-    /// A call of a script that starts by releasing `lease` (see `QueueScripts.releasingTheLease`).
-    private static func call(
-        _ script: RedisScript,
-        _ keys: [String],
-        _ arguments: [any RedisArgument],
-        _ lease: EventLease?,
-        _ queueKeys: QueueKeys
-    ) -> RedisCommand {
-        guard let lease else { return script.call(keys: keys, arguments: arguments) }
-        return script.call(keys: keys + [queueKeys.event(id: lease.eventID)], arguments: arguments + [lease.token])
     }
 
     private func settle(_ settlement: Settlement) async throws(RedisError) -> Settled {

@@ -8,8 +8,8 @@ import NIOFoundationCompat
 
 /// The one place where a verdict becomes its Redis step, its metric and its log line.
 extension Worker {
-    /// Settles `events` in one round trip (retried until it succeeds or shutdown abandons it),
-    /// with one command recording their outcomes after the last one, then counts and logs each.
+    /// Settles `events` and records their outcomes in one script call (retried until it
+    /// succeeds or shutdown abandons it), then counts and logs each.
     /// Every verdict's row of the outcome table (``JudgedEvent/outcome``) says what to do.
     /// Returns what each step found; nil when shutdown gave up on Redis.
     @discardableResult
@@ -31,13 +31,14 @@ extension Worker {
             outcomes.append(outcome)
         }
         let history = HistoryBatch(items)
-        let recording = history.isEmpty ? nil : history.command(keys: queue.keys, maxLength: configuration.historyMax)
+        let recording = history.isEmpty ? nil : history
+        let maxLength = configuration.historyMax
         guard
             let (settled, recorded) = await persist(
                 "settle",
                 { () throws(RedisError) in
                     tries += 1
-                    return try await self.queue.settle(settlements, then: recording)
+                    return try await self.queue.settle(settlements, recording: recording, maxLength: maxLength)
                 }
             )
         else { return nil }

@@ -9,14 +9,10 @@ struct PausedTypesTests {
     static let keys = QueueKeys()
     static let processing = keys.processing(workerID: queueFixtureWorker)
 
-    func park(_ redis: RedisClient, _ entry: String, type: String) async throws -> Int {
-        try await redis.withConnection { connection throws(RedisError) in
-            try connection.evaluate(
-                PausedTypes.park,
-                keys: [Self.processing, Self.keys.paused, Self.keys.paused(type: type), Self.keys.events],
-                arguments: [entry, type]
-            ).int ?? -1
-        }
+    /// The worker's park step for `entry`: true when it was parked (false: put back because
+    /// the type was resumed meanwhile, or no longer in our list).
+    func park(_ queue: WorkerQueue, _ entry: String, type: String) async throws -> Bool {
+        try await queue.settle([Settlement(entry: ByteBuffer(string: entry), step: .park(type: type, releasing: nil))]) == [.moved(true)]
     }
 
     @Test func pauseLastsInRedisAndResumeForgetsIt() async throws {
@@ -33,16 +29,16 @@ struct PausedTypesTests {
     }
 
     @Test func aParkedEntryIsParkedWhileItsTypeIsPausedAndPutBackOnceResumed() async throws {
-        try await withQueue { _, redis in
+        try await withQueue { queue, redis in
             let paused = PausedTypes(keys: Self.keys, client: redis)
             _ = try await redis.send(RedisCommand("LPUSH", Self.processing, "e1", "e2"))
-            #expect(try await park(redis, "e1", type: "t") == 0, "expected 0 (resumed meanwhile): put back, not parked")
+            #expect(try await !park(queue, "e1", type: "t"), "expected e1 put back (resumed meanwhile), not parked")
             let pending = try await redis.send(RedisCommand("LRANGE", Self.keys.events, 0, -1)).array?.compactMap(\.string)
             #expect(pending == ["e1"], "expected e1 back on the pending list, saw \(String(describing: pending))")
             _ = try await redis.send(RedisCommand("LPUSH", Self.processing, "e1"))
             _ = try await paused.pause("t")
-            #expect(try await park(redis, "e1", type: "t") == 1, "expected 1 (parked)")
-            #expect(try await park(redis, "e1", type: "t") == 2, "expected 2 (no longer in our list)")
+            #expect(try await park(queue, "e1", type: "t"), "expected e1 parked")
+            #expect(try await !park(queue, "e1", type: "t"), "expected e1 not parked twice (no longer in our list)")
             let left = try await redis.send(RedisCommand("LRANGE", Self.processing, 0, -1)).array?.compactMap(\.string)
             #expect(left == ["e2"], "expected only e2 left in the processing list, saw \(String(describing: left))")
             #expect(try await paused.parked() == ["t": 1], "expected one parked event of t")
@@ -50,12 +46,12 @@ struct PausedTypesTests {
     }
 
     @Test func resumedEventsAreTakenInTheirOriginalOrderBeforeNewerOnes() async throws {
-        try await withQueue { _, redis in
+        try await withQueue { queue, redis in
             let paused = PausedTypes(keys: Self.keys, client: redis)
             _ = try await paused.pause("t")
             for index in 1...5 {
                 _ = try await redis.send(RedisCommand("LPUSH", Self.processing, "e\(index)"))
-                _ = try await park(redis, "e\(index)", type: "t")
+                _ = try await park(queue, "e\(index)", type: "t")
             }
             _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "newer"))
             let (_, released) = try await paused.resume("t")

@@ -23,3 +23,15 @@ func withQueue(_ body: (WorkerQueue, RedisClient) async throws -> Void) async th
     await operations.shutdown()
     await fetcher.shutdown()
 }
+
+/// Script calls (EVALSHA and EVAL) Redis ran since it started or since the last
+/// `CONFIG RESETSTAT`, from `INFO commandstats`.
+func scriptCalls(_ redis: RedisClient) async throws -> Int {
+    let info = try await redis.send(RedisCommand("INFO", "commandstats")).string ?? ""
+    return info.split(whereSeparator: \.isNewline).reduce(0) { total, line in
+        guard line.hasPrefix("cmdstat_evalsha:") || line.hasPrefix("cmdstat_eval:"),
+            let calls = line.split(separator: ",").first?.split(separator: "=").last.flatMap({ Int($0) })
+        else { return total }
+        return total + calls
+    }
+}

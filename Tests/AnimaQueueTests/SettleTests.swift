@@ -87,34 +87,85 @@ struct SettleTests {
         }
     }
 
-    @Test func settlementsOfABatchAnswerInOrderAndTheTrailingCommandRunsAfterThem() async throws {
+    /// One record of `evt_s`'s outcome, for the recording settled with it.
+    private static let history = HistoryBatch([
+        .init(record: HistoryRecord(eventID: "evt_s", type: "t", attempt: 1, result: .ok, durationMilliseconds: 1, error: nil, worker: "w-test", at: 0, dueAt: nil), digest: nil, final: true),
+        nil,
+    ])
+
+    @Test func aBatchSettlesAndRecordsItsHistoryInOneScriptCall() async throws {
         try await withQueue { queue, redis in
+            _ = try await queue.settle([Settlement(entry: ByteBuffer(string: "warm-up"), step: .acknowledge)])
+            _ = try await redis.send(RedisCommand("CONFIG", "RESETSTAT"))
             try await takeAndLease(redis)
             let duplicate = ByteBuffer(string: "duplicate")
             _ = try await redis.send(RedisCommand("LPUSH", Self.processing, duplicate))
-            let (settled, trailing) = try await queue.settle(
+            let (settled, recorded) = try await queue.settle(
                 [Settlement(entry: Self.entry, step: .complete(Self.lease)), Settlement(entry: duplicate, step: .acknowledge)],
-                then: RedisCommand("LLEN", Self.processing)
+                recording: Self.history, maxLength: 100
             )
             #expect(settled == [.completed(.recorded), .moved(true)], "expected [recorded, moved], saw \(settled)")
-            #expect(trailing?.int == 0, "expected the trailing command to run after both steps (LLEN 0), saw \(String(describing: trailing))")
+            #expect(recorded?.array?.count == 1, "expected one receipt slot for the one recording item, saw \(String(describing: recorded))")
+            #expect(try await count(redis, "XLEN", Self.keys.history) == 1, "expected one outcome in the history")
+            let calls = try await scriptCalls(redis)
+            #expect(calls == 1, "expected one script call for the batch, saw \(calls)")
         }
     }
 
-    @Test func aTrailingCommandThatFailsLeavesTheSettlementStanding() async throws {
+    @Test func aRecordingThatFailsLeavesTheSettlementStanding() async throws {
         try await withQueue { queue, redis in
             try await takeAndLease(redis)
-            _ = try await redis.send(RedisCommand("SET", "not-a-list", "x"))
-            let (settled, trailing) = try await queue.settle(
-                [Settlement(entry: Self.entry, step: .complete(Self.lease))], then: RedisCommand("RPUSH", "not-a-list", "y")
+            _ = try await redis.send(RedisCommand("SET", Self.keys.history, "not-a-stream"))
+            let (settled, recorded) = try await queue.settle(
+                [Settlement(entry: Self.entry, step: .complete(Self.lease))], recording: Self.history, maxLength: 100
             )
             #expect(settled == [.completed(.recorded)], "expected the step recorded, saw \(settled)")
-            guard case .error(let message)? = trailing else {
-                Issue.record("expected the trailing command's error reply, saw \(String(describing: trailing))")
+            guard case .error(let message)? = recorded else {
+                Issue.record("expected the recording's error reply, saw \(String(describing: recorded))")
                 return
             }
             #expect(message.contains("WRONGTYPE"), "expected a WRONGTYPE reply, saw \(message)")
             #expect(try await count(redis, "LLEN", Self.processing) == 0, "an entry is still in the processing list")
+        }
+    }
+
+    @Test func aStepThatFailsLeavesItsNeighboursSettled() async throws {
+        try await withQueue { queue, redis in
+            let broken = ByteBuffer(string: "broken")
+            _ = try await redis.send(RedisCommand("LPUSH", Self.processing, broken))
+            _ = try await redis.send(RedisCommand("HSET", Self.keys.event(id: "evt_broken"), "f", "v"))
+            try await takeAndLease(redis)
+            let batch = [
+                Settlement(entry: broken, step: .complete(EventLease(eventID: "evt_broken", token: "t"))),
+                Settlement(entry: Self.entry, step: .complete(Self.lease)),
+            ]
+            await #expect(throws: RedisError.self, "expected the broken step's error to be thrown") {
+                _ = try await queue.settle(batch)
+            }
+            let mark = try await redis.send(RedisCommand("GET", Self.eventKey)).string
+            #expect(mark == "done", "expected the neighbour's done mark, saw \(String(describing: mark))")
+            let left = try await redis.send(RedisCommand("LRANGE", Self.processing, 0, -1)).array?.compactMap(\.string)
+            #expect(left == ["broken"], "expected only the broken entry left in the processing list, saw \(String(describing: left))")
+        }
+    }
+
+    @Test func aBatchSentAgainAfterALostReplyChangesNothing() async throws {
+        try await withQueue { queue, redis in
+            for name in ["a", "b", "c"] { _ = try await redis.send(RedisCommand("LPUSH", Self.processing, name)) }
+            let batch = [
+                Settlement(entry: ByteBuffer(string: "a"), step: .schedule(ByteBuffer(string: "a2"), after: .seconds(60), releasing: nil)),
+                Settlement(entry: ByteBuffer(string: "b"), step: .deadLetter(ByteBuffer(string: "{}"), releasing: nil)),
+                Settlement(entry: ByteBuffer(string: "c"), step: .putBack(releasing: nil)),
+            ]
+            let first = try await queue.settle(batch)
+            let again = try await queue.settle(batch)
+            #expect(first == [.moved(true), .moved(true), .moved(true)], "expected every entry moved the first time, saw \(first)")
+            #expect(again == [.moved(false), .moved(false), .moved(false)], "expected nothing moved the second time, saw \(again)")
+            let counts = [
+                try await count(redis, "ZCARD", Self.keys.scheduled), try await count(redis, "LLEN", Self.keys.dead),
+                try await count(redis, "LLEN", Self.keys.events),
+            ]
+            #expect(counts == [1, 1, 1], "expected one scheduled, one dead, one pending, saw \(counts)")
         }
     }
 }

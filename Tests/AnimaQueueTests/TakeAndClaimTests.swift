@@ -115,4 +115,52 @@ struct TakeAndClaimTests {
             #expect(third == .alreadyDone, "expected .alreadyDone after the done mark, saw \(third)")
         }
     }
+
+    @Test func aBatchIsTakenInOneScriptCallAndClaimedInOneMore() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "warm-up"))
+            _ = try await take(queue)
+            _ = try await redis.send(RedisCommand("CONFIG", "RESETSTAT"))
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "evt_1", "evt_2", "evt_3", "evt_4", "evt_5"))
+            let taken = try await take(queue)
+            let claims = taken.map(\.claim)
+            #expect(claims == Array(repeating: .claimed, count: 5), "expected five claims, saw \(claims)")
+            let calls = try await scriptCalls(redis)
+            #expect(calls == 2, "expected two script calls (take, claims), saw \(calls)")
+        }
+    }
+
+    @Test func aDuplicateIdInOneBatchSeesTheFirstsLease() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "evt_1", "evt_1"))
+            let claims = try await take(queue).map(\.claim)
+            #expect(claims == [.claimed, .heldElsewhere], "expected [claimed, heldElsewhere], saw \(claims)")
+        }
+    }
+
+    @Test func aClaimThatFailsLeavesItsNeighboursClaimed() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("HSET", Self.keys.event(id: "evt_2"), "f", "v"))
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "evt_1", "evt_2", "evt_3"))
+            let taken = try await take(queue)
+            let claims = taken.map(\.claim)
+            #expect(claims == [.claimed, nil, .claimed], "expected [claimed, no answer, claimed], saw \(claims)")
+            #expect(taken.count == 3 && taken[1].lease == nil, "expected no lease for the claim without an answer")
+        }
+    }
+
+    @Test func theFirstEventWaitedForIsClaimedByOneScriptCallBesideTheTakeOfTheRest() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "warm-up"))
+            _ = try await take(queue, waitFirst: true)
+            _ = try await redis.send(RedisCommand("CONFIG", "RESETSTAT"))
+            _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, "evt_1"))
+            let taken = try await take(queue, waitFirst: true)
+            let info = try await redis.send(RedisCommand("INFO", "commandstats")).string ?? ""
+            let blmoves = info.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("cmdstat_blmove:calls=1,") }.count
+            let calls = try await scriptCalls(redis)
+            #expect(taken.map(\.claim) == [.claimed], "expected evt_1 claimed, saw \(taken.map(\.claim))")
+            #expect(blmoves == 1 && calls == 2, "expected one BLMOVE and two script calls (claim, take of the rest), saw \(blmoves) and \(calls)")
+        }
+    }
 }

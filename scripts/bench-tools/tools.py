@@ -49,12 +49,15 @@ def fill(port, key, count, size, keys=0):
 # A worker registers (SADD <prefix>:workers) before its first take, and its `complete` script
 # writes the done mark and removes the entry from its processing list in one atomic step, so
 # this is 0 exactly when every taken event has been settled. One EVAL: cheap to poll.
+# Returns {unsettled, registered workers}: one poll costs Redis 1 script call and 5 + workers
+# commands (subtracted from the figures of `redis_cost`).
 UNSETTLED = """
 local n = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3]) + redis.call('HLEN', ARGV[1] .. ':ordered:waits')
-for _, w in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+local workers = redis.call('SMEMBERS', KEYS[2])
+for _, w in ipairs(workers) do
   n = n + redis.call('LLEN', ARGV[1] .. ':processing:' .. w)
 end
-return n
+return {n, #workers}
 """
 
 # The exact number of done marks among the ids `fill` made (evt_bench_00000000 …): run once,
@@ -68,30 +71,69 @@ return n
 """
 
 
-def unsettled(r, prefix):
+def unsettled_and_workers(r, prefix):
     return r.call("EVAL", UNSETTLED, "3", prefix + ":events", prefix + ":workers", prefix + ":scheduled", prefix)
 
 
-def drain(port, prefix, total, timeout, start):
+def unsettled(r, prefix):
+    return unsettled_and_workers(r, prefix)[0]
+
+
+def redis_cost(r):
+    """(Redis CPU in µs: used_cpu_sys + used_cpu_user, commands run, script calls run: EVAL,
+    EVALSHA, FCALL), from INFO cpu and INFO commandstats. Commands run inside scripts count
+    as commands (commandstats counts them)."""
+    cpu = dict(l.split(":", 1) for l in r.call("INFO", "cpu").decode().split("\r\n") if ":" in l)
+    micros = (float(cpu["used_cpu_sys"]) + float(cpu["used_cpu_user"])) * 1e6
+    commands = scripts = 0
+    for line in r.call("INFO", "commandstats").decode().split("\r\n"):
+        m = re.match(r"cmdstat_([^:]+):calls=(\d+)", line)
+        if m:
+            commands += int(m.group(2))
+            if m.group(1) in ("eval", "evalsha", "fcall", "eval_ro", "evalsha_ro", "fcall_ro"):
+                scripts += int(m.group(2))
+    return micros, commands, scripts
+
+
+def cost(port):
+    """Prints `redis_cost` as "µs commands scripts" (the snapshot before a drain)."""
+    print("%.0f %d %d" % redis_cost(Redis(port)))
+
+
+def drain(port, prefix, total, timeout, start, before=None):
     """Waits until every one of the `total` pre-queued events has its done mark; prints
     events/s counted from `start` (epoch seconds, taken right before the processes were
     launched). Polls the unsettled count every 2 ms; when it reaches 0, that instant is the
-    end, confirmed by an exact count of done marks (which must be `total`)."""
+    end, confirmed by an exact count of done marks (which must be `total`). With `before`
+    (the output of `cost` taken right before the launch), also prints Redis's cost per event
+    over the drain, the polls' own commands and script calls taken out: "µs commands
+    scripts"."""
     r = Redis(port)
     total, start = int(total), float(start)
     deadline = start + float(timeout)
+    polls = poll_commands = 0
     while True:
-        left = unsettled(r, prefix)
+        left, workers = unsettled_and_workers(r, prefix)
         now = time.time()
+        polls += 1
+        poll_commands += 6 + workers  # the EVAL, LLEN, ZCARD, HLEN, SMEMBERS, LLEN per worker
         if left == 0:
             break
         if now > deadline:
             sys.exit("queue not drained within %s s: %d events unsettled" % (timeout, left))
         time.sleep(0.002)
+    after = redis_cost(r)
     marks = r.call("EVAL", DONE_MARKS, "0", prefix, str(total))
     if marks != total:
         sys.exit("the queue is empty but only %d of %d events have a done mark" % (marks, total))
-    print("%.0f" % (total / (now - start)))
+    if before is None:
+        print("%.0f" % (total / (now - start)))
+        return
+    b = [float(x) for x in before.split()]
+    # The two INFO calls of the snapshot after: two more commands.
+    commands = after[1] - b[1] - poll_commands - 2
+    scripts = after[2] - b[2] - polls
+    print("%.0f %.2f %.2f %.3f" % (total / (now - start), (after[0] - b[0]) / total, commands / total, scripts / total))
 
 
 def settled(port, prefix, timeout):
@@ -182,6 +224,6 @@ def quantiles(before, after, name):
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     {
-        "bodies": bodies, "fill": fill, "drain": drain, "settled": settled, "lua": lua,
+        "bodies": bodies, "fill": fill, "drain": drain, "cost": cost, "settled": settled, "lua": lua,
         "scrape": scrape, "quantiles": quantiles, "mean": mean,
     }[command](*args)

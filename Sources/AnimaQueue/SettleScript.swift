@@ -1,0 +1,151 @@
+import AnimaRedis
+import NIOCore
+
+/// One script call that settles a whole batch: every ``Settlement``'s step (the ordered ones
+/// hand their key over as ``OrderScripts`` describe), then the recording of ``HistoryBatch``.
+/// Each step, and the recording, runs under `pcall`: one that fails answers its error and
+/// never stops its neighbours. Each step is the same as it was as a script of its own, so
+/// sending the call again after a lost reply finds the entries gone and changes nothing.
+///
+/// The events' marks, their parked lists and the order keys are named in ARGV or built from
+/// the prefix inside the script, not declared in KEYS (as `recover` does): the queue lives on
+/// one Redis node (alone or behind Sentinel), never on a Cluster.
+enum SettleScript {
+    /// Fields per settlement in ARGV: step, entry, mark ('' none), token ('' none), two step
+    /// arguments, order key and id ('' when the step hands no key over).
+    static let fieldsPerStep = 8
+
+    /// KEYS: processing, pending, retry set, dead, paused set, order waits, history stream,
+    /// receipts, then the history's index keys. ARGV: the number of steps, the done TTL, the
+    /// prefix, the steps' fields, then (when recording) the arguments of ``HistoryBatch``.
+    /// Reply: `{results, receipts}`, one result per step as its own script answered; receipts
+    /// nil when nothing was recorded.
+    static let script = RedisScript(
+        [OrderScripts.handOver, OrderScripts.mayHandOver, HistoryBatch.recordOutcomes, steps, main].joined(separator: "\n")
+    )
+
+    /// The steps, by their letter (complete, acknowledge, schedule, dead letter, put back, park).
+    private static let steps = """
+        local ttl, prefix, now = ARGV[2], ARGV[3], nil
+        local function release(mark, token)
+          if mark ~= '' and token ~= '' and redis.call('GET', mark) == token then redis.call('DEL', mark) end
+        end
+        local function remove(e) return redis.call('LREM', KEYS[1], '-1', e) end
+        local function handOverIf(v, token, key, id)
+          if key ~= '' and mayHandOver(v, token) then handOver(prefix, KEYS[2], KEYS[6], key, id) end
+        end
+        local steps = {}
+        steps.c = function(e, mark, token, a, b, key, id)
+          local v = redis.call('GET', mark)
+          local removed, result = remove(e), 0
+          if (not v) or v == token then
+            redis.call('SET', mark, 'done', 'EX', ttl)
+            result = 1
+          elseif v == 'done' and removed == 0 then
+            result = 2
+          end
+          handOverIf(v, token, key, id)
+          return result
+        end
+        steps.a = function(e, mark, token, a, b, key, id)
+          local removed = remove(e)
+          if key ~= '' then handOverIf(redis.call('GET', mark), '', key, id) end
+          return removed
+        end
+        steps.s = function(e, mark, token, a, b)
+          release(mark, token)
+          if remove(e) == 0 then return 0 end
+          if not now then
+            local t = redis.call('TIME')
+            now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          end
+          redis.call('ZADD', KEYS[3], now + tonumber(b), a)
+          return 1
+        end
+        steps.d = function(e, mark, token, a, b, key, id)
+          local v = mark ~= '' and redis.call('GET', mark)
+          if token ~= '' and v == token then redis.call('DEL', mark) end
+          if remove(e) == 0 then return 0 end
+          redis.call('LPUSH', KEYS[4], a)
+          handOverIf(v, token, key, id)
+          return 1
+        end
+        steps.p = function(e, mark, token)
+          release(mark, token)
+          if remove(e) == 0 then return 0 end
+          redis.call('RPUSH', KEYS[2], e)
+          return 1
+        end
+        steps.k = function(e, mark, token, a, b)
+          release(mark, token)
+          if remove(e) == 0 then return 2 end
+          if redis.call('SISMEMBER', KEYS[5], a) == 0 then
+            redis.call('RPUSH', KEYS[2], e)
+            return 0
+          end
+          redis.call('LPUSH', b, e)
+          return 1
+        end
+        """
+
+    /// Runs each step under `pcall`, then the recording.
+    private static let main = """
+        local function answer(ok, r)
+          if ok then return r end
+          if type(r) == 'table' then return r end
+          return { err = tostring(r) }
+        end
+        local n = tonumber(ARGV[1])
+        local results = {}
+        for i = 1, n do
+          local f = 4 + (i - 1) * 8
+          local step = steps[ARGV[f]] or function() error('unknown step ' .. ARGV[f]) end
+          results[i] = answer(pcall(step, ARGV[f + 1], ARGV[f + 2], ARGV[f + 3], ARGV[f + 4], ARGV[f + 5], ARGV[f + 6], ARGV[f + 7]))
+        end
+        local h = 4 + n * 8
+        local receipts = false
+        if #ARGV >= h then receipts = answer(pcall(recordOutcomes, KEYS[7], KEYS[8], KEYS, 8, ARGV, h)) end
+        return { results, receipts }
+        """
+
+    /// The call settling `settlements` from `processing`, recording `history` when given.
+    static func call(
+        _ settlements: [Settlement], history: HistoryBatch?, maxLength: Int, keys: QueueKeys, processing: String
+    ) -> RedisCommand {
+        var scriptKeys = [processing, keys.events, keys.scheduled, keys.dead, keys.paused, keys.orderWaits, keys.history, keys.received]
+        var arguments: [any RedisArgument] = [settlements.count, WorkerQueue.doneTTLSeconds, keys.prefix]
+        arguments.reserveCapacity(3 + fieldsPerStep * settlements.count + 1 + 3 * (history?.items.count ?? 0))
+        for settlement in settlements { arguments += fields(of: settlement, keys: keys) }
+        if let history {
+            let recording = history.parts(keys: keys, maxLength: maxLength)
+            scriptKeys += recording.indexKeys
+            arguments += recording.arguments
+        }
+        return script.call(keys: scriptKeys, arguments: arguments)
+    }
+
+    /// The ARGV fields of one settlement (see ``fieldsPerStep``).
+    private static func fields(of settlement: Settlement, keys: QueueKeys) -> [any RedisArgument] {
+        let entry = settlement.entry
+        let hold = settlement.handover
+        let order: [any RedisArgument] = [hold?.key ?? "", hold?.eventID ?? ""]
+        func lease(_ lease: EventLease?) -> [any RedisArgument] {
+            [lease.map { keys.event(id: $0.eventID) } ?? "", lease?.token ?? ""]
+        }
+        switch settlement.step {
+        case .complete(let held):
+            return ["c", entry] + lease(held) + ["", ""] + order
+        case .acknowledge:
+            return ["a", entry, hold.map { keys.event(id: $0.eventID) } ?? "", "", "", ""] + order
+        case .schedule(let scheduled, let delay, let held):
+            return ["s", entry] + lease(held) + [scheduled, delay.milliseconds, "", ""]
+        case .deadLetter(let letter, let held):
+            let mark = held.map { keys.event(id: $0.eventID) } ?? hold.map { keys.event(id: $0.eventID) } ?? ""
+            return ["d", entry, mark, held?.token ?? "", letter, ""] + order
+        case .putBack(let held):
+            return ["p", entry] + lease(held) + ["", "", "", ""]
+        case .park(let type, let held):
+            return ["k", entry] + lease(held) + [type, keys.paused(type: type), "", ""]
+        }
+    }
+}
