@@ -73,7 +73,8 @@ public struct EventHistory: Sendable {
         if mark == "done" { return status(.done) }
         if mark?.hasPrefix("lease:") == true { return status(.running) }
         if let key = try await client.send(RedisCommand("HGET", keys.orderWaits, id)).string {
-            let behind = try await client.send(RedisCommand("GET", keys.orderHeld(key: key))).string
+            // The holder's id follows one flag character (see `OrderScripts`).
+            let behind = try await client.send(RedisCommand("GET", keys.orderHeld(key: key))).string.map { String($0.dropFirst()) }
             return EventStatus(id: id, state: .waiting, waitingFor: (key, behind), attempts: attempts)
         }
         let needle = Needle(id)

@@ -3,7 +3,9 @@ import AnimaRedis
 /// The scripts of ordered events (`ANIMA_ORDER_KEY`). An event's key is held from its take to
 /// its final outcome:
 ///
-/// - `anima:ordered:held:<key>` holds the id of the event that has the key;
+/// - `anima:ordered:held:<key>` holds the id of the event that has the key, after one flag
+///   character: `1` while events wait for the key, else `0` (so a hand-over with nobody
+///   waiting, the common case, reads no waiting list);
 /// - `anima:ordered:waiting:<key>` lists the events taken while another one held the key,
 ///   oldest first, as pairs (id, entry);
 /// - `anima:ordered:waits` maps each waiting event's id to its key (for `events show` and the
@@ -46,17 +48,20 @@ enum OrderScripts {
         """
 
     /// `handOver(prefix, events, waits, key, id)`: when `id` holds `key`, gives the key to the
-    /// oldest waiting event (put at the taking end of the pending list) or deletes it.
+    /// oldest waiting event (put at the taking end of the pending list) or, with nobody
+    /// waiting, deletes it.
     static let handOver = """
         local function handOver(prefix, events, waits, key, id)
           local held = prefix .. ':ordered:held:' .. key
-          if redis.call('GET', held) ~= id then return end
-          local next = redis.call('LPOP', prefix .. ':ordered:waiting:' .. key, 2)
+          local h = redis.call('GET', held)
+          if not h or string.sub(h, 2) ~= id then return end
+          local waiting = prefix .. ':ordered:waiting:' .. key
+          local next = string.sub(h, 1, 1) == '1' and redis.call('LPOP', waiting, 2)
           if not next then
             redis.call('DEL', held)
             return
           end
-          redis.call('SET', held, next[1])
+          redis.call('SET', held, (redis.call('EXISTS', waiting) == 1 and '1' or '0') .. next[1])
           redis.call('HDEL', waits, next[1])
           redis.call('RPUSH', events, next[2])
         end
@@ -78,12 +83,21 @@ enum OrderScripts {
               if not e then break end
               moved = moved + 1
               local key, id = keyOf(e, path)
-              local holder = key and redis.call('GET', ARGV[2] .. ':ordered:held:' .. key)
-              if key and holder and holder ~= id then
+              local waits = false
+              if key then
+                local held = ARGV[2] .. ':ordered:held:' .. key
+                if not redis.call('SET', held, '0' .. id, 'NX') then
+                  local h = redis.call('GET', held)
+                  if string.sub(h, 2) ~= id then
+                    waits = true
+                    if string.sub(h, 1, 1) == '0' then redis.call('SET', held, '1' .. string.sub(h, 2)) end
+                  end
+                end
+              end
+              if waits then
                 redis.call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
                 redis.call('HSET', KEYS[3], id, key)
               else
-                if key and not holder then redis.call('SET', ARGV[2] .. ':ordered:held:' .. key, id) end
                 redis.call('LPUSH', KEYS[2], e)
                 out[#out + 1] = e
                 out[#out + 1] = key or false

@@ -37,7 +37,7 @@ struct OrderedHandOverTests {
                 _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "e1"), "done"))
             }
             _ = try await queue.settle([Settlement(entry: first.stored, step: step(final, first), handover: first.hold)])
-            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K")))
+            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }
             #expect(holder == "e2", "expected e2 to hold K after e1's \(final), saw \(String(describing: holder))")
             let next = try await T.take(queue)
             #expect(next.map(\.parsed) == ["e2"], "expected e2 taken next, saw \(next.map(\.parsed))")
@@ -62,7 +62,7 @@ struct OrderedHandOverTests {
             let first = try await takeFirstOfTwo(queue, redis)
             let retry = QueueEntry.encode(body: QueueEntry(stored: first.stored).body, attempts: 1)
             _ = try await queue.settle([Settlement(entry: first.stored, step: .schedule(retry, after: .milliseconds(1), releasing: first.lease))])
-            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K")))
+            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }
             #expect(holder == "e1", "expected e1 to keep K through its retry, saw \(String(describing: holder))")
             try await Task.sleep(for: .milliseconds(5))
             _ = try await queue.promoteDueRetries()
@@ -79,7 +79,7 @@ struct OrderedHandOverTests {
             #expect(again.map(\.parsed) == ["e1"], "expected e1 taken again after its put-back, saw \(again.map(\.parsed))")
             _ = try await redis.send(RedisCommand("SADD", Self.keys.paused, "resource.updated"))
             _ = try await queue.settle([Settlement(entry: again[0].stored, step: .park(type: "resource.updated", releasing: again[0].lease))])
-            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K")))
+            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }
             #expect(holder == "e1", "expected the parked e1 to keep K, saw \(String(describing: holder))")
             _ = try await PausedTypes(keys: Self.keys, client: redis).resume("resource.updated")
             let resumed = try await T.take(queue)
@@ -124,7 +124,7 @@ struct OrderedHandOverTests {
             _ = try await queue.settle([Settlement(entry: first.stored, step: .schedule(retry, after: .seconds(60), releasing: first.lease))])
             let deleted = try await RetrySet(keys: Self.keys, client: redis).delete(retry)
             #expect(deleted, "expected the retry to be deleted")
-            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K")))
+            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }
             #expect(holder == "e2", "expected e2 to hold K once e1's retry was deleted, saw \(String(describing: holder))")
         }
     }
