@@ -19,7 +19,9 @@ enum QueueScripts {
         """
     )
 
-    /// Claims an event id: 1 claimed (lease set), 0 already done, 2 held by another lease.
+    /// Claims one event id, as ``claimBatch`` does it for a batch (kept for the C reference of
+    /// `scripts/bench`, which runs it): 1 claimed (lease set), 0 already done, 2 held by
+    /// another lease.
     static let claim = RedisScript(
         """
         local v = redis.call('GET', KEYS[1])

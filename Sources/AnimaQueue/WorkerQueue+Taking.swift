@@ -79,10 +79,6 @@ extension WorkerQueue {
         if case .error(let message) = reply { throw RedisError.reply(message, to: "take") }
         return (reply.array ?? []).compactMap(\.bytes)
     }
-
-    static func claimCommand(_ lease: EventLease, for milliseconds: Int, keys: QueueKeys) -> RedisCommand {
-        QueueScripts.claim.call(keys: [keys.event(id: lease.eventID)], arguments: [lease.token, milliseconds])
-    }
 }
 
 /// Parses taken entries and claims the ids they name, on the connection's thread.

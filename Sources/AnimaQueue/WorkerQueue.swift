@@ -33,10 +33,13 @@ public struct WorkerQueue: Sendable {
 
     var processing: String { keys.processing(workerID: workerID) }
 
-    /// Claims an event id for `lease`, which lives `duration` unless renewed.
+    /// Claims an event id for `lease`, which lives `duration` unless renewed (a batch of one).
     public func claim(_ lease: EventLease, for duration: Duration) async throws(RedisError) -> ClaimResult {
-        let reply = try await operations.send(Self.claimCommand(lease, for: duration.milliseconds, keys: keys))
-        guard let claim = ClaimResult(reply: reply) else { throw RedisError(.unexpectedReply, "claim answered \(reply)") }
+        let reply = try await operations.evaluate(
+            QueueScripts.claimBatch, keys: [keys.event(id: lease.eventID)], arguments: [duration.milliseconds, lease.token])
+        guard let claim = reply.array?.first.flatMap(ClaimResult.init(reply:)) else {
+            throw RedisError(.unexpectedReply, "claim answered \(reply)")
+        }
         return claim
     }
 
