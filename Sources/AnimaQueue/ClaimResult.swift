@@ -8,13 +8,18 @@ public enum ClaimResult: Sendable, Equatable {
     case alreadyDone
     /// Another worker holds the lease right now: defer this copy.
     case heldElsewhere
+    /// Its type's limit or breaker holds it back: the claim script moved it to the type's held
+    /// list, unclaimed (see ``FlowScripts``).
+    case heldBack(FlowHold)
 
-    /// The claim script's reply (`1`, `0`, `2`); nil for anything else: no claim was made.
+    /// The claim script's reply (`1`, `0`, `2`, `3`, `4`); nil for anything else: no claim was made.
     public init?(reply: RedisValue) {
         switch reply.int {
         case 1: self = .claimed
         case 0: self = .alreadyDone
         case 2: self = .heldElsewhere
+        case 3: self = .heldBack(.limit)
+        case 4: self = .heldBack(.breaker)
         default: return nil
         }
     }

@@ -24,12 +24,7 @@ public struct PausedTypes: Sendable {
     /// whether the type was paused at all.
     public func resume(_ type: String) async throws(RedisError) -> (wasPaused: Bool, released: Int) {
         let wasPaused = try await client.send(RedisCommand("SREM", keys.paused, type)).int == 1
-        var released = 0
-        while true {
-            let moved = try await client.evaluate(Self.release, keys: [keys.paused(type: type), keys.events], arguments: [Self.step]).int ?? 0
-            released += moved
-            if moved < Self.step { return (wasPaused, released) }
-        }
+        return (wasPaused, try await HeldRelease.all(from: keys.paused(type: type), to: keys.events, client: client))
     }
 
     /// The paused types, sorted.
@@ -45,23 +40,4 @@ public struct PausedTypes: Sendable {
         let counts = try await client.pipeline(types.map { RedisCommand("LLEN", keys.paused(type: $0)) })
         return Dictionary(uniqueKeysWithValues: zip(types, counts.map { $0.int ?? 0 }))
     }
-
-    /// Events moved back per script call: bounded, so Redis is never blocked for long. Within
-    /// one step the order is exact; workers may take between steps.
-    static let step = 10_000
-
-    /// Moves up to ARGV[1] parked events, newest first, to the taking (right) end of the pending
-    /// list, so that the oldest ends up taken first.
-    static let release = RedisScript(
-        """
-        local n = 0
-        while n < tonumber(ARGV[1]) do
-          local e = redis.call('LPOP', KEYS[1])
-          if not e then break end
-          redis.call('RPUSH', KEYS[2], e)
-          n = n + 1
-        end
-        return n
-        """
-    )
 }

@@ -48,3 +48,19 @@ extension QueueKeys {
     /// Hash from the id of each event waiting for its key to that key.
     public var orderWaits: String { "\(prefix):ordered:waits" }
 }
+
+extension QueueKeys {
+    /// Hash from an event type to its ``FlowLimit`` (JSON).
+    public var limits: String { "\(prefix):limits" }
+    /// Hash from an event type to its ``BreakerSettings`` (JSON).
+    public var breakers: String { "\(prefix):breakers" }
+    /// Hash: the state of one type's breaker (absent while closed with no attempt recorded).
+    public func breakerState(type: String) -> String { "\(prefix):breaker:\(type)" }
+    /// Sorted set of the running attempts of one limited type, scored by when their slot
+    /// expires (ms) unless its worker renews it.
+    public func flowSlots(type: String) -> String { "\(prefix):flow:slots:\(type)" }
+    /// When the next attempt of one rate-limited type may start (ms, a GCRA's arrival time).
+    public func flowRate(type: String) -> String { "\(prefix):flow:rate:\(type)" }
+    /// List of the events of one type held back by its limit or breaker, newest first.
+    public func held(type: String) -> String { "\(prefix):held:\(type)" }
+}

@@ -17,14 +17,17 @@ enum SettleScript {
 
     /// KEYS: processing, pending, retry set, dead, paused set, order waits, history stream,
     /// receipts, then the history's index keys. ARGV: the number of steps, the done TTL, the
-    /// prefix, the steps' fields, then (when recording) the arguments of ``HistoryBatch``.
-    /// Reply: `{results, receipts}`, one result per step as its own script answered; receipts
-    /// nil when nothing was recorded.
+    /// prefix, the steps' fields, the number of flow releases and theirs (type, token, result:
+    /// ``FlowScripts/settle``), then (when recording) the arguments of ``HistoryBatch``.
+    /// Reply: `{results, receipts, flows}`, one result per step as its own script answered;
+    /// receipts nil when nothing was recorded; one breaker transition (or nil) per release.
     static let script = RedisScript(
-        [OrderScripts.handOver, OrderScripts.mayHandOver, HistoryBatch.recordOutcomes, steps, main].joined(separator: "\n")
+        [OrderScripts.handOver, OrderScripts.mayHandOver, HistoryBatch.recordOutcomes, FlowScripts.gates, FlowScripts.settle, steps, main]
+            .joined(separator: "\n")
     )
 
-    /// The steps, by their letter (complete, acknowledge, schedule, dead letter, put back, park).
+    /// The steps, by their letter (complete, acknowledge, schedule, dead letter, put back, park,
+    /// none).
     private static let steps = """
         local ttl, prefix, now = ARGV[2], ARGV[3], nil
         local function release(mark, token)
@@ -86,6 +89,7 @@ enum SettleScript {
           redis.call('LPUSH', b, e)
           return 1
         end
+        steps.n = function() return 1 end
         """
 
     /// Runs each step under `pcall`, then the recording.
@@ -103,19 +107,31 @@ enum SettleScript {
           results[i] = answer(pcall(step, ARGV[f + 1], ARGV[f + 2], ARGV[f + 3], ARGV[f + 4], ARGV[f + 5], ARGV[f + 6], ARGV[f + 7]))
         end
         local h = 4 + n * 8
+        local m = tonumber(ARGV[h]) or 0
+        local flows = {}
+        if m > 0 then
+          local fnow = flowNow()
+          for j = 1, m do
+            local g = h + 1 + (j - 1) * 3
+            flows[j] = answer(pcall(flowSettle, ARGV[3], ARGV[g], ARGV[g + 1], ARGV[g + 2], fnow))
+          end
+        end
+        h = h + 1 + m * 3
         local receipts = false
         if #ARGV >= h then receipts = answer(pcall(recordOutcomes, KEYS[7], KEYS[8], KEYS, 8, ARGV, h)) end
-        return { results, receipts }
+        return { results, receipts, flows }
         """
 
     /// The call settling `settlements` from `processing`, recording `history` when given.
     static func call(
-        _ settlements: [Settlement], history: HistoryBatch?, maxLength: Int, keys: QueueKeys, processing: String
+        _ settlements: [Settlement], flows: [FlowRelease] = [], history: HistoryBatch?, maxLength: Int, keys: QueueKeys, processing: String
     ) -> RedisCommand {
         var scriptKeys = [processing, keys.events, keys.scheduled, keys.dead, keys.paused, keys.orderWaits, keys.history, keys.received]
         var arguments: [any RedisArgument] = [settlements.count, WorkerQueue.doneTTLSeconds, keys.prefix]
         arguments.reserveCapacity(3 + fieldsPerStep * settlements.count + 1 + 3 * (history?.items.count ?? 0))
         for settlement in settlements { arguments += fields(of: settlement, keys: keys) }
+        arguments.append(flows.count)
+        for flow in flows { arguments += [flow.ticket.type, flow.ticket.token, flow.result.rawValue] as [any RedisArgument] }
         if let history {
             let recording = history.parts(keys: keys, maxLength: maxLength)
             scriptKeys += recording.indexKeys
@@ -146,6 +162,8 @@ enum SettleScript {
             return ["p", entry] + lease(held) + ["", "", "", ""]
         case .park(let type, let held):
             return ["k", entry] + lease(held) + [type, keys.paused(type: type), "", ""]
+        case .none:
+            return ["n", "", "", "", "", "", "", ""]
         }
     }
 }

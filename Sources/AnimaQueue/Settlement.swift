@@ -18,6 +18,9 @@ public struct Settlement: Sendable {
         case putBack(releasing: EventLease?)
         /// Releases the lease, and parks the entry while its type is paused (see ``PausedTypes``).
         case park(type: String, releasing: EventLease?)
+        /// Nothing: the claim script moved the entry already (held back by its type's limit
+        /// or breaker, see ``FlowScripts``).
+        case none
     }
 
     /// The entry exactly as taken.

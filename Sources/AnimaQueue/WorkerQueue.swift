@@ -72,21 +72,24 @@ public struct WorkerQueue: Sendable {
     }
 
     /// ``settle(_:)``, recording `history` in the same script call (capped to `maxLength`
-    /// outcomes). The recording's reply (the receipts, or its error) comes back as it is: a
-    /// failed recording never fails the settlement, whose steps have run by then. Nil when
-    /// there is no `history`. One step's error reply is thrown, after every other step ran.
+    /// outcomes), and releasing `flows` (``FlowScripts/settle``). The recording's reply (the
+    /// receipts, or its error) comes back as it is: a failed recording never fails the
+    /// settlement, whose steps have run by then. Nil when there is no `history`. One step's
+    /// error reply is thrown, after every other step ran. `transitions` has one entry per
+    /// release: the breaker's change it caused, if any.
     public func settle(
-        _ settlements: [Settlement], recording history: HistoryBatch?, maxLength: Int = 0
-    ) async throws(RedisError) -> (settled: [Settled], recorded: RedisValue?) {
-        if settlements.isEmpty && history == nil { return ([], nil) }
-        let call = SettleScript.call(settlements, history: history, maxLength: maxLength, keys: keys, processing: processing)
+        _ settlements: [Settlement], flows: [FlowRelease] = [], recording history: HistoryBatch?, maxLength: Int = 0
+    ) async throws(RedisError) -> (settled: [Settled], recorded: RedisValue?, transitions: [BreakerTransition?]) {
+        if settlements.isEmpty && history == nil && flows.isEmpty { return ([], nil, []) }
+        let call = SettleScript.call(settlements, flows: flows, history: history, maxLength: maxLength, keys: keys, processing: processing)
         let reply = try await operations.send(call)
         if case .error(let message) = reply { throw RedisError.reply(message, to: "settle") }
-        guard let parts = reply.array, parts.count == 2, let results = parts[0].array, results.count == settlements.count else {
+        guard let parts = reply.array, parts.count == 3, let results = parts[0].array, results.count == settlements.count else {
             throw RedisError(.unexpectedReply, "settle answered \(reply)")
         }
         let settled = try zip(settlements, results).map { (settlement, result) throws(RedisError) in try Self.settled(settlement, result) }
-        return (settled, history == nil ? nil : parts[1])
+        let transitions = (parts[2].array ?? []).map(BreakerTransition.init(reply:))
+        return (settled, history == nil ? nil : parts[1], transitions + Array(repeating: nil, count: max(0, flows.count - transitions.count)))
     }
 
     private static func settled(_ settlement: Settlement, _ reply: RedisValue) throws(RedisError) -> Settled {

@@ -16,6 +16,9 @@ struct JudgedEvent: Sendable {
     var startedAt: Double? = nil
     /// The order key the event holds (ordered takes only): its final outcome hands it over.
     var hold: OrderHold? = nil
+    /// Its admission under its type's limit or breaker: its settle frees the slot and tells
+    /// the breaker how the attempt ended.
+    var flow: FlowTicket? = nil
 
     init(
         stored: ByteBuffer, parsed: ParsedEntry, verdict: Verdict, lease: EventLease? = nil,
@@ -35,6 +38,7 @@ struct JudgedEvent: Sendable {
         self.init(
             stored: taken.stored, parsed: taken.parsed, verdict: verdict, lease: lease, handlerDuration: handlerDuration,
             startedAt: startedAt, hold: taken.hold)
+        self.flow = taken.flow
     }
 
     /// The number of this attempt (1 for the first).

@@ -1,3 +1,4 @@
+import AnimaQueue
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -8,12 +9,14 @@ final class LeaseBook: Sendable {
         let eventID: String
         let token: String
         let entry: ByteBuffer
+        /// The slot its type's limit gave it, renewed with the lease.
+        let flow: FlowTicket?
     }
 
     private let leases = NIOLockedValueBox<[String: Lease]>([:])
 
-    func add(eventID: String, token: String, entry: ByteBuffer) {
-        leases.withLockedValue { $0[eventID] = Lease(eventID: eventID, token: token, entry: entry) }
+    func add(eventID: String, token: String, entry: ByteBuffer, flow: FlowTicket? = nil) {
+        leases.withLockedValue { $0[eventID] = Lease(eventID: eventID, token: token, entry: entry, flow: flow) }
     }
     func remove(eventID: String) { _ = leases.withLockedValue { $0.removeValue(forKey: eventID) } }
     /// Whether the lease `token` on `eventID` is still held (not settled meanwhile).

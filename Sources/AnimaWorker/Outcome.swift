@@ -37,6 +37,13 @@ struct Outcome {
         var metadata: Logger.Metadata = [:]
     }
 
+    /// What the attempt tells its type's breaker: a handler's success or failure, or nothing.
+    var breakerResult: FlowRelease.Result {
+        if counters.contains(.failed) { return .failure }
+        if counters.contains(.processed) { return .success }
+        return .none
+    }
+
     /// Counters by result, as a set: no allocation per event.
     struct Counters: OptionSet {
         let rawValue: UInt8
@@ -47,6 +54,7 @@ struct Outcome {
         static let duplicates = Counters(rawValue: 1 << 4)
         static let deferred = Counters(rawValue: 1 << 5)
         static let unhandled = Counters(rawValue: 1 << 6)
+        static let heldBack = Counters(rawValue: 1 << 7)
     }
 }
 
@@ -90,8 +98,17 @@ extension JudgedEvent {
             return Outcome(
                 step: .park(type: type, releasing: lease), isFinal: false, record: nil, counters: [],
                 log: .init(level: .info, message: "type \(type) is paused: the event waits until it is resumed", result: "paused"))
+        case .holdBack(.limit):
+            return Outcome(
+                step: .none, isFinal: false, record: nil, counters: .heldBack,
+                log: .init(level: .debug, message: "held back by its type's limit: the event waits its turn", result: "limited"))
+        case .holdBack(.breaker):
+            return Outcome(
+                step: .none, isFinal: false, record: nil, counters: .heldBack,
+                log: .init(level: .debug, message: "held back: its type's breaker is open", result: "breaker-open"))
         }
     }
+
 
     /// Done: the done mark under our lease; without a lease only the acknowledgement.
     private var completion: Settlement.Step { lease.map { .complete($0) } ?? .acknowledge }

@@ -24,4 +24,7 @@ enum Verdict: Sendable {
     case returnUntried
     /// Its type is paused: parked until `resume`, not counted.
     case park(type: String)
+    /// Its type's limit or breaker held it back: the claim script moved it to the type's held
+    /// list already; not counted.
+    case holdBack(FlowHold)
 }

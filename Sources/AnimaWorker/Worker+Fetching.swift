@@ -26,8 +26,7 @@ extension Worker {
             do {
                 try await returnUnheldIfNeeded()
                 let limit = quickLately ? max(free, ConcurrencyLimiter.quickBatch) : free
-                let batch = try await take(limit: limit, waitFirst: drained)
-                drained = batch.count < limit
+                let batch = try await takeHeldThenPending(free: free, limit: limit, drained: &drained)
                 recovered()
                 delay = .milliseconds(50)
                 if stopping.isFired {
@@ -66,24 +65,46 @@ extension Worker {
         }
     }
 
-    private func take(limit: Int, waitFirst: Bool) async throws(RedisError) -> [WorkerQueue.Taken<ParsedEntry>] {
-        let maxAttempts = configuration.maxAttempts
-        let tokenPrefix = "lease:\(configuration.workerID):"
-        return try await queue.takeAndClaim(
-            limit: limit,
-            block: configuration.blockTime,
-            waitFirst: waitFirst,
+    /// Held events first (up to the free slots: they must not go back in line), then pending
+    /// ones. While events are held back, a take waits briefly, so that they are taken back as
+    /// room comes.
+    private func takeHeldThenPending(free: Int, limit: Int, drained: inout Bool) async throws(RedisError) -> [WorkerQueue.Taken<ParsedEntry>] {
+        let holding = holdsBack
+        let held = holding ? try await takeHeld(limit: free) : []
+        if held.count >= limit { return held }
+        let pending = try await queue.takeAndClaim(
+            limit: limit - held.count,
+            block: holding ? Self.heldBlock : configuration.blockTime,
+            waitFirst: drained && held.isEmpty,
             order: configuration.orderKey,
             lease: configuration.leaseTTL,
-            token: { tokenPrefix + String(self.tokenCounter.add(1, ordering: .relaxed).newValue) },
-            parse: { stored in
-                let parsed = ParsedEntry(stored)
-                guard case .success(let identity) = parsed.identity, parsed.entry.attempts < maxAttempts else {
-                    return (parsed, nil)
-                }
-                return (parsed, identity.id)
-            }
+            token: leaseToken,
+            parse: parseEntry,
+            admit: admission
         )
+        drained = held.count + pending.count < limit
+        return held + pending
+    }
+
+    /// How long a take waits for an event while events are held back.
+    static let heldBlock = Duration.milliseconds(100)
+
+    /// A new lease token: unique per worker process.
+    var leaseToken: @Sendable () -> String {
+        let tokenPrefix = "lease:\(configuration.workerID):"
+        return { tokenPrefix + String(self.tokenCounter.add(1, ordering: .relaxed).newValue) }
+    }
+
+    /// Parses a taken entry, naming the id to claim unless it is malformed or out of attempts.
+    var parseEntry: @Sendable (ByteBuffer) -> (ParsedEntry, claimID: String?) {
+        let maxAttempts = configuration.maxAttempts
+        return { stored in
+            let parsed = ParsedEntry(stored)
+            guard case .success(let identity) = parsed.identity, parsed.entry.attempts < maxAttempts else {
+                return (parsed, nil)
+            }
+            return (parsed, identity.id)
+        }
     }
 
     /// Events whose handling needs no task of their own (duplicates, builtin handlers, unhandled
@@ -151,6 +172,8 @@ extension Worker {
             return JudgedEvent(taken, .acknowledgeDuplicate, startedAt: Date().timeIntervalSince1970)
         case .heldElsewhere:
             return nil
+        case .heldBack(let reason):
+            return JudgedEvent(taken, .holdBack(reason))
         case .claimed:
             let handler = handlers.handler(for: identity.type)
             if let handler, !handler.runsInline { return nil }

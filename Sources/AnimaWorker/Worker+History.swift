@@ -71,5 +71,6 @@ extension Worker {
         let counts = try await QueueCounts.read(keys: queue.keys, client: operations)
         pausedTypes.withLockedValue { $0 = Set(counts.paused) }
         metrics.queue.record(counts)
+        try await refreshFlow()
     }
 }

@@ -35,6 +35,8 @@ extension Worker {
             return JudgedEvent(taken, .acknowledgeDuplicate)
         case .heldElsewhere:
             return JudgedEvent(taken, .defer(after: configuration.deferDelay))
+        case .heldBack(let reason):
+            return JudgedEvent(taken, .holdBack(reason))
         case .claimed:
             return await run(taken, identity: identity, lease: lease)
         }
@@ -66,7 +68,7 @@ extension Worker {
         let attempt = parsed.entry.attempts + 1
         let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data(buffer: parsed.entry.body))
         let context = HandlerContext(logger: eventLogger(id: identity.id, type: identity.type, attempt: attempt), timeout: configuration.handlerTimeout)
-        leases.add(eventID: lease.eventID, token: lease.token, entry: taken.stored)
+        leases.add(eventID: lease.eventID, token: lease.token, entry: taken.stored, flow: taken.flow)
         let startedAt = Date().timeIntervalSince1970
         let started = ContinuousClock.now
         let outcome = await running.run(handler, event: event, context: context)

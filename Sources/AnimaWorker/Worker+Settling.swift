@@ -21,6 +21,7 @@ extension Worker {
         var outcomes: [Outcome] = []
         var settlements: [Settlement] = []
         var items: [HistoryBatch.Item?] = []
+        var flows: [FlowRelease] = []
         outcomes.reserveCapacity(events.count)
         settlements.reserveCapacity(events.count)
         items.reserveCapacity(events.count)
@@ -28,21 +29,25 @@ extension Worker {
             let outcome = events[index].outcome
             settlements.append(Settlement(entry: events[index].stored, step: outcome.step, handover: outcome.isFinal ? events[index].hold : nil))
             items.append(historyItem(of: events[index], outcome))
+            if let ticket = events[index].flow { flows.append(FlowRelease(ticket, outcome.breakerResult)) }
             outcomes.append(outcome)
         }
         let history = HistoryBatch(items)
         let recording = history.isEmpty ? nil : history
         let maxLength = configuration.historyMax
         guard
-            let (settled, recorded) = await persist(
+            let (settled, recorded, transitions) = await persist(
                 "settle",
                 { () throws(RedisError) in
                     tries += 1
-                    return try await self.queue.settle(settlements, recording: recording, maxLength: maxLength)
+                    return try await self.queue.settle(settlements, flows: flows, recording: recording, maxLength: maxLength)
                 }
             )
         else { return nil }
         let receipts = history.receipts(historyReply(recorded))
+        for (flow, transition) in zip(flows, transitions) {
+            if let transition { observe(transition, type: flow.ticket.type) }
+        }
         for index in events.indices {
             observe(events[index], outcomes[index], settled[index], afterRetry: tries > 1)
             recordTimings(events[index], outcomes[index], receipt: receipts[index])
@@ -54,6 +59,7 @@ extension Worker {
     private func observe(_ event: JudgedEvent, _ outcome: Outcome, _ settled: Settled, afterRetry: Bool) {
         if let duration = event.handlerDuration { metrics.handlerDuration.recordNanoseconds(duration.wholeNanoseconds) }
         metrics.count(outcome.counters)
+        if case .holdBack = event.verdict, case .success(let identity) = event.parsed.identity { noteHeld(identity.type) }
         let duration: Logger.Metadata.Value = "\((event.handlerDuration ?? .zero).wholeNanoseconds / 1_000_000)"
         if let line = outcome.log {
             var metadata = line.metadata

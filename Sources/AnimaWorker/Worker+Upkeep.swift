@@ -41,6 +41,7 @@ extension Worker {
                             group.addTask { await self.renew(lease, for: ttl) }
                         }
                     }
+                    await renewSlots(current)
                 }
                 if !stopping.isFired {
                     _ = try await queue.promoteDueRetries()

@@ -54,6 +54,8 @@ public final class Worker: Service, Sendable {
     let mayHoldUnseen = NIOLockedValueBox<Bool>(false)
     /// The paused event types, as last read from Redis (every tick).
     let pausedTypes = NIOLockedValueBox<Set<String>>([])
+    /// The flow-controlled types, as last read from Redis (every tick).
+    let flowView = NIOLockedValueBox<FlowView>(FlowView())
     let tokenCounter = Atomic<UInt64>(0)
     /// No recovery of other workers before this instant: a heartbeat TTL after start and after
     /// every Redis failure, so that live workers have re-registered by then.

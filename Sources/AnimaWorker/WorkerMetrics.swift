@@ -11,6 +11,7 @@ public struct WorkerMetrics: Sendable {
     let duplicates: CoreMetrics.Counter
     let deferred: CoreMetrics.Counter
     let unhandled: CoreMetrics.Counter
+    let heldBack: CoreMetrics.Counter
     let recovered: CoreMetrics.Counter
     let inFlight: CoreMetrics.Gauge
     let handlerDuration: CoreMetrics.Timer
@@ -19,6 +20,8 @@ public struct WorkerMetrics: Sendable {
     let byType: EventTypeMetrics
     /// The queue's depth, read from Redis every tick (the same on every worker).
     let queue: QueueGauges
+    /// Per flow-controlled type: breaker state and held events, read from Redis every tick.
+    let flow: FlowGauges
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -40,11 +43,13 @@ public struct WorkerMetrics: Sendable {
         self.duplicates = events("duplicate")
         self.deferred = events("deferred")
         self.unhandled = events("unhandled")
+        self.heldBack = events("held_back")
         self.recovered = CoreMetrics.Counter(label: "anima_worker_recovered_total", factory: factory)
         self.inFlight = CoreMetrics.Gauge(label: "anima_worker_in_flight", factory: factory)
         self.handlerDuration = CoreMetrics.Timer(label: "anima_worker_handler_duration_seconds", factory: factory)
         self.byType = EventTypeMetrics(factory: factory)
         self.queue = QueueGauges(factory: factory)
+        self.flow = FlowGauges(factory: factory)
     }
 
     public func render() -> String { registry.emitToString() }
@@ -58,5 +63,6 @@ public struct WorkerMetrics: Sendable {
         if counters.contains(.duplicates) { duplicates.increment() }
         if counters.contains(.deferred) { deferred.increment() }
         if counters.contains(.unhandled) { unhandled.increment() }
+        if counters.contains(.heldBack) { heldBack.increment() }
     }
 }

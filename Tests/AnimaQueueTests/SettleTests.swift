@@ -100,7 +100,7 @@ struct SettleTests {
             try await takeAndLease(redis)
             let duplicate = ByteBuffer(string: "duplicate")
             _ = try await redis.send(RedisCommand("LPUSH", Self.processing, duplicate))
-            let (settled, recorded) = try await queue.settle(
+            let (settled, recorded, _) = try await queue.settle(
                 [Settlement(entry: Self.entry, step: .complete(Self.lease)), Settlement(entry: duplicate, step: .acknowledge)],
                 recording: Self.history, maxLength: 100
             )
@@ -116,7 +116,7 @@ struct SettleTests {
         try await withQueue { queue, redis in
             try await takeAndLease(redis)
             _ = try await redis.send(RedisCommand("SET", Self.keys.history, "not-a-stream"))
-            let (settled, recorded) = try await queue.settle(
+            let (settled, recorded, _) = try await queue.settle(
                 [Settlement(entry: Self.entry, step: .complete(Self.lease))], recording: Self.history, maxLength: 100
             )
             #expect(settled == [.completed(.recorded)], "expected the step recorded, saw \(settled)")

@@ -1,0 +1,208 @@
+import AnimaRedis
+
+/// The scripts of flow control per type (``FlowLimit``, ``BreakerSettings``). Every rule is
+/// checked in the script that starts an attempt, so all workers share one count:
+///
+/// - a new event of a limited type is admitted in the claim (``claimBatch``): it gets a slot
+///   (`anima:flow:slots:<type>`, scored by when it expires unless its worker renews it), its
+///   share of the rate (a GCRA: `anima:flow:rate:<type>` is when the next start is due), or
+///   the breaker's one probe. Refused, or behind events held already, it moves from the
+///   processing list to `anima:held:<type>` in the same script, unclaimed: no attempt used;
+/// - workers take held events back, oldest first, as room comes (``takeHeld``), each with its
+///   slot and rate share taken in the same script;
+/// - the settle of an attempt (``settle``, run inside ``SettleScript``) frees its slot and
+///   gives the breaker the attempt's result: the breaker opens on the failure share of the
+///   last window (the current window and the previous one weighted by how much of it is still
+///   inside the last `window`), and the probe's result closes or reopens it.
+///
+/// Times are the server's (`TIME`, ms), so workers' clocks never matter.
+enum FlowScripts {
+    /// `flowNow()`, `flowOf(prefix, type)`, `room(f, now)` and `start(f, now, token, probe, lease)`.
+    static let gates = """
+        local function flowNow()
+          local t = redis.call('TIME')
+          return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function decoded(raw)
+          if not raw then return nil end
+          local ok, c = pcall(cjson.decode, raw)
+          if ok and type(c) == 'table' then return c end
+          return nil
+        end
+        local function flowOf(prefix, t)
+          local f = { slots = prefix .. ':flow:slots:' .. t, rateKey = prefix .. ':flow:rate:' .. t,
+            state = prefix .. ':breaker:' .. t, held = prefix .. ':held:' .. t }
+          local limit = decoded(redis.call('HGET', prefix .. ':limits', t))
+          if limit then
+            f.concurrency = tonumber(limit['concurrency'])
+            f.rate, f.per = tonumber(limit['rate']), tonumber(limit['per_ms']) or 1000
+          end
+          f.breaker = decoded(redis.call('HGET', prefix .. ':breakers', t))
+          return f
+        end
+        -- How many attempts may start now (math.huge: no bound), whether the first is the
+        -- breaker's probe, and why none may (3: a limit, 4: the breaker).
+        local function room(f, now)
+          local n, probe = math.huge, false
+          if f.breaker then
+            local s = redis.call('HMGET', f.state, 'state', 'until', 'probe_until')
+            if s[1] == 'open' or s[1] == 'probing' then
+              local due = tonumber(s[1] == 'open' and s[2] or s[3]) or 0
+              if now < due then return 0, false, 4 end
+              n, probe = 1, true
+            end
+          end
+          if f.concurrency then
+            redis.call('ZREMRANGEBYSCORE', f.slots, '-inf', now)
+            n = math.min(n, math.max(f.concurrency - redis.call('ZCARD', f.slots), 0))
+          end
+          if f.rate and f.rate > 0 then
+            f.T = f.per / f.rate
+            local burst = math.max(1, math.floor(f.rate * 100 / f.per))
+            f.tat = math.max(tonumber(redis.call('GET', f.rateKey)) or now, now)
+            n = math.min(n, math.max(math.floor((f.T * (burst - 1) - (f.tat - now)) / f.T) + 1, 0))
+          end
+          return n, probe, n == 0 and 3 or 0
+        end
+        local function start(f, now, token, probe, lease)
+          if f.concurrency then redis.call('ZADD', f.slots, now + lease, token) end
+          if f.T then
+            f.tat = f.tat + f.T
+            redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
+          end
+          if probe then redis.call('HSET', f.state, 'state', 'probing', 'probe', token, 'probe_until', now + lease) end
+        end
+        """
+
+    /// Claims a batch as ``QueueScripts/claimBatch`` does, admitting the events of limited
+    /// types. KEYS: the marks. ARGV: lease (ms), prefix, processing list, then per mark: token,
+    /// type ('' when not flow-controlled), entry ('' likewise). Per mark: 1 claimed, 0 already
+    /// done, 2 held by another lease, 3 held back by a limit, 4 by the breaker (moved to the
+    /// type's held list, unclaimed).
+    static let claimBatch = RedisScript(
+        gates + "\n"
+            + """
+            local lease, prefix, processing, now = tonumber(ARGV[1]), ARGV[2], ARGV[3], nil
+            local function hold(f, entry, why)
+              redis.call('LREM', processing, '-1', entry)
+              redis.call('LPUSH', f.held, entry)
+              return why
+            end
+            local function claim(key, token, t, entry)
+              if t == '' then
+                if redis.call('SET', key, token, 'NX', 'PX', lease) then return 1 end
+                if redis.call('GET', key) == 'done' then return 0 end
+                return 2
+              end
+              local v = redis.call('GET', key)
+              if v == 'done' then return 0 elseif v then return 2 end
+              now = now or flowNow()
+              local f = flowOf(prefix, t)
+              local n, probe, why = room(f, now)
+              if redis.call('LLEN', f.held) > 0 then return hold(f, entry, why == 4 and 4 or 3) end
+              if n < 1 then return hold(f, entry, why) end
+              start(f, now, token, probe, lease)
+              redis.call('SET', key, token, 'PX', lease)
+              return 1
+            end
+            local out = {}
+            for i = 1, #KEYS do
+              local a = 4 + (i - 1) * 3
+              local ok, r = pcall(claim, KEYS[i], ARGV[a], ARGV[a + 1], ARGV[a + 2])
+              if ok then out[i] = r elseif type(r) == 'table' then out[i] = r else out[i] = { err = tostring(r) } end
+            end
+            return out
+            """
+    )
+
+    /// Takes held events of one type back, oldest first, as many as there is room for (at
+    /// most ARGV[4]), each with its slot and rate share. KEYS: processing list. ARGV: prefix,
+    /// type, lease (ms), most, token stem, then the order key's path (none: not ordered).
+    /// Reply: quadruples (entry, order key or false, id or false, slot token).
+    static let takeHeld = RedisScript(
+        gates + "\n" + OrderScripts.keyOf + "\n"
+            + """
+            local prefix, lease = ARGV[1], tonumber(ARGV[3])
+            local path = {}
+            for i = 6, #ARGV do path[#path + 1] = ARGV[i] end
+            local now = flowNow()
+            local f = flowOf(prefix, ARGV[2])
+            local n, probe = room(f, now)
+            n = math.min(n, tonumber(ARGV[4]))
+            local out = {}
+            for i = 1, n do
+              local e = redis.call('LMOVE', f.held, KEYS[1], 'RIGHT', 'LEFT')
+              if not e then break end
+              local token = ARGV[5] .. i
+              start(f, now, token, probe and i == 1, lease)
+              local key, id = false, false
+              if #path > 0 then key, id = keyOf(e, path) end
+              out[#out + 1] = e
+              out[#out + 1] = key or false
+              out[#out + 1] = id or false
+              out[#out + 1] = token
+            end
+            return out
+            """
+    )
+
+    /// Extends running attempts' slots (and a probe's deadline). KEYS: none. ARGV: prefix,
+    /// lease (ms), then pairs (type, token).
+    static let renew = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local until_ = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2])
+        for i = 3, #ARGV - 1, 2 do
+          redis.call('ZADD', ARGV[1] .. ':flow:slots:' .. ARGV[i], 'XX', until_, ARGV[i + 1])
+          local state = ARGV[1] .. ':breaker:' .. ARGV[i]
+          if redis.call('HGET', state, 'probe') == ARGV[i + 1] then redis.call('HSET', state, 'probe_until', until_) end
+        end
+        return 1
+        """
+    )
+
+    /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript``: frees the attempt's
+    /// slot and gives its result (`s` success, `f` failure, `-` not an attempt) to the type's
+    /// breaker. Returns `{transition, failed, attempts, cooldown ms}` when the breaker opened,
+    /// reopened or closed, else false.
+    static let settle = """
+        local function flowSettle(prefix, t, token, result, now)
+          redis.call('ZREM', prefix .. ':flow:slots:' .. t, token)
+          local c = decoded(redis.call('HGET', prefix .. ':breakers', t))
+          if not c then return false end
+          local k = prefix .. ':breaker:' .. t
+          local s = redis.call('HMGET', k, 'state', 'probe', 'cooldown', 'ws', 'ct', 'cf', 'pt', 'pf')
+          local cooldown = tonumber(s[3]) or c['cooldown_ms']
+          if s[1] == 'probing' and s[2] == token then
+            if result == 's' then
+              redis.call('DEL', k)
+              return { 'closed', 0, 1, 0 }
+            elseif result == 'f' then
+              cooldown = math.min(cooldown * 2, 3600000)
+              redis.call('HSET', k, 'state', 'open', 'until', now + cooldown, 'cooldown', cooldown)
+              redis.call('HDEL', k, 'probe', 'probe_until')
+              return { 'reopened', 1, 1, cooldown }
+            end
+            redis.call('HSET', k, 'state', 'open', 'until', now)
+            return false
+          end
+          if (s[1] and s[1] ~= 'closed') or result == '-' then return false end
+          local w = c['window_ms']
+          local ws, ct, cf = tonumber(s[4]) or now, tonumber(s[5]) or 0, tonumber(s[6]) or 0
+          local pt, pf = tonumber(s[7]) or 0, tonumber(s[8]) or 0
+          if now - ws >= 2 * w then ws, ct, cf, pt, pf = now, 0, 0, 0, 0
+          elseif now - ws >= w then ws, pt, pf, ct, cf = ws + w, ct, cf, 0, 0 end
+          ct = ct + 1
+          if result == 'f' then cf = cf + 1 end
+          local weight = math.max(0, 1 - (now - ws) / w)
+          local total, failed = ct + pt * weight, cf + pf * weight
+          if total >= c['min_attempts'] and failed >= c['failure_rate'] * total then
+            redis.call('DEL', k)
+            redis.call('HSET', k, 'state', 'open', 'until', now + c['cooldown_ms'], 'cooldown', c['cooldown_ms'], 'opened_at', now)
+            return { 'opened', math.floor(failed + 0.5), math.floor(total + 0.5), c['cooldown_ms'] }
+          end
+          redis.call('HSET', k, 'state', 'closed', 'ws', ws, 'ct', ct, 'cf', cf, 'pt', pt, 'pf', pf)
+          return false
+        end
+        """
+}
