@@ -83,9 +83,9 @@ enum FlowScripts {
         gates + "\n"
             + """
             local lease, prefix, processing, now = tonumber(ARGV[1]), ARGV[2], ARGV[3], nil
+            -- Only an entry still ours moves (a claim sent again after a lost reply finds it gone).
             local function hold(f, entry, why)
-              redis.call('LREM', processing, '-1', entry)
-              redis.call('LPUSH', f.held, entry)
+              if redis.call('LREM', processing, '-1', entry) == 1 then redis.call('LPUSH', f.held, entry) end
               return why
             end
             local function claim(key, token, t, entry)

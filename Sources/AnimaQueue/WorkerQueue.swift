@@ -34,9 +34,20 @@ public struct WorkerQueue: Sendable {
     var processing: String { keys.processing(workerID: workerID) }
 
     /// Claims an event id for `lease`, which lives `duration` unless renewed (a batch of one).
-    public func claim(_ lease: EventLease, for duration: Duration) async throws(RedisError) -> ClaimResult {
-        let reply = try await operations.evaluate(
-            QueueScripts.claimBatch, keys: [keys.event(id: lease.eventID)], arguments: [duration.milliseconds, lease.token])
+    /// With `admitting`, the claim admits the taken `entry` under the limit and breaker of that
+    /// type as ``FlowScripts/claimBatch`` does (a held-back event leaves the processing list).
+    public func claim(
+        _ lease: EventLease, for duration: Duration, admitting flow: (type: String, entry: ByteBuffer)? = nil
+    ) async throws(RedisError) -> ClaimResult {
+        let mark = keys.event(id: lease.eventID)
+        let reply =
+            if let flow {
+                try await operations.evaluate(
+                    FlowScripts.claimBatch, keys: [mark],
+                    arguments: [duration.milliseconds, keys.prefix, processing, lease.token, flow.type, flow.entry])
+            } else {
+                try await operations.evaluate(QueueScripts.claimBatch, keys: [mark], arguments: [duration.milliseconds, lease.token])
+            }
         guard let claim = reply.array?.first.flatMap(ClaimResult.init(reply:)) else {
             throw RedisError(.unexpectedReply, "claim answered \(reply)")
         }

@@ -29,7 +29,7 @@ extension Worker {
             let letter = deadLetter(parsed, id: identity.id, type: identity.type, error: error, attempts: attempts)
             return JudgedEvent(taken, .deadLetter(letter))
         }
-        guard let (claim, lease) = await claim(taken, id: identity.id) else { return nil }
+        guard let (claim, lease, taken) = await claim(taken, id: identity.id) else { return nil }
         switch claim {
         case .alreadyDone:
             return JudgedEvent(taken, .acknowledgeDuplicate)
@@ -50,13 +50,22 @@ extension Worker {
         return JudgedEvent(taken, .park(type: identity.type), lease: taken.lease)
     }
 
-    /// The claim made with the take, or a claim made now (the take's got no answer).
-    private func claim(_ taken: WorkerQueue.Taken<ParsedEntry>, id: String) async -> (ClaimResult, EventLease)? {
-        if let claim = taken.claim, let lease = taken.lease { return (claim, lease) }
+    /// The claim made with the take, or a claim made now (the take's got no answer), admitted
+    /// under its type's limit and breaker as the take's would have been; `taken` with its
+    /// admission.
+    private func claim(
+        _ taken: WorkerQueue.Taken<ParsedEntry>, id: String
+    ) async -> (ClaimResult, EventLease, WorkerQueue.Taken<ParsedEntry>)? {
+        if let claim = taken.claim, let lease = taken.lease { return (claim, lease, taken) }
         let lease = EventLease(eventID: id, token: "lease:\(configuration.workerID):r\(tokenCounter.add(1, ordering: .relaxed).newValue)")
         let ttl = configuration.leaseTTL
-        let claim = await persist("claim", { () throws(RedisError) in try await self.queue.claim(lease, for: ttl) })
-        return claim.map { ($0, lease) }
+        // An event taken back from a held list has its slot already.
+        let flow = taken.flow == nil ? admission(taken.parsed).map { (type: $0, entry: taken.stored) } : nil
+        guard let claim = await persist("claim", { () throws(RedisError) in try await self.queue.claim(lease, for: ttl, admitting: flow) })
+        else { return nil }
+        var admitted = taken
+        if claim == .claimed, let flow { admitted.flow = FlowTicket(type: flow.type, token: lease.token) }
+        return (claim, lease, admitted)
     }
 
     /// Runs the event's handler under our lease, renewed meanwhile.

@@ -92,6 +92,7 @@ public final class StubHTTPServer: Sendable {
 
     private struct State {
         var answers: [Answer]
+        var otherwise: Answer
         var requests: [Request] = []
         var connections: [Int: Int32] = [:]
         var connectionCount = 0
@@ -101,12 +102,10 @@ public final class StubHTTPServer: Sendable {
     /// What the server threads share; they hold this, not the server, so `deinit` can stop them.
     private final class Shared: Sendable {
         let state: NIOLockedValueBox<State>
-        let otherwise: Answer
         let listener: Int32
 
         init(answers: [Answer], otherwise: Answer, listener: Int32) {
-            self.state = NIOLockedValueBox(State(answers: answers))
-            self.otherwise = otherwise
+            self.state = NIOLockedValueBox(State(answers: answers, otherwise: otherwise))
             self.listener = listener
         }
     }
@@ -152,6 +151,12 @@ public final class StubHTTPServer: Sendable {
     /// Adds answers after those still queued.
     public func enqueue(_ answers: Answer...) {
         shared.state.withLockedValue { $0.answers += answers }
+    }
+
+    /// From now on, answers `answer` once the queued answers are used up (a destination that
+    /// recovers, or goes down).
+    public func answerOtherwise(_ answer: Answer) {
+        shared.state.withLockedValue { $0.otherwise = answer }
     }
 
     /// Every request so far, in the order they were read.
@@ -227,7 +232,7 @@ public final class StubHTTPServer: Sendable {
                         connection: connection
                     )
                 )
-                let answer = state.answers.isEmpty ? shared.otherwise : state.answers.removeFirst()
+                let answer = state.answers.isEmpty ? state.otherwise : state.answers.removeFirst()
                 return (answer, state.requests.count - 1, state.stopped)
             }
             if stopped { return }

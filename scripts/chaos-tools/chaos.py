@@ -4,11 +4,13 @@ workers while workers are SIGKILLed and restarted, one is stopped with SIGTERM, 
 restarts once and is frozen (SIGSTOP) once for longer than the workers' leases. Then it checks
 that every accepted event was handled successfully exactly once and that nothing is left over.
 
-Usage: chaos.py [--ordered] N BIN_DIR WORK_DIR
+Usage: chaos.py [--ordered | --limited] N BIN_DIR WORK_DIR
 
 With --ordered, the workers run with ANIMA_ORDER_KEY=data.key, events have eight to a key,
 handlers fail one in eight of their first two attempts at random, and the last line adds
-`order_violations=N` (see ordering.py).
+`order_violations=N` (see ordering.py). With --limited, the event type has a concurrency
+limit, a rate limit and a breaker, handlers fail at random likewise, and the last line adds
+`limit_violations=N` (see flow.py).
 
 How "handled twice" is told from a legitimate re-run: every handler run appends
 `start ID WORKER_PID TIME` and `end ID WORKER_PID TIME` to one file, and every SIGKILL this
@@ -26,10 +28,12 @@ import os, random, signal, subprocess, sys, threading, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from resp import Redis  # noqa: E402
 from common import Poster, append_line as append_to, event_body, free_port, wait_for_port, worker_command  # noqa: E402
+import flow  # noqa: E402
 import ordering  # noqa: E402
 
 ORDERED = sys.argv[1] == "--ordered"
-if ORDERED:
+LIMITED = sys.argv[1] == "--limited"
+if ORDERED or LIMITED:
     del sys.argv[1]
 N = int(sys.argv[1])
 BIN = sys.argv[2]
@@ -86,7 +90,7 @@ class Processes:
                    ANIMA_LOG_LEVEL="notice", **TLS_ENV)
         if ORDERED:
             env["ANIMA_ORDER_KEY"] = "data.key"
-        worker = subprocess.Popen(worker_command(BIN, RUNS, failing=ORDERED), env=env,
+        worker = subprocess.Popen(worker_command(BIN, RUNS, failing=ORDERED or LIMITED), env=env,
                                   stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
         self.workers[worker.pid] = worker
@@ -244,6 +248,8 @@ def analyse():
 
     if ORDERED:
         order_violations = ordering.violations(lines, KEYS, lambda pid, started, now: unconfirmed(pid, started, now))
+    elif LIMITED:
+        order_violations = flow.violations(lines, lambda pid, started, now: unconfirmed(pid, started, now))
     else:
         order_violations = []
     open_runs = {}  # id -> (pid, start time)
@@ -280,6 +286,8 @@ def main():
     processes = Processes()
     try:
         processes.start_redis()
+        if LIMITED:
+            flow.configure(Redis(REDIS_PORT))
         processes.start_ingress()
         for _ in range(WORKERS):
             processes.start_worker()
@@ -316,6 +324,7 @@ def main():
         processing = [k for k in (redis.call("KEYS", "anima:processing:*") or []) if redis.call("LLEN", k)]
         dead = redis.call("LLEN", "anima:dead")
         ordered_left = redis.call("KEYS", "anima:ordered:*") or []
+        held_left = flow.leftovers(redis)
         not_done = [i for i, reply in zip(sorted(accepted), redis_pipeline_done(redis)) if reply != b"done"]
         processes.stop_all()
     finally:
@@ -328,6 +337,8 @@ def main():
         problems.append("left over: pending=%d scheduled=%d processing lists=%d" % (pending, scheduled, len(processing)))
     if ordered_left:
         problems.append("ordered keys left after every event was done: %s" % [k.decode() for k in ordered_left[:5]])
+    if held_left:
+        problems.append("events left held back after the run: %s" % held_left)
     if dead:
         problems.append("%d dead letters (none expected)" % dead)
     problems += ["the run had no %s: too few events for the schedule of faults" % name for name, count in faults.items() if not count]
@@ -341,7 +352,8 @@ def main():
              faults.get("redis_pauses", 0), elapsed))
     for problem in problems:
         print("problem: " + problem)
-    order = " order_violations=%d" % len(order_violations) if ORDERED else ""
+    order = (" order_violations=%d" % len(order_violations) if ORDERED else
+             " limit_violations=%d" % len(order_violations) if LIMITED else "")
     print("chaos: sent=%d accepted=%d rejected503=%d handled=%d duplicates=%d lost=%d%s seconds=%.0f"
           % (N, len(accepted), rejected503[0], len(handled & accepted), len(duplicates), len(lost), order, elapsed))
     sys.exit(1 if problems or len(accepted) != N else 0)
