@@ -18,7 +18,8 @@ extension WorkerQueue {
         public var flow: FlowTicket? = nil
     }
 
-    /// Takes up to `limit` events (blocking up to `block` when none is pending), runs `parse`
+    /// Takes up to `limit` events (blocking up to `block` when none is pending; zero: not at
+    /// all, and never with `waitFirst`), runs `parse`
     /// on each (on the connection's thread), and claims every id that `parse` names; the
     /// claim admits those that `admit` names a flow-controlled type for (``FlowScripts``).
     ///
@@ -46,7 +47,7 @@ extension WorkerQueue {
         return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
             if !waitFirst {
                 let entries = try Self.entries(of: connection.pipeline([take(limit)])[0])
-                if !entries.isEmpty { return claims.made(for: entries, on: connection) }
+                if !entries.isEmpty || block <= .zero { return claims.made(for: entries, on: connection) }
             }
             connection.setCommandTimeout(block + connection.configuration.commandTimeout)
             let waited = Result { () throws(RedisError) in

@@ -66,16 +66,17 @@ extension Worker {
     }
 
     /// Held events first (up to the free slots: they must not go back in line), then pending
-    /// ones. While events are held back, a take waits briefly, so that they are taken back as
-    /// room comes.
+    /// ones. While events are held back, takes do not block: when neither finds anything, the
+    /// loop waits until a settle here frees room, or ``heldPoll`` passes (room freed by
+    /// another worker, a rate's next start, a breaker's probe).
     private func takeHeldThenPending(free: Int, limit: Int, drained: inout Bool) async throws(RedisError) -> [WorkerQueue.Taken<ParsedEntry>] {
         let holding = holdsBack
         let held = holding ? try await takeHeld(limit: free) : []
         if held.count >= limit { return held }
         let pending = try await queue.takeAndClaim(
             limit: limit - held.count,
-            block: holding ? Self.heldBlock : configuration.blockTime,
-            waitFirst: drained && held.isEmpty,
+            block: holding ? .zero : configuration.blockTime,
+            waitFirst: drained && !holding,
             order: configuration.orderKey,
             lease: configuration.leaseTTL,
             token: leaseToken,
@@ -83,11 +84,12 @@ extension Worker {
             admit: admission
         )
         drained = held.count + pending.count < limit
+        if holding && held.isEmpty && pending.isEmpty { await roomFreed.withLockedValue { $0 }.sleep(for: Self.heldPoll) }
         return held + pending
     }
 
-    /// How long a take waits for an event while events are held back.
-    static let heldBlock = Duration.milliseconds(100)
+    /// How often a worker looks for room while events are held back and it finds nothing to do.
+    static let heldPoll = Duration.milliseconds(20)
 
     /// A new lease token: unique per worker process.
     var leaseToken: @Sendable () -> String {

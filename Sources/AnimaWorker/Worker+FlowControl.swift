@@ -57,6 +57,15 @@ extension Worker {
         return taken
     }
 
+    /// Wakes the fetch loop if it waits for room (a settle here freed some).
+    func noteRoomFreed() {
+        let signal = roomFreed.withLockedValue { current in
+            defer { current = StopSignal() }
+            return current
+        }
+        signal.fire()
+    }
+
     /// Notes a type whose event was held back: take its held events back from now on.
     func noteHeld(_ type: String) {
         flowView.withLockedValue { _ = $0.held.insert(type) }

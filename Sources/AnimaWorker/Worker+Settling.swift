@@ -48,6 +48,7 @@ extension Worker {
         for (flow, transition) in zip(flows, transitions) {
             if let transition { observe(transition, type: flow.ticket.type) }
         }
+        if !flows.isEmpty { noteRoomFreed() }
         for index in events.indices {
             observe(events[index], outcomes[index], settled[index], afterRetry: tries > 1)
             recordTimings(events[index], outcomes[index], receipt: receipts[index])

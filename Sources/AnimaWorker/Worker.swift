@@ -56,6 +56,9 @@ public final class Worker: Service, Sendable {
     let pausedTypes = NIOLockedValueBox<Set<String>>([])
     /// The flow-controlled types, as last read from Redis (every tick).
     let flowView = NIOLockedValueBox<FlowView>(FlowView())
+    /// Fired (and replaced) when a settle here frees room under a limit or breaker: the fetch
+    /// loop, waiting to take held events back, goes on at once.
+    let roomFreed = NIOLockedValueBox(StopSignal())
     let tokenCounter = Atomic<UInt64>(0)
     /// No recovery of other workers before this instant: a heartbeat TTL after start and after
     /// every Redis failure, so that live workers have re-registered by then.
