@@ -60,6 +60,7 @@ public struct FlowControls: Sendable {
     /// Every type with a limit, a breaker or held events, sorted by type.
     public func all() async throws(RedisError) -> [Control] {
         let first = try await client.send([RedisCommand("HGETALL", keys.limits), RedisCommand("HGETALL", keys.breakers)])
+            .checked("read the limits and breakers")
         var controls: [String: Control] = [:]
         for (type, raw) in Self.pairs(first[0]) {
             controls[type, default: Control(type: type)].limit = Self.decode(FlowLimit.self, raw)
@@ -76,7 +77,8 @@ public struct FlowControls: Sendable {
                     RedisCommand("LLEN", keys.held(type: type)), RedisCommand("HMGET", keys.breakerState(type: type), "state", "until"),
                     RedisCommand("ZCOUNT", keys.flowSlots(type: type), String(format: "%.0f", now), "+inf"),
                 ]
-            })
+            }
+        ).checked("read the limits and breakers")
         return types.enumerated().map { index, type in
             var control = controls[type]!
             control.held = replies[index * 3].int ?? 0

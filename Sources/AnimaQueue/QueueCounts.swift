@@ -22,12 +22,12 @@ public struct QueueCounts: Sendable, Equatable {
         let first = try await client.send([
             RedisCommand("SMEMBERS", keys.paused), RedisCommand("LLEN", keys.events), RedisCommand("ZCARD", keys.scheduled),
             RedisCommand("LLEN", keys.dead), RedisCommand("LINDEX", keys.events, -1), RedisCommand("HLEN", keys.orderWaits),
-        ])
+        ]).checked("read the queue's figures")
         let paused = (first[0].array ?? []).compactMap(\.string).sorted()
         var second = paused.map { RedisCommand("LLEN", keys.paused(type: $0)) }
         let oldest = first[4].bytes.map { Receipt.field(of: QueueEntry(stored: $0).body) }
         if let oldest { second.append(RedisCommand("HGET", keys.received, oldest)) }
-        let replies = second.isEmpty ? [] : try await client.send(second)
+        let replies = second.isEmpty ? [] : try await client.send(second).checked("read the queue's figures")
         var age: Double?
         if oldest != nil, let receipt = replies.last?.string.flatMap(Receipt.init) {
             age = max(0, now.timeIntervalSince1970 - receipt.receivedMilliseconds / 1000)

@@ -52,3 +52,14 @@ public enum RedisValue: Sendable, Hashable {
         return nil
     }
 }
+
+extension Array where Element == RedisValue {
+    /// The replies of a pipeline, or the error of its first error reply (a `LOADING` Redis that
+    /// restarts answers every read with one: read as empty, it would look like no data at all).
+    public func checked(_ what: String) throws(RedisError) -> [RedisValue] {
+        for reply in self {
+            if case .error(let message) = reply { throw RedisError.reply(message, to: what) }
+        }
+        return self
+    }
+}

@@ -13,8 +13,9 @@ import Synchronization
 extension Worker {
     func fetchLoop(_ group: inout DiscardingTaskGroup) async {
         var delay = Duration.milliseconds(50)
-        // The paused types before the first take; upkeep refreshes them every tick after that.
-        try? await refreshQueueView()
+        // The paused types, limits and breakers before the first take (a worker that took
+        // without them would run a limited type unchecked); upkeep refreshes them every tick.
+        _ = await persist("read the paused types and limits", until: stopping) { () throws(RedisError) in try await self.refreshQueueView() }
         // While the events taken need no handler slot (builtin handlers, duplicates), take up
         // to `quickBatch` at once rather than as many as there are free slots.
         var quickLately = false

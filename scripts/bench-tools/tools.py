@@ -221,9 +221,24 @@ def quantiles(before, after, name):
     print("%s %s %d" % (result[0], result[1], total))
 
 
+def history_rate(port):
+    """Outcomes per second that the workers recorded in anima:history, from the first to the
+    last (`at`, ms): with builtin:ack each outcome follows its start at once, so this is the
+    start rate, without the processes' launch."""
+    r = Redis(port)
+    times = []
+    for entry in r.call("XRANGE", "anima:history", "-", "+") or []:
+        fields = entry[1]
+        for i in range(0, len(fields) - 1, 2):
+            if fields[i] == b"r":
+                times.append(json.loads(fields[i + 1])["at"])
+    times.sort()
+    print("%.1f" % ((len(times) - 1) / ((times[-1] - times[0]) / 1000.0)))
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     {
         "bodies": bodies, "fill": fill, "drain": drain, "cost": cost, "settled": settled, "lua": lua,
-        "scrape": scrape, "quantiles": quantiles, "mean": mean,
+        "scrape": scrape, "quantiles": quantiles, "mean": mean, "history_rate": history_rate,
     }[command](*args)
