@@ -28,4 +28,13 @@ struct ChaosTests {
             "expected 'duplicates=0 lost=0 order_violations=0' in the last line, saw '\(run.lastLine)'; output:\n\(run.output)"
         )
     }
+
+    @Test func aLimitedTypeThroughKilledWorkersNeverRunsPastItsLimitAndNoneIsLost() async throws {
+        let run = try await ChaosScript.run(["--limited", "1000"], variables: ["CHAOS_REDIS_FREEZE": "0"], timeout: .seconds(180))
+        #expect(run.status == .exited(0), "expected exit 0, saw \(run.statusText); output:\n\(run.output)")
+        #expect(
+            run.lastLine.contains("duplicates=0 lost=0 limit_violations=0"),
+            "expected 'duplicates=0 lost=0 limit_violations=0' in the last line, saw '\(run.lastLine)'; output:\n\(run.output)"
+        )
+    }
 }
