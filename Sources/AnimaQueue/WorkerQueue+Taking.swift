@@ -14,6 +14,8 @@ extension WorkerQueue {
         public let lease: EventLease?
         /// The order key the event holds (ordered takes only).
         public var hold: OrderHold? = nil
+        /// The event's receipt, when the caller read it (``WorkerQueue/receipts(of:)``).
+        public var receipt: Receipt? = nil
     }
 
     /// Takes up to `limit` events (blocking up to `block` when none is pending), runs `parse`
