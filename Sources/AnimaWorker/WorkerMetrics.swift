@@ -19,6 +19,8 @@ public struct WorkerMetrics: Sendable {
     let byType: EventTypeMetrics
     /// The queue's depth, read from Redis every tick (the same on every worker).
     let queue: QueueGauges
+    /// Spans the trace exporter dropped (collector down, queue full).
+    let spansDropped: CoreMetrics.Counter
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -45,6 +47,12 @@ public struct WorkerMetrics: Sendable {
         self.handlerDuration = CoreMetrics.Timer(label: "anima_worker_handler_duration_seconds", factory: factory)
         self.byType = EventTypeMetrics(factory: factory)
         self.queue = QueueGauges(factory: factory)
+        self.spansDropped = CoreMetrics.Counter(label: "anima_worker_trace_spans_dropped_total", factory: factory)
+    }
+
+    /// Counts spans that were never exported.
+    public func traceSpansDropped(_ count: Int) {
+        spansDropped.increment(by: count)
     }
 
     public func render() -> String { registry.emitToString() }
