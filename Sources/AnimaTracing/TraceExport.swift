@@ -44,6 +44,8 @@ public enum TraceExport {
         configuration.serviceName = serviceName
         configuration.logs.enabled = false
         configuration.metrics.enabled = false
+        // swift-otel's own lines at `info` are many at start; `OTEL_LOG_LEVEL` still wins.
+        configuration.diagnosticLogLevel = .warning
         configuration.diagnosticLogger = .custom(
             Logger(label: "anima.traces") { _ in DropCountingLogHandler(forwardingTo: logger, drops: drops) }
         )

@@ -18,9 +18,15 @@ public final class OTLPReceiver: Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("otlp/otlp_receiver.py").path
 
-    /// Starts a receiver; on `port` when given (to bring one back where an earlier one was).
-    public init(port: Int? = nil) async throws {
-        let process = try await ManagedProcess(Self.script, arguments: ["--port", String(port ?? 0)], environment: [:])
+    /// OTLP/gRPC's port, when the receiver serves it too.
+    public let grpcPort: Int?
+
+    /// Starts a receiver; on `port` when given (to bring one back where an earlier one was);
+    /// with `grpc`, serving OTLP/gRPC too, on a port of its own.
+    public init(port: Int? = nil, grpc: Bool = false) async throws {
+        let grpcPort = grpc ? FreePort.find() : nil
+        let arguments = ["--port", String(port ?? 0)] + (grpcPort.map { ["--grpc-port", String($0)] } ?? [])
+        let process = try await ManagedProcess(Self.script, arguments: arguments, environment: [:])
         let output = try await process.waitForOutput(containing: "listening on", timeout: .seconds(20))
         guard let port = output.split(separator: " ").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
             await process.terminate(signal: SIGKILL)
@@ -28,6 +34,7 @@ public final class OTLPReceiver: Sendable {
         }
         self.process = process
         self.port = port
+        self.grpcPort = grpcPort
     }
 
     /// The value of `OTEL_EXPORTER_OTLP_ENDPOINT` for this receiver.

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A small OTLP/HTTP trace receiver for the tests and the bench.
 
-    otlp_receiver.py [--port N] [--discard]
+    otlp_receiver.py [--port N] [--discard] [--grpc-port M]
 
 Listens on 127.0.0.1 (port 0: any free one) and prints "otlp receiver listening on PORT".
+With --grpc-port it also serves OTLP/gRPC (TraceService/Export, with grpcio) on that port.
 POST /v1/traces takes an ExportTraceServiceRequest (protobuf, decoded with the
 opentelemetry-proto package) and keeps its spans; GET /spans answers them as a JSON array, one
 object per span: service, trace_id, span_id, parent_span_id (hex, "" for a root), name, kind,
@@ -89,13 +90,36 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(200, body, "application/json")
 
 
+def serve_grpc(port):
+    """OTLP/gRPC on `port`, into the same spans."""
+    from concurrent import futures
+
+    import grpc
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
+
+    class TraceService(trace_service_pb2_grpc.TraceServiceServicer):
+        def Export(self, request, context):
+            if not DISCARD:
+                with LOCK:
+                    SPANS.extend(spans_of(request))
+            return trace_service_pb2.ExportTraceServiceResponse()
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(TraceService(), server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+    return server
+
+
 def main():
     global DISCARD
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--discard", action="store_true")
+    parser.add_argument("--grpc-port", type=int, default=0)
     args = parser.parse_args()
     DISCARD = args.discard
+    grpc_server = serve_grpc(args.grpc_port) if args.grpc_port else None
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     print(f"otlp receiver listening on {server.server_address[1]}", flush=True)
@@ -103,6 +127,8 @@ def main():
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    if grpc_server:
+        grpc_server.stop(0)
     return 0
 
 
