@@ -297,10 +297,12 @@ let package = Package(
             name: "AnimaWorkerTests",
             dependencies: [
                 "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks", "AnimaWorker",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
