@@ -46,6 +46,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // OTLP over HTTP (protobuf) and gRPC; only the executables link it (AnimaTracing).
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP", "OTLPGRPC"]),
     ],
     targets: [
         .systemLibrary(
@@ -93,6 +96,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        /// `OTEL_*` variables → an OTLP tracer bootstrapped for the process: the executables only
+        /// (no product); the libraries speak swift-distributed-tracing's API alone.
+        .target(
+            name: "AnimaTracing",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "AnimaIngress",
             dependencies: [
@@ -106,6 +120,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -122,6 +137,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
@@ -135,6 +151,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "CSpawn",
             ],
             swiftSettings: swiftSettings),
@@ -157,9 +174,11 @@ let package = Package(
         .executableTarget(
             name: "anima-worker",
             dependencies: [
-                "AnimaCLI", "AnimaHandlers", "AnimaQueue", "AnimaWorker",
+                "AnimaCLI", "AnimaHandlers", "AnimaQueue", "AnimaTracing", "AnimaWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings),
@@ -191,10 +210,12 @@ let package = Package(
         .executableTarget(
             name: "anima-ingress",
             dependencies: [
-                "AnimaCLI", "AnimaIngress",
+                "AnimaCLI", "AnimaIngress", "AnimaTracing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 
@@ -276,10 +297,12 @@ let package = Package(
             name: "AnimaWorkerTests",
             dependencies: [
                 "AnimaQueue", "AnimaRedis", "AnimaTestSupport", "AnimaWebhooks", "AnimaWorker",
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -321,6 +344,15 @@ let package = Package(
                 "AnimaTestSupport",
                 // Built before the tests run: scripts/chaos runs the real binaries.
                 "anima-ingress", "anima-worker", "anima-admin",
+            ],
+            swiftSettings: swiftSettings),
+        /// Traces end to end: the real binaries exporting to an OTLP receiver (Tests/otlp).
+        .testTarget(
+            name: "TracingTests",
+            dependencies: [
+                "AnimaTestSupport",
+                // Built before the tests run: they launch the real binaries.
+                "anima-ingress", "anima-worker",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

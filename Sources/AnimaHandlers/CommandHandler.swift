@@ -2,6 +2,7 @@ public import AnimaWebhooks
 public import AnimaWorker
 import Foundation
 import Logging
+import Tracing
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,8 @@ import Glibc
 
 /// Runs a shell command per event: `/bin/sh -c COMMAND` in a process group of its own, the raw
 /// body on stdin, `ANIMA_EVENT_ID`, `ANIMA_EVENT_TYPE` and `ANIMA_EVENT_ATTEMPT` in its
-/// environment. Exit 0 is success. Its stdout and stderr go to the log, the first
+/// environment, and with traces on the attempt's span as `TRACEPARENT` (and `TRACESTATE`).
+/// Exit 0 is success. Its stdout and stderr go to the log, the first
 /// ``outputLimit`` bytes of them. When the attempt is cancelled (timeout or shutdown) the
 /// whole process group is killed, so grandchildren do not linger.
 ///
@@ -32,7 +34,7 @@ public struct CommandHandler: EventHandler {
     /// The worker's own environment less the event's variables, as `KEY=VALUE\0` rows, read
     /// once rather than at every spawn.
     static let inherited: [[UInt8]] = ProcessInfo.processInfo.environment
-        .filter { !["ANIMA_EVENT_ID", "ANIMA_EVENT_TYPE", "ANIMA_EVENT_ATTEMPT"].contains($0.key) }
+        .filter { !["ANIMA_EVENT_ID", "ANIMA_EVENT_TYPE", "ANIMA_EVENT_ATTEMPT", "TRACEPARENT", "TRACESTATE"].contains($0.key) }
         .map { row($0.key, $0.value) }
 
     static func row(_ key: String, _ value: String) -> [UInt8] {
@@ -50,7 +52,7 @@ public struct CommandHandler: EventHandler {
             environment: Self.inherited + [
                 Self.row("ANIMA_EVENT_ID", event.id), Self.row("ANIMA_EVENT_TYPE", event.type),
                 Self.row("ANIMA_EVENT_ATTEMPT", String(event.attempt)),
-            ],
+            ] + Self.traceRows(),
             input: [UInt8(ascii: "\n")] + [UInt8](event.body),  // the go-ahead line, then the body
             outputLimit: outputLimit,
             started: { group.started(pid: $0) }
@@ -87,5 +89,22 @@ public struct CommandHandler: EventHandler {
         case .unknown(let code):
             throw HandlerFailure("command's exit status was taken by another waitpid (errno \(code))")
         }
+    }
+}
+
+extension CommandHandler {
+    /// The current span (the attempt's) as `TRACEPARENT` and `TRACESTATE` rows; none without one.
+    static func traceRows() -> [[UInt8]] {
+        guard let context = ServiceContext.current else { return [] }
+        var rows: [[UInt8]] = []
+        InstrumentationSystem.instrument.inject(context, into: &rows, using: EnvironmentInjector())
+        return rows
+    }
+}
+
+/// Writes propagation headers as environment rows, their names in capitals (`TRACEPARENT`).
+private struct EnvironmentInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout [[UInt8]]) {
+        carrier.append(CommandHandler.row(key.uppercased(), value))
     }
 }

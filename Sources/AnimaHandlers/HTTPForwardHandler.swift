@@ -7,9 +7,11 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import Tracing
 
 /// Forwards events to an HTTP service: POSTs the raw body with `content-type:
-/// application/json` and `x-anima-event-id`, `x-anima-event-type`, `x-anima-event-attempt`.
+/// application/json` and `x-anima-event-id`, `x-anima-event-type`, `x-anima-event-attempt`,
+/// and with traces on the attempt's span as `traceparent` (and `tracestate`).
 /// A 2xx answer is success; anything else (redirects are not followed), a connection error or
 /// the handler timeout is a failure. On 429 and 503, `Retry-After` (seconds or an HTTP date)
 /// becomes the next delay when it is longer than the backoff.
@@ -31,6 +33,8 @@ public struct HTTPForwardHandler: EventHandler {
         // handler timeout and report the refusal as a timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout = .init(connect: .seconds(10))
+        // No client span of its own: the request carries the attempt's span (see `handle`).
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
@@ -47,6 +51,9 @@ public struct HTTPForwardHandler: EventHandler {
         request.headers.add(name: "x-anima-event-id", value: event.id)
         request.headers.add(name: "x-anima-event-type", value: event.type)
         request.headers.add(name: "x-anima-event-attempt", value: String(event.attempt))
+        if let attempt = ServiceContext.current {
+            InstrumentationSystem.instrument.inject(attempt, into: &request.headers, using: HeadersInjector())
+        }
         if let signer {
             let timestamp = Int64(Date().timeIntervalSince1970)
             request.headers.add(name: WebhookHeaders.timestamp, value: String(timestamp))
@@ -118,5 +125,12 @@ public struct HTTPForwardHandler: EventHandler {
         let text = "\(error)"
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         return text
+    }
+}
+
+/// Writes propagation headers (`traceparent`, `tracestate`) into a request's headers.
+private struct HeadersInjector: Injector {
+    func inject(_ value: String, forKey key: String, into carrier: inout HTTPHeaders) {
+        carrier.replaceOrAdd(name: key, value: value)
     }
 }

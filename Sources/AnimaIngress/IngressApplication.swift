@@ -10,11 +10,13 @@ import NIOCore
 /// (``WebhookHTTP1Channel``), the other routes, the batching pusher (as a service of the app),
 /// readiness and metrics. `anima-ingress` runs it; tests build it the same way.
 ///
-/// - Parameter onServerRunning: called with the bound port once the server listens (useful
-///   with port 0).
+/// - Parameters:
+///   - metrics: the application's metrics (`/metrics`), for a caller that counts more in them.
+///   - onServerRunning: called with the bound port once the server listens (useful with port 0).
 public func buildIngressApplication(
     configuration: IngressConfiguration,
     logger: Logger,
+    metrics: IngressMetrics = IngressMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let keys = QueueKeys(prefix: configuration.keyPrefix)
@@ -22,7 +24,6 @@ public func buildIngressApplication(
     // A push must be answered within the push timeout even when Redis hangs.
     pushRedis.commandTimeout = min(pushRedis.commandTimeout, configuration.pushTimeout)
     pushRedis.connectTimeout = min(pushRedis.connectTimeout, configuration.pushTimeout)
-    let metrics = IngressMetrics()
     let pusher = EventPusher(
         client: RedisClient(configuration: pushRedis),
         key: keys.events,
@@ -39,7 +40,8 @@ public func buildIngressApplication(
         metrics: metrics,
         maxBodyBytes: configuration.maxBodyBytes,
         pushTimeout: configuration.pushTimeout,
-        retryAfter: String(configuration.retryAfterSeconds)
+        retryAfter: String(configuration.retryAfterSeconds),
+        tracer: WebhookTracer.bootstrapped()
     )
 
     let router = Router()

@@ -14,6 +14,8 @@ public struct IngressMetrics: Sendable {
     private let replicaWaits: [Bool: CoreMetrics.Counter]
     /// Receive time − the sender's signed timestamp, in seconds (negative: the sender's clock is ahead).
     private let skew: CoreMetrics.Recorder
+    /// Spans the trace exporter dropped (collector down, queue full).
+    private let spansDropped: CoreMetrics.Counter
 
     static let outcomeLabels = [
         "accepted", "invalid_signature", "invalid_timestamp", "too_large", "unavailable", "queue_full", "timeout",
@@ -51,6 +53,12 @@ public struct IngressMetrics: Sendable {
             true: CoreMetrics.Counter(label: "anima_ingress_replica_waits_total", dimensions: [("result", "confirmed")], factory: factory),
             false: CoreMetrics.Counter(label: "anima_ingress_replica_waits_total", dimensions: [("result", "short")], factory: factory),
         ]
+        self.spansDropped = CoreMetrics.Counter(label: "anima_ingress_trace_spans_dropped_total", factory: factory)
+    }
+
+    /// Counts spans that were never exported.
+    public func traceSpansDropped(_ count: Int) {
+        spansDropped.increment(by: count)
     }
 
     /// Records the clock skew of one verified request.

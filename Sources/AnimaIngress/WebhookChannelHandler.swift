@@ -210,16 +210,20 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// Verifies, pushes, and writes the answer once the pusher has one, back on this loop.
     private func answer(_ head: HTTPRequest, body: ByteBuffer, _ context: ChannelHandlerContext) {
         let closing = head.headerFields[.connection]?.lowercased() == "close"
+        let span = controller.tracer?.start(head)
         switch controller.admit(head.headerFields, body: body, logger: logger) {
         case .refused(let answer):
+            if let span { controller.tracer?.end(span, status: answer.status) }
             finish(answer, closing: closing, context)
         case .admitted(let sentAt, let receivedAt):
             let started = ContinuousClock.now
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-            let timeout = controller.pushTimeout
-            controller.pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, on: context.eventLoop) { outcome in
+            let (timeout, trace) = (controller.pushTimeout, span.flatMap { controller.tracer?.headers(of: $0) })
+            controller.pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, trace: trace, timeout: timeout, on: context.eventLoop) { outcome in
                 let (handler, context) = bound.value
-                handler.finish(handler.controller.answer(to: outcome, started: started, logger: handler.logger), closing: closing, context)
+                let answer = handler.controller.answer(to: outcome, started: started, logger: handler.logger)
+                if let span { handler.controller.tracer?.end(span, status: answer.status) }
+                handler.finish(answer, closing: closing, context)
             }
         }
     }

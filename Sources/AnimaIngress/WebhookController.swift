@@ -19,6 +19,8 @@ struct WebhookController: Sendable {
     let maxBodyBytes: Int
     let pushTimeout: Duration
     let retryAfter: String
+    /// Spans of webhook requests, when the process bootstrapped a tracer.
+    var tracer: WebhookTracer? = nil
 
     static let signatureHeader = HTTPField.Name(WebhookHeaders.signature)!
     static let timestampHeader = HTTPField.Name(WebhookHeaders.timestamp)!

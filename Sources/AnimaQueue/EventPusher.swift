@@ -89,9 +89,12 @@ public final class EventPusher: Service, Sendable {
     /// (Within about 50 ms: one sweeper answers late callers, instead of a timer per request.)
     /// - Parameters:
     ///   - receivedAt: when the request arrived;
-    ///   - sentAt: the sender's signed timestamp (seconds): both kept as the body's receipt.
-    public func push(_ body: ByteBuffer, receivedAt: Date? = nil, sentAt: Int64? = nil, timeout: Duration) async -> PushOutcome {
-        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: nil, loop: nil)
+    ///   - sentAt: the sender's signed timestamp (seconds): both kept as the body's receipt;
+    ///   - trace: the ingress's span of the event, kept in the receipt too.
+    public func push(
+        _ body: ByteBuffer, receivedAt: Date? = nil, sentAt: Int64? = nil, trace: TraceHeaders? = nil, timeout: Duration
+    ) async -> PushOutcome {
+        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, trace: trace, timeout: timeout, onAnswer: nil, loop: nil)
         guard enqueue(item) else { return .unavailable(reason: Self.shuttingDown) }
         return await item.outcome.wait()
     }
@@ -102,23 +105,24 @@ public final class EventPusher: Service, Sendable {
         _ body: ByteBuffer,
         receivedAt: Date?,
         sentAt: Int64?,
+        trace: TraceHeaders? = nil,
         timeout: Duration,
         on loop: any EventLoop,
         then: @escaping @Sendable (PushOutcome) -> Void
     ) {
-        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, timeout: timeout, onAnswer: then, loop: loop)
+        let item = pending(body, receivedAt: receivedAt, sentAt: sentAt, trace: trace, timeout: timeout, onAnswer: then, loop: loop)
         if !enqueue(item) { item.resolve(.unavailable(reason: Self.shuttingDown)) }
     }
 
     private static let shuttingDown = "the ingress is shutting down"
 
     private func pending(
-        _ body: ByteBuffer, receivedAt: Date?, sentAt: Int64?, timeout: Duration,
+        _ body: ByteBuffer, receivedAt: Date?, sentAt: Int64?, trace: TraceHeaders?, timeout: Duration,
         onAnswer: (@Sendable (PushOutcome) -> Void)?, loop: (any EventLoop)?
     ) -> PendingPush {
         var receipt: (digest: String, value: String)?
         if receivedKey != nil, let receivedAt, let sentAt {
-            receipt = (Receipt.field(of: body), Receipt(receivedAt: receivedAt, sentAt: sentAt).text)
+            receipt = (Receipt.field(of: body), Receipt(receivedAt: receivedAt, sentAt: sentAt, trace: trace).text)
         }
         return PendingPush(body: body, receipt: receipt, deadline: .now + timeout, onAnswer: onAnswer, loop: loop)
     }

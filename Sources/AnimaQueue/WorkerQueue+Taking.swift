@@ -16,6 +16,8 @@ extension WorkerQueue {
         public var hold: OrderHold? = nil
         /// Its admission under its type's limit or breaker (see ``FlowScripts``).
         public var flow: FlowTicket? = nil
+        /// The event's receipt, when the caller read it (``WorkerQueue/receipts(of:)``).
+        public var receipt: Receipt? = nil
     }
 
     /// Takes up to `limit` events (blocking up to `block` when none is pending; zero: not at

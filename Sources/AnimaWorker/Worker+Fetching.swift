@@ -8,6 +8,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import Synchronization
+import Tracing
 
 /// Taking events: the fetch loop, and the quick path of events that need no task of their own.
 extension Worker {
@@ -27,7 +28,7 @@ extension Worker {
             do {
                 try await returnUnheldIfNeeded()
                 let limit = quickLately ? max(free, ConcurrencyLimiter.quickBatch) : free
-                let batch = try await takeHeldThenPending(free: free, limit: limit, drained: &drained)
+                let batch = await withReceipts(try await takeHeldThenPending(free: free, limit: limit, drained: &drained))
                 recovered()
                 delay = .milliseconds(50)
                 if stopping.isFired {
@@ -181,11 +182,18 @@ extension Worker {
             let handler = handlers.handler(for: identity.type)
             if let handler, !handler.runsInline { return nil }
             let judged = JudgedEvent(taken, handler == nil ? .unhandled : .complete, lease: taken.lease, startedAt: Date().timeIntervalSince1970)
+            let span = attemptTracer?.start(id: identity.id, type: identity.type, attempt: judged.attempt, receipt: taken.receipt)
             // `builtin:ack` looks at nothing: spare it the copy of the body and the logger.
             if let handler, !(handler is AckHandler) {
                 let event = WebhookEvent(id: identity.id, type: identity.type, attempt: judged.attempt, body: Data(buffer: taken.parsed.entry.body))
-                handler.handleInline(event, context: HandlerContext(logger: eventLogger(judged), timeout: configuration.handlerTimeout))
+                let context = HandlerContext(logger: eventLogger(judged), timeout: configuration.handlerTimeout)
+                if let span {
+                    ServiceContext.withValue(span.context) { handler.handleInline(event, context: context) }
+                } else {
+                    handler.handleInline(event, context: context)
+                }
             }
+            if let span { attemptTracer?.end(span, judged.outcome) }
             return judged
         }
     }

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOFoundationCompat
 import Synchronization
+import Tracing
 
 /// The slow path: one event with a task of its own, from its parsed entry to its verdict.
 extension Worker {
@@ -80,7 +81,14 @@ extension Worker {
         leases.add(eventID: lease.eventID, token: lease.token, entry: taken.stored, flow: taken.flow)
         let startedAt = Date().timeIntervalSince1970
         let started = ContinuousClock.now
-        let outcome = await running.run(handler, event: event, context: context)
+        let span = attemptTracer?.start(id: identity.id, type: identity.type, attempt: attempt, receipt: taken.receipt)
+        let outcome: HandlerOutcome
+        if let span {
+            // The handler's task inherits the span as its task-local context.
+            outcome = await ServiceContext.withValue(span.context) { await running.run(handler, event: event, context: context) }
+        } else {
+            outcome = await running.run(handler, event: event, context: context)
+        }
         let elapsed = ContinuousClock.now - started
         // Renewals stop before the outcome is settled: a renewal after it would find the
         // lease gone and warn of a loss that is none.
@@ -96,7 +104,9 @@ extension Worker {
         case .interrupted:
             verdict = .putBack
         }
-        return JudgedEvent(taken, verdict, lease: lease, handlerDuration: elapsed, startedAt: startedAt)
+        let judged = JudgedEvent(taken, verdict, lease: lease, handlerDuration: elapsed, startedAt: startedAt)
+        if let span { attemptTracer?.end(span, judged.outcome) }
+        return judged
     }
 
     private func deadLetter(_ parsed: ParsedEntry, id: String?, type: String?, error: String, attempts: Int) -> DeadLetter {

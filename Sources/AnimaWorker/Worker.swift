@@ -60,17 +60,20 @@ public final class Worker: Service, Sendable {
     /// loop, waiting to take held events back, goes on at once.
     let roomFreed = NIOLockedValueBox(StopSignal())
     let tokenCounter = Atomic<UInt64>(0)
+    /// Spans of attempts, when the process bootstrapped a tracer.
+    let attemptTracer = AttemptTracer.bootstrapped()
     /// No recovery of other workers before this instant: a heartbeat TTL after start and after
     /// every Redis failure, so that live workers have re-registered by then.
     let recoveryAllowedAfter: NIOLockedValueBox<ContinuousClock.Instant>
 
-    public init(configuration: WorkerConfiguration, handlers: HandlerRegistry, logger: Logger) {
+    /// - Parameter metrics: the worker's metrics, for a caller that counts more in them.
+    public init(configuration: WorkerConfiguration, handlers: HandlerRegistry, metrics: WorkerMetrics = WorkerMetrics(), logger: Logger) {
         self.configuration = configuration
         self.handlers = handlers
         var logger = logger
         logger[metadataKey: "anima.worker"] = "\(configuration.workerID)"
         self.logger = logger
-        self.metrics = WorkerMetrics()
+        self.metrics = metrics
         self.operations = RedisClient(configuration: configuration.redis)
         var fetchRedis = configuration.redis
         fetchRedis.commandTimeout = max(fetchRedis.commandTimeout, .seconds(1))

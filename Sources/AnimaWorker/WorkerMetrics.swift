@@ -22,6 +22,8 @@ public struct WorkerMetrics: Sendable {
     let queue: QueueGauges
     /// Per flow-controlled type: breaker state and held events, read from Redis every tick.
     let flow: FlowGauges
+    /// Spans the trace exporter dropped (collector down, queue full).
+    let spansDropped: CoreMetrics.Counter
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -50,6 +52,12 @@ public struct WorkerMetrics: Sendable {
         self.byType = EventTypeMetrics(factory: factory)
         self.queue = QueueGauges(factory: factory)
         self.flow = FlowGauges(factory: factory)
+        self.spansDropped = CoreMetrics.Counter(label: "anima_worker_trace_spans_dropped_total", factory: factory)
+    }
+
+    /// Counts spans that were never exported.
+    public func traceSpansDropped(_ count: Int) {
+        spansDropped.increment(by: count)
     }
 
     public func render() -> String { registry.emitToString() }

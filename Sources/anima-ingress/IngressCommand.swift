@@ -1,9 +1,12 @@
 import AnimaCLI
 import AnimaIngress
+import AnimaTracing
 import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `anima-ingress`: verify signed Anima webhooks and queue them in Redis.
 @main
@@ -11,7 +14,7 @@ struct IngressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "anima-ingress",
         abstract: "Receive signed Anima webhooks and queue them in Redis.",
-        discussion: "Every option can also be set by its environment variable; the flag wins."
+        discussion: "Every option can also be set by its environment variable; the flag wins.\n\n" + TraceExport.help
     )
 
     @OptionGroup var options: IngressOptions
@@ -30,10 +33,20 @@ struct IngressCommand: AsyncParsableCommand {
                 "anima.redis": "\(configuration.redis)", "anima.secrets": "\(configuration.secrets.count)",
             ]
         )
-        let app = buildIngressApplication(configuration: configuration, logger: logger) { port in
+        let metrics = IngressMetrics()
+        let traces = try TraceExport.bootstrap(
+            serviceName: "anima-ingress", environment: ProcessInfo.processInfo.environment, logger: logger,
+            drops: TraceDrops { metrics.traceSpansDropped($0) }
+        )
+        let app = buildIngressApplication(configuration: configuration, logger: logger, metrics: metrics) { port in
             // One line on stdout that scripts and tests wait for.
             FileHandle.standardOutput.write(Data("anima-ingress listening on \(configuration.host):\(port)\n".utf8))
         }
-        try await app.runService()
+        guard let traces else { return try await app.runService() }
+        // The exporter stops after the application, so the last requests' spans are sent.
+        let group = ServiceGroup(
+            configuration: .init(services: [traces, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
     }
 }

@@ -60,9 +60,9 @@ public final class IngressProcess: Sendable {
         TestSigning.headers(for: body, secret: secret ?? secrets[0], timestamp: timestamp)
     }
 
-    /// POSTs `body` to `/webhooks/anima`, correctly signed.
-    public func postSigned(_ body: [UInt8], timeout: Duration = .seconds(10)) async throws -> HTTPAnswer {
-        try await http.request("POST", "/webhooks/anima", headers: signedHeaders(for: body), body: body, timeout: timeout)
+    /// POSTs `body` to `/webhooks/anima`, correctly signed, with `headers` besides.
+    public func postSigned(_ body: [UInt8], headers: [(String, String)] = [], timeout: Duration = .seconds(10)) async throws -> HTTPAnswer {
+        try await http.request("POST", "/webhooks/anima", headers: signedHeaders(for: body) + headers, body: body, timeout: timeout)
     }
 
     /// SIGTERM (or `signal`), bounded wait, then SIGKILL; how it ended.

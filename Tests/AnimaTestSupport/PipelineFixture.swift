@@ -79,9 +79,12 @@ public final class PipelineFixture: Sendable {
         workers.withLockedValue { $0.map(\.process.standardError).joined(separator: "\n") }
     }
 
-    /// Starts a real `anima-ingress` in front of this Redis (stopped at teardown).
-    public func startIngress(secrets: [String] = [IngressProcess.defaultSecret]) async throws -> IngressProcess {
-        let ingress = try await IngressProcess(redisURL: redis.url, secrets: secrets)
+    /// Starts a real `anima-ingress` in front of this Redis (stopped at teardown), with more
+    /// variables in `environment`.
+    public func startIngress(
+        secrets: [String] = [IngressProcess.defaultSecret], environment: [String: String] = [:]
+    ) async throws -> IngressProcess {
+        let ingress = try await IngressProcess(redisURL: redis.url, secrets: secrets, environment: environment)
         ingresses.withLockedValue { $0.append(ingress) }
         return ingress
     }

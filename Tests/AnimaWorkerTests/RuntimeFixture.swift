@@ -6,6 +6,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
+import Tracing
 
 /// A ``Worker`` with Swift handlers, running in this process against a throwaway Redis, and a
 /// client to feed and inspect the queue.
@@ -68,9 +69,10 @@ struct RuntimeFixture {
 }
 
 /// Runs `body` against a started worker, then stops the worker gracefully, waits for it, and
-/// stops the server.
+/// stops the server. With `tracer`, the worker is made with it as the active tracer.
 func withWorker(
     handlers: HandlerRegistry,
+    tracer: (any Tracer)? = nil,
     configure: (inout WorkerConfiguration) -> Void = { _ in },
     _ body: (RuntimeFixture) async throws -> Void
 ) async throws {
@@ -87,7 +89,8 @@ func withWorker(
     )
     configure(&configuration)
     let logger = Logger(label: "anima.test.worker") { _ in SwiftLogNoOpLogHandler() }
-    let worker = Worker(configuration: configuration, handlers: handlers, logger: logger)
+    let make = { Worker(configuration: configuration, handlers: handlers, logger: logger) }
+    let worker = tracer.map { withTracer($0, make) } ?? make()
     let group = ServiceGroup(configuration: .init(services: [worker], logger: logger))
     let running = Task { try await group.run() }
     let fixture = RuntimeFixture(redis: RedisClient(configuration: redisConfiguration), worker: worker, group: group, running: running)
