@@ -108,10 +108,10 @@ struct ReadmeTests {
         }
     }
 
-    /// The log lines the README quotes (its "log line" table) are in the sources: `N` stands for
-    /// one interpolated value, `…` for any text.
+    /// The log lines the deploy guide quotes (its "log line" table, which the README links to)
+    /// are in the sources: `N` stands for one interpolated value, `…` for any text.
     @Test func quotedLogLinesAreInTheSources() throws {
-        let text = try Self.readme()
+        let text = try DeployFiles.text("deploy/README.md")
         let table = try #require(text.range(of: "| log line |"), "no log line table")
         let quotes = text[table.upperBound...].split(separator: "\n").dropFirst().prefix { $0.hasPrefix("|") }.compactMap { row in
             row.firstMatch(of: /^\| `([^`]+)` \|/).map { String($0.output.1) }
@@ -120,7 +120,7 @@ struct ReadmeTests {
         let lines = try Self.sourceLines()
         for quote in quotes {
             let pattern = try Regex(Self.pattern(of: quote))
-            #expect(lines.contains { $0.contains(pattern) }, "README quotes the log line '\(quote)', which no source line writes")
+            #expect(lines.contains { $0.contains(pattern) }, "deploy/README.md quotes the log line '\(quote)', which no source line writes")
         }
     }
 
