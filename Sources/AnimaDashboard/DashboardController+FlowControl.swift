@@ -49,10 +49,14 @@ extension DashboardController {
     func flowRows(now: Date) async throws -> [FlowRow] {
         try await flowControls.all().map { control in
             FlowRow(
-                type: control.type, limit: control.limit?.summary ?? "none", hasLimit: control.limit != nil,
+                type: control.type,
+                limit: control.limit?.summary ?? "none",
+                hasLimit: control.limit != nil,
                 breaker: control.breaker == nil ? "none" : control.state.text(now: now),
-                breakerState: control.breaker == nil ? "none" : control.state.name, hasBreaker: control.breaker != nil,
-                running: control.running, held: control.held
+                breakerState: control.breaker == nil ? "none" : control.state.name,
+                hasBreaker: control.breaker != nil,
+                running: control.running,
+                held: control.held
             )
         }
     }
@@ -76,7 +80,11 @@ extension DashboardController {
         let settings: BreakerSettings
         do {
             settings = try BreakerSettings(
-                failureRate: form["failure_rate"], minAttempts: form["min_attempts"], window: form["window"], cooldown: form["cooldown"])
+                failureRate: form["failure_rate"],
+                minAttempts: form["min_attempts"],
+                window: form["window"],
+                cooldown: form["cooldown"]
+            )
         } catch {
             return renderer.message(Self.sentence(error), title: "Bad breaker", status: .badRequest, back: "/")
         }

@@ -45,7 +45,8 @@ extension BreakerSettings {
     /// `opens at 50% failures of at least 20 attempts within 60s; cooldown 30s`.
     public var summary: String {
         let percent = String(format: "%g", failureRate * 100)
-        return "opens at \(percent)% failures of at least \(minAttempts) attempts within \(Self.text(window)); cooldown \(Self.text(cooldown))"
+        return
+            "opens at \(percent)% failures of at least \(minAttempts) attempts within \(Self.text(window)); cooldown \(Self.text(cooldown))"
     }
 
     /// `60s`, `90s`, `15m`, `2h`, `1.5s`: the settings' form (minutes from 2 on).

@@ -29,7 +29,9 @@ struct LimitCommand: AsyncParsableCommand {
         try FlowArguments.check(type: type)
         if json { throw ValidationError("--json goes with the listing: anima-admin limit --json") }
         if clear {
-            if concurrency != nil || rate != nil { throw ValidationError("--clear removes the limit: give it without --concurrency or --rate") }
+            if concurrency != nil || rate != nil {
+                throw ValidationError("--clear removes the limit: give it without --concurrency or --rate")
+            }
             return
         }
         _ = try limit()

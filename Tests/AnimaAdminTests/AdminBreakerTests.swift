@@ -11,7 +11,10 @@ struct AdminBreakerTests {
         try await PipelineFixture.run { f in
             let set = try await f.admin("breaker", "crm.sync")
             #expect(set.succeeded, "\(set)")
-            #expect(set.standardOutput.contains("opens at 50% failures of at least 20 attempts within 60s; cooldown 30s"), "saw \(set.standardOutput)")
+            #expect(
+                set.standardOutput.contains("opens at 50% failures of at least 20 attempts within 60s; cooldown 30s"),
+                "saw \(set.standardOutput)"
+            )
             let run = try await f.admin("breaker", "--json")
             let list = try #require(AdminLimitTests.jsonArray(run.standardOutput), "not a JSON array: \(run)")
             let expected: [String: String] = [
@@ -48,7 +51,10 @@ struct AdminBreakerTests {
             let before = try await f.client.send(RedisCommand("HGET", "anima:breakers", "crm.sync")).string
             let run = try await AdminProcess.run(arguments + ["--redis-url", f.redis.url])
             #expect(run.failed, "expected a non-zero exit: \(run)")
-            #expect(run.errorLines.first?.contains(expected) == true, "expected the first stderr line to say '\(expected)', saw \(run.errorLines)")
+            #expect(
+                run.errorLines.first?.contains(expected) == true,
+                "expected the first stderr line to say '\(expected)', saw \(run.errorLines)"
+            )
             let after = try await f.client.send(RedisCommand("HGET", "anima:breakers", "crm.sync")).string
             #expect(after == before, "expected the breaker unchanged (\(before ?? "none")), saw \(after ?? "none")")
         }

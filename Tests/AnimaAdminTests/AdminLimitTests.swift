@@ -25,7 +25,9 @@ struct AdminLimitTests {
             #expect(try await f.admin("limit", "mail.send", "--rate", "600/m").succeeded)
             let run = try await f.admin("limit", "--json")
             let list = try #require(Self.jsonArray(run.standardOutput), "not a JSON array: \(run)")
-            let seen = list.map { object in ["type", "concurrency", "rate", "running", "held"].map { Self.text(object[$0]) }.joined(separator: " ") }
+            let seen = list.map { object in
+                ["type", "concurrency", "rate", "running", "held"].map { Self.text(object[$0]) }.joined(separator: " ")
+            }
             let expected = ["crm.sync 2 50/s 0 0", "mail.send null 600/m 0 0"]
             #expect(seen == expected, "expected \(expected), saw \(seen)")
         }
@@ -70,7 +72,10 @@ struct AdminLimitTests {
             for event in held { _ = try await f.client.send(RedisCommand("LPUSH", "anima:held:crm.sync", event.body)) }
             let run = try await f.admin("limit", "crm.sync", "--clear")
             #expect(run.succeeded, "\(run)")
-            #expect(run.standardOutput.contains("2 held events queued again"), "expected the count of queued events, saw \(run.standardOutput)")
+            #expect(
+                run.standardOutput.contains("2 held events queued again"),
+                "expected the count of queued events, saw \(run.standardOutput)"
+            )
             #expect(try await f.count("anima:held:crm.sync") == 0, "expected no held event left")
             let pending = try await f.entries().map { String(decoding: $0, as: UTF8.self) }
             #expect(pending == held.map(\.body), "expected the held events pending, oldest taken first; saw \(pending)")

@@ -18,7 +18,9 @@ struct DashboardFlowControlTests {
 
     static func hold(_ ids: [String], of type: String, _ dashboard: Dashboard) async throws {
         for id in ids {
-            _ = try await dashboard.redis.send(RedisCommand("LPUSH", dashboard.keys.held(type: type), #"{"id":"\#(id)","type":"\#(type)"}"#))
+            _ = try await dashboard.redis.send(
+                RedisCommand("LPUSH", dashboard.keys.held(type: type), #"{"id":"\#(id)","type":"\#(type)"}"#)
+            )
         }
     }
 
@@ -41,7 +43,10 @@ struct DashboardFlowControlTests {
     @Test func breakerFormIsPreFilledWithTheDefaults() async throws {
         try await withDashboard { dashboard in
             let text = try await dashboard.get("/").text
-            for field in [#"name="failure_rate" value="0.5""#, #"name="min_attempts" value="20""#, #"name="window" value="60s""#, #"name="cooldown" value="30s""#] {
+            for field in [
+                #"name="failure_rate" value="0.5""#, #"name="min_attempts" value="20""#, #"name="window" value="60s""#,
+                #"name="cooldown" value="30s""#,
+            ] {
                 #expect(text.contains(field), "expected \(field) in the breaker form")
             }
         }
@@ -53,11 +58,17 @@ struct DashboardFlowControlTests {
             #expect(answer.status == .seeOther, "expected 303, saw \(answer.status)")
             #expect(answer.location.hasPrefix("/?notice="), "expected a redirect to the overview, saw \(answer.location)")
             let limit = try await FlowControls(keys: dashboard.keys, client: dashboard.redis).all().first?.limit
-            #expect(limit == FlowLimit(concurrency: 2, rate: FlowLimit.Rate("10/m")), "expected concurrency 2, rate 10/m, saw \(String(describing: limit))")
+            #expect(
+                limit == FlowLimit(concurrency: 2, rate: FlowLimit.Rate("10/m")),
+                "expected concurrency 2, rate 10/m, saw \(String(describing: limit))"
+            )
         }
     }
 
-    @Test(arguments: [[("type", "crm.sync"), ("rate", "fifty")], [("type", "crm.sync"), ("concurrency", "0")], [("type", "crm.sync")], [("concurrency", "2")]])
+    @Test(arguments: [
+        [("type", "crm.sync"), ("rate", "fifty")], [("type", "crm.sync"), ("concurrency", "0")], [("type", "crm.sync")],
+        [("concurrency", "2")],
+    ])
     func aBadLimitIsAnswered400AndChangesNothing(_ form: [(String, String)]) async throws {
         try await withDashboard { dashboard in
             let answer = try await dashboard.post("/limit", form: form)
@@ -138,7 +149,11 @@ struct DashboardFlowControlTests {
 
     @Test func aLimitFromAnotherOriginIsRefusedAndChangesNothing() async throws {
         try await withDashboard { dashboard in
-            let answer = try await dashboard.post("/limit", form: [("type", "t"), ("concurrency", "1")], headers: [.origin: "https://evil.example"])
+            let answer = try await dashboard.post(
+                "/limit",
+                form: [("type", "t"), ("concurrency", "1")],
+                headers: [.origin: "https://evil.example"]
+            )
             #expect(answer.status == .forbidden, "expected 403, saw \(answer.status)")
             #expect(try await dashboard.count("HLEN", dashboard.keys.limits) == 0, "expected no limit stored")
         }
@@ -158,7 +173,9 @@ struct DashboardFlowControlTests {
             try await FlowControls(keys: dashboard.keys, client: dashboard.redis).setLimit(FlowLimit(concurrency: 1), for: "crm.sync")
             try await Self.openBreaker("mail.send", dashboard)
             try await Self.hold(["e1"], of: "mail.send", dashboard)
-            let stats = try #require(try JSONSerialization.jsonObject(with: Data(try await dashboard.get("/api/stats").text.utf8)) as? [String: Any])
+            let stats = try #require(
+                try JSONSerialization.jsonObject(with: Data(try await dashboard.get("/api/stats").text.utf8)) as? [String: Any]
+            )
             let seen = "\(stats["limited"] ?? "missing") \(stats["open_breakers"] ?? "missing") \(stats["held_back"] ?? "missing")"
             #expect(stats["limited"] as? [String] == ["crm.sync"] && stats["open_breakers"] as? [String] == ["mail.send"], "saw \(seen)")
             #expect(stats["held_back"] as? Int == 1, "expected held_back 1, saw \(seen)")
@@ -169,11 +186,16 @@ struct DashboardFlowControlTests {
         try await withDashboard { dashboard in
             try await Self.openBreaker("mail.send", dashboard)
             try await Self.hold(["evt_held"], of: "mail.send", dashboard)
-            let api = try #require(try JSONSerialization.jsonObject(with: Data(try await dashboard.get("/api/events/evt_held").text.utf8)) as? [String: Any])
+            let api = try #require(
+                try JSONSerialization.jsonObject(with: Data(try await dashboard.get("/api/events/evt_held").text.utf8)) as? [String: Any]
+            )
             let seen = "\(api["state"] ?? "none") \(api["held_by"] ?? "none") \(api["type"] ?? "none")"
             #expect(seen == "held breaker mail.send", "expected held by the breaker of mail.send, saw \(seen)")
             let page = try await dashboard.get("/events/evt_held").text
-            #expect(page.contains(#"<span id="event-held-by">held back: the breaker of mail.send is open</span>"#), "expected the reason on the page")
+            #expect(
+                page.contains(#"<span id="event-held-by">held back: the breaker of mail.send is open</span>"#),
+                "expected the reason on the page"
+            )
         }
     }
 
@@ -181,7 +203,9 @@ struct DashboardFlowControlTests {
         try await withDashboard { dashboard in
             try await FlowControls(keys: dashboard.keys, client: dashboard.redis).setLimit(FlowLimit(concurrency: 1), for: "crm.sync")
             try await Self.hold(["evt_held"], of: "crm.sync", dashboard)
-            let api = try #require(try JSONSerialization.jsonObject(with: Data(try await dashboard.get("/api/events/evt_held").text.utf8)) as? [String: Any])
+            let api = try #require(
+                try JSONSerialization.jsonObject(with: Data(try await dashboard.get("/api/events/evt_held").text.utf8)) as? [String: Any]
+            )
             #expect(api["held_by"] as? String == "limit", "expected held_by limit, saw \(api)")
         }
     }

@@ -24,14 +24,20 @@ struct FlowSettingTextTests {
         #expect(limit.summary == summary, "expected \(summary), saw \(limit.summary)")
     }
 
-    @Test(arguments: [
-        ("0", nil, .outOfRange), ("1000001", nil, .outOfRange), ("-1", nil, .outOfRange), ("two", nil, .malformed),
-        ("1.5", nil, .malformed), (nil, "fifty", .malformed), (nil, "0/s", .malformed), (nil, "5/h", .malformed), (nil, "5", .malformed),
-        (nil, nil, .empty), ("", "", .empty),
-    ] as [(String?, String?, FlowSettingError.Code)])
+    @Test(
+        arguments: [
+            ("0", nil, .outOfRange), ("1000001", nil, .outOfRange), ("-1", nil, .outOfRange), ("two", nil, .malformed),
+            ("1.5", nil, .malformed), (nil, "fifty", .malformed), (nil, "0/s", .malformed), (nil, "5/h", .malformed),
+            (nil, "5", .malformed),
+            (nil, nil, .empty), ("", "", .empty),
+        ] as [(String?, String?, FlowSettingError.Code)]
+    )
     func aBadLimitIsRefusedWithItsCode(_ concurrency: String?, _ rate: String?, _ code: FlowSettingError.Code) {
         let seen = Self.refusal { () throws(FlowSettingError) in _ = try FlowLimit(concurrency: concurrency, rate: rate) }
-        #expect(seen == code, "expected \(code) for \(concurrency ?? "nil"), \(rate ?? "nil"); saw \(seen.map(\.description) ?? "accepted")")
+        #expect(
+            seen == code,
+            "expected \(code) for \(concurrency ?? "nil"), \(rate ?? "nil"); saw \(seen.map(\.description) ?? "accepted")"
+        )
     }
 
     @Test func aBreakerWithNothingGivenHasTheContractsDefaults() throws {
@@ -46,12 +52,20 @@ struct FlowSettingTextTests {
         #expect(settings == expected, "expected \(expected), saw \(settings)")
     }
 
-    @Test(arguments: [
-        ("0", nil, nil, nil, .outOfRange), ("1.01", nil, nil, nil, .outOfRange), ("nan", nil, nil, nil, .malformed),
-        ("half", nil, nil, nil, .malformed), (nil, "0", nil, nil, .outOfRange), (nil, "x", nil, nil, .malformed),
-        (nil, nil, "0s", nil, .outOfRange), (nil, nil, "2026-12-01T10:00:00Z", nil, .malformed), (nil, nil, nil, "soon", .malformed),
-    ] as [(String?, String?, String?, String?, FlowSettingError.Code)])
-    func aBadBreakerSettingIsRefusedWithItsCode(_ rate: String?, _ attempts: String?, _ window: String?, _ cooldown: String?, _ code: FlowSettingError.Code) {
+    @Test(
+        arguments: [
+            ("0", nil, nil, nil, .outOfRange), ("1.01", nil, nil, nil, .outOfRange), ("nan", nil, nil, nil, .malformed),
+            ("half", nil, nil, nil, .malformed), (nil, "0", nil, nil, .outOfRange), (nil, "x", nil, nil, .malformed),
+            (nil, nil, "0s", nil, .outOfRange), (nil, nil, "2026-12-01T10:00:00Z", nil, .malformed), (nil, nil, nil, "soon", .malformed),
+        ] as [(String?, String?, String?, String?, FlowSettingError.Code)]
+    )
+    func aBadBreakerSettingIsRefusedWithItsCode(
+        _ rate: String?,
+        _ attempts: String?,
+        _ window: String?,
+        _ cooldown: String?,
+        _ code: FlowSettingError.Code
+    ) {
         let seen = Self.refusal { () throws(FlowSettingError) in
             _ = try BreakerSettings(failureRate: rate, minAttempts: attempts, window: window, cooldown: cooldown)
         }
