@@ -22,6 +22,8 @@ extension DashboardController {
         var orderKey: String? = nil
         var waitingBehind: String? = nil
         var waitingBehindLink: String? = nil
+        /// A held event's reason: `held back by the limit of T`, `held back: the breaker of T is open`.
+        var heldBy: String? = nil
         let type: String?
         let receivedAt: String?
         let sentAt: String?
@@ -66,6 +68,7 @@ extension DashboardController {
         )
         page.orderKey = status.waitingFor?.key
         page.waitingBehind = status.waitingFor?.behind
+        page.heldBy = status.heldReason
         page.waitingBehindLink = status.waitingFor?.behind.map { renderer.basePath + "/events/" + FormData.encode($0) }
         return renderer.html("event", title: "Event \(id)", section: "events", page: page, status: status.isKnown ? .ok : .notFound)
     }

@@ -23,6 +23,10 @@ extension DashboardController {
         let failedTotal: Int
         let chartTruncated: Bool
         let oldestPendingAge: String?
+        /// Events held back by a limit or a breaker, and each flow-controlled type.
+        var heldBack = 0
+        var flow: [FlowRow] = []
+        var breakerDefaults = BreakerDefaults()
     }
 
     func registerOverview(on router: some RouterMethods<DashboardRequestContext>) {
@@ -35,7 +39,7 @@ extension DashboardController {
         let overview = try await Overview.read(keys: keys, client: client, now: Date())
         let parked = try await paused.parked()
         let stats = overview.stats
-        let page = OverviewPage(
+        var page = OverviewPage(
             pending: stats.pending, scheduled: stats.scheduled, inFlight: stats.inFlight, dead: stats.dead,
             workerCount: stats.workers, pausedEvents: stats.pausedEvents, orderedWaiting: stats.orderedWaiting,
             workers: stats.workerList.map { worker in
@@ -49,20 +53,30 @@ extension DashboardController {
             chartTruncated: overview.chart.truncated,
             oldestPendingAge: overview.oldestPendingAgeSeconds.map { Self.age(seconds: $0) }
         )
+        page.heldBack = stats.heldBack
+        page.flow = try await flowRows(now: Date())
         return renderer.html("overview", title: "Overview", section: "overview", page: page, notice: FormData.query(request)["notice"])
     }
 
     /// `POST /pause` and `/resume` with `type`.
     func pause(_ request: Request, resume: Bool) async throws -> Response {
-        let form = try await FormData.body(request)
-        guard let type = form["type"]?.trimmingCharacters(in: .whitespaces), !type.isEmpty, type.utf8.count <= 200 else {
-            return renderer.message("Give an event type (at most 200 bytes).", title: "No type", status: .badRequest, back: "/")
-        }
+        guard let type = Self.formType(try await FormData.body(request)) else { return noType() }
         if resume {
             let (wasPaused, released) = try await paused.resume(type)
             return renderer.redirect("/", notice: wasPaused ? "Resumed \(type): \(released) waiting events queued again." : "\(type) was not paused.")
         }
         let added = try await paused.pause(type)
         return renderer.redirect("/", notice: added ? "Paused \(type)." : "\(type) was already paused.")
+    }
+
+    /// The form's `type`, trimmed: 1 to 200 bytes, else nil.
+    static func formType(_ form: FormData) -> String? {
+        guard let type = form["type"]?.trimmingCharacters(in: .whitespaces), !type.isEmpty, type.utf8.count <= 200 else { return nil }
+        return type
+    }
+
+    /// The answer to a change without a usable type.
+    func noType() -> Response {
+        renderer.message("Give an event type (at most 200 bytes).", title: "No type", status: .badRequest, back: "/")
     }
 }

@@ -25,6 +25,7 @@ struct DashboardController: Sendable {
 
     func register(on router: some RouterMethods<DashboardRequestContext>) {
         registerOverview(on: router)
+        registerFlowControl(on: router)
         registerDeadLetters(on: router)
         registerBulkActions(on: router)
         registerRetries(on: router)

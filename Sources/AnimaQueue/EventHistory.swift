@@ -81,6 +81,9 @@ public struct EventHistory: Sendable {
         for type in try await PausedTypes(keys: keys, client: client).types() {
             if try await find(needle, inList: keys.paused(type: type)) { return status(.paused) }
         }
+        if let held = try await findHeld(needle) {
+            return EventStatus(id: id, state: .held, heldBy: held, attempts: attempts)
+        }
         if let due = try await findScheduled(needle) { return status(.scheduled, due: due) }
         if try await find(needle, inList: keys.events) { return status(.pending) }
         if try await DeadLetterStore(keys: keys, client: client).find(id) != nil { return status(.dead) }
@@ -131,6 +134,17 @@ public struct EventHistory: Sendable {
             start += Self.chunk
         }
         return false
+    }
+
+    /// The type whose held list has the event, and why it is held: by the breaker while the
+    /// type's breaker is open or probing, else by its limit.
+    private func findHeld(_ needle: Needle) async throws(RedisError) -> (type: String, hold: FlowHold)? {
+        for control in try await FlowControls(keys: keys, client: client).all() where control.held > 0 {
+            if try await find(needle, inList: keys.held(type: control.type)) {
+                return (control.type, control.state.isOpen ? .breaker : .limit)
+            }
+        }
+        return nil
     }
 
     /// The due time (ms) of a scheduled entry of the event, if one is in the retry set.

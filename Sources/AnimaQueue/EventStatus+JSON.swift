@@ -3,7 +3,8 @@ public import Foundation
 /// The JSON objects of `anima-admin events show --json` / `events list --json`, shared with the
 /// dashboard's `GET /api/events/ID`.
 extension EventStatus {
-    /// `{"id","state","due_at"?,"order_key"?,"waiting_behind"?,"type"?,"received_at"?,"sent_at"?,"attempts":[…]}`.
+    /// `{"id","state","due_at"?,"order_key"?,"waiting_behind"?,"held_by"?,"type"?,"received_at"?,"sent_at"?,"attempts":[…]}`;
+    /// `held_by` is `limit` or `breaker`.
     public var jsonObject: [String: Any] {
         var object: [String: Any] = [
             "id": id, "state": state.rawValue, "attempts": attempts.map { $0.jsonObject(withEvent: false) },
@@ -12,6 +13,10 @@ extension EventStatus {
         if let waitingFor {
             object["order_key"] = waitingFor.key
             object["waiting_behind"] = waitingFor.behind ?? NSNull()
+        }
+        if let heldBy {
+            object["held_by"] = heldBy.hold.rawValue
+            object["type"] = heldBy.type
         }
         if let first = attempts.first {
             object["type"] = first.type ?? NSNull()

@@ -36,6 +36,12 @@ public struct QueueStats: Sendable, Codable {
     public let orderedWaiting: Int
     /// Seconds since the ingress received the next event in line (see ``QueueCounts``).
     public let oldestPendingAgeSeconds: Double?
+    /// The types with a limit, sorted.
+    public let limited: [String]
+    /// The types whose breaker is open or letting its one probe through, sorted.
+    public let openBreakers: [String]
+    /// Events held back by a limit or a breaker, all types together (not counted in `pending`).
+    public let heldBack: Int
 
     enum CodingKeys: String, CodingKey {
         case pending, scheduled
@@ -46,6 +52,9 @@ public struct QueueStats: Sendable, Codable {
         case pausedEvents = "paused_events"
         case orderedWaiting = "ordered_waiting"
         case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
+        case limited
+        case openBreakers = "open_breakers"
+        case heldBack = "held_back"
     }
 
     /// Reads the snapshot: the ``QueueCounts``, then the workers.
@@ -58,6 +67,7 @@ public struct QueueStats: Sendable, Codable {
                 return Double(s) + Double(us) / 1e6
             } ?? Date().timeIntervalSince1970
         let counts = try await QueueCounts.read(keys: keys, client: client, now: Date(timeIntervalSince1970: serverNow))
+        let controls = try await FlowControls(keys: keys, client: client).all()
         let second = try await client.pipeline(
             ids.flatMap { [RedisCommand("GET", keys.worker(id: $0)), RedisCommand("LLEN", keys.processing(workerID: $0))] })
         var list: [WorkerInfo] = []
@@ -80,7 +90,8 @@ public struct QueueStats: Sendable, Codable {
         return QueueStats(
             pending: counts.pending, scheduled: counts.scheduled, inFlight: inFlight, dead: counts.dead, workers: list.count,
             workerList: list, paused: counts.paused, pausedEvents: counts.pausedEvents, orderedWaiting: counts.orderedWaiting,
-            oldestPendingAgeSeconds: counts.oldestPendingAgeSeconds
+            oldestPendingAgeSeconds: counts.oldestPendingAgeSeconds, limited: controls.filter { $0.limit != nil }.map(\.type),
+            openBreakers: controls.filter { $0.breaker != nil && $0.state.isOpen }.map(\.type), heldBack: controls.reduce(0) { $0 + $1.held }
         )
     }
 }

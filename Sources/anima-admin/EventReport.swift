@@ -31,6 +31,7 @@ enum EventReport {
         if let waiting = status.waitingFor {
             state += ", behind \(waiting.behind ?? "the next event") of order key \(waiting.key)"
         }
+        if let held = status.heldReason { state += ", " + held }
         lines.append(state)
         return lines.joined(separator: "\n")
     }

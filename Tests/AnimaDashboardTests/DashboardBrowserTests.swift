@@ -13,7 +13,7 @@ struct DashboardBrowserTests {
             .appendingPathComponent("browser/dashboard_test.py").path
     }
 
-    @Test func operatorFiltersReplaysAndSeesTheWorkerHandleIt() async throws {
+    @Test func operatorFiltersReplaysSeesTheWorkerHandleItAndSetsALimit() async throws {
         let process = try await ManagedProcess(
             "/usr/bin/env",
             arguments: ["python3", Self.script, "--bin-dir", ManagedProcess.binDirectory.path],
@@ -26,7 +26,7 @@ struct DashboardBrowserTests {
         }
         #expect(
             status == .exited(0),
-            "expected exit 0 and '4 passed, 0 failed', saw \(status):\n\(process.standardOutput)\n\(process.standardError)"
+            "expected exit 0 and '5 passed, 0 failed', saw \(status):\n\(process.standardOutput)\n\(process.standardError)"
         )
     }
 }

@@ -46,4 +46,14 @@ struct AlertRulesTests {
         ]
         #expect(used.isSubset(of: exported), "expected only exported gauges, saw unknown \(used.subtracting(exported))")
     }
+
+    @Test func everyFlowGaugeTheRulesUseIsOneTheWorkerExports() throws {
+        let rules = try DeployFiles.text("deploy/prometheus/alerts.yaml")
+        let used = Set(rules.matches(of: /anima_(?:breaker|flow)_[a-z_]+/).map { String($0.output) })
+        #expect(used == ["anima_breaker_open", "anima_flow_held_events"], "expected the rules on both flow gauges, saw \(used.sorted())")
+        let sources = try ReadmeTests.sourceLines()
+        for gauge in used.sorted() {
+            #expect(sources.contains { $0.contains("label: \"\(gauge)\"") }, "the rules use \(gauge), which no source exports")
+        }
+    }
 }

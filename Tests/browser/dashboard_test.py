@@ -7,6 +7,7 @@ The story: events of type invoice.paid fail in the worker (its handler needs a m
 become dead letters; in the browser the operator opens the overview, filters the dead letters,
 opens one, fixes the cause (creates the marker), replays it, and sees the running worker handle
 it: the event's state turns `done` and the overview's dead count drops by itself (live refresh).
+Then they limit a type from the overview's "Flow control" form and see it listed there.
 
 Usage: dashboard_test.py [--bin-dir DIR] [--screenshots DIR]
 Prints 'N passed, N failed' last; exit status 0 only when every step passed.
@@ -181,6 +182,19 @@ def run_story(stack, driver, screenshots, check):
         driver.get(stack.url("/events?id=" + event_id))
         assert text("#event-state") == "done", f"expected state done, saw {text('#event-state')}"
 
+    with check("setting a limit from the overview's form lists the type under Flow control"):
+        driver.get(stack.url("/"))
+        form = driver.find_element(By.ID, "limit-form")
+        form.find_element(By.NAME, "type").send_keys("crm.sync")
+        form.find_element(By.NAME, "concurrency").send_keys("2")
+        form.find_element(By.NAME, "rate").send_keys("50/s")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_for("the limit notice", lambda: "Limit of crm.sync" in text(".notice"))
+        table = text("#flow-control")
+        assert "crm.sync" in table and "concurrency 2, rate 50/s" in table, f"expected the limit listed, saw {table}"
+        stored = stack.redis("HGET", "anima:limits", "crm.sync")
+        assert '"concurrency":2' in stored, f"expected the limit stored in Redis, saw {stored}"
+
 
 class Checks:
     def __init__(self):
@@ -234,7 +248,7 @@ def main():
             stack.logs()
         stack.down()
     print(f"{checks.passed} passed, {checks.failed} failed")
-    return 0 if checks.failed == 0 and checks.passed == 4 else 1
+    return 0 if checks.failed == 0 and checks.passed == 5 else 1
 
 
 if __name__ == "__main__":
