@@ -45,14 +45,15 @@ def fill(port, key, count, size, keys=0):
 
 
 # Events not settled yet: pending + in every registered worker's processing list + scheduled
-# + waiting for their order key.
+# + waiting for their order key + held back by a limit (of resource.created, `fill`'s one type).
 # A worker registers (SADD <prefix>:workers) before its first take, and its `complete` script
 # writes the done mark and removes the entry from its processing list in one atomic step, so
 # this is 0 exactly when every taken event has been settled. One EVAL: cheap to poll.
-# Returns {unsettled, registered workers}: one poll costs Redis 1 script call and 5 + workers
+# Returns {unsettled, registered workers}: one poll costs Redis 1 script call and 6 + workers
 # commands (subtracted from the figures of `redis_cost`).
 UNSETTLED = """
 local n = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[3]) + redis.call('HLEN', ARGV[1] .. ':ordered:waits')
+  + redis.call('LLEN', ARGV[1] .. ':held:resource.created')
 local workers = redis.call('SMEMBERS', KEYS[2])
 for _, w in ipairs(workers) do
   n = n + redis.call('LLEN', ARGV[1] .. ':processing:' .. w)
@@ -116,7 +117,7 @@ def drain(port, prefix, total, timeout, start, before=None):
         left, workers = unsettled_and_workers(r, prefix)
         now = time.time()
         polls += 1
-        poll_commands += 6 + workers  # the EVAL, LLEN, ZCARD, HLEN, SMEMBERS, LLEN per worker
+        poll_commands += 7 + workers  # the EVAL, LLEN, ZCARD, HLEN, LLEN, SMEMBERS, LLEN per worker
         if left == 0:
             break
         if now > deadline:
