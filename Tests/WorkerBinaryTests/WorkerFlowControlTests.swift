@@ -90,4 +90,22 @@ struct WorkerFlowControlTests {
             #expect(held == 0, "expected no event left held back")
         }
     }
+
+    @Test func anOpenBreakerAndItsHeldEventsAreOnMetrics() async throws {
+        try await PipelineFixture.run { f in
+            try await Self.controls(f).setBreaker(
+                BreakerSettings(failureRate: 0.5, minAttempts: 2, window: .seconds(60), cooldown: .seconds(3600)), for: Self.type)
+            let port = FreePort.find()
+            try await f.startWorker(["\(Self.type)=exit 1"], environment: ["ANIMA_METRICS_PORT": String(port), "ANIMA_WORKER_CONCURRENCY": "1"])
+            _ = try await Self.push(f, count: 4)
+            let http = HTTPTestClient(port: port)
+            let lines = [#"anima_breaker_open{type="resource.updated"} 1"#, #"anima_flow_held_events{type="resource.updated"} "#]
+            var metrics = ""
+            let shown = await eventually(timeout: .seconds(30)) {
+                metrics = (try? await http.request("GET", "/metrics").text) ?? ""
+                return lines.allSatisfy { metrics.contains($0) } && !metrics.contains(#"anima_flow_held_events{type="resource.updated"} 0"#)
+            }
+            #expect(shown, "expected \(lines) (held above 0) in /metrics, saw:\n\(metrics)")
+        }
+    }
 }
