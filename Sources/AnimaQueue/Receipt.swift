@@ -29,7 +29,8 @@ public struct Receipt: Sendable, Equatable {
         else { return nil }
         self.receivedMicroseconds = microseconds
         self.sentAt = sentAt
-        self.trace = parts.count > 2 ? TraceHeaders(traceparent: String(parts[2]), tracestate: parts.count > 3 ? String(parts[3]) : nil) : nil
+        let state = parts.count > 3 ? String(parts[3]) : nil
+        self.trace = parts.count > 2 ? TraceHeaders(traceparent: String(parts[2]), tracestate: state) : nil
     }
 
     /// The receipt as stored.

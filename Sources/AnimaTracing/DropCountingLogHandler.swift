@@ -34,7 +34,9 @@ struct DropCountingLogHandler: LogHandler {
             drops.add(Self.count(dropped))
             all["anima.traces.dropped_total"] = "\(drops.total)"
         }
-        logger.log(level: event.level, event.message, metadata: all, source: event.source, file: event.file, function: event.function, line: event.line)
+        logger.log(
+            level: event.level, event.message, metadata: all, source: event.source, file: event.file, function: event.function,
+            line: event.line)
     }
 
     private static func count(_ value: Logger.Metadata.Value?) -> Int {
