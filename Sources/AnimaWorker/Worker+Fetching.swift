@@ -37,7 +37,9 @@ extension Worker {
                     break
                 }
                 let (allQuick, backInLine) = dispatch(batch, slots: free, in: &group)
-                quickLately = allQuick
+                // An empty take says nothing: a large first take after an idle spell could
+                // park a batch that a resume meanwhile sends back in reverse order.
+                quickLately = allQuick && !batch.isEmpty
                 if !backInLine.isEmpty {
                     // Settled before the next take, which would otherwise pass them.
                     await settle(backInLine)
