@@ -17,8 +17,8 @@ import AnimaRedis
 ///
 /// Times are the server's (`TIME`, ms), so workers' clocks never matter.
 enum FlowScripts {
-    /// `flowNow()`, `flowOf(prefix, type)`, `room(f, now)` and `start(f, now, token, probe, lease)`.
-    static let gates = """
+    /// `flowNow()` (the server's time, ms) and `decoded(json)` (a table, or nil).
+    static let basics = """
         local function flowNow()
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -29,6 +29,10 @@ enum FlowScripts {
           if ok and type(c) == 'table' then return c end
           return nil
         end
+        """
+
+    /// ``basics``, `flowOf(prefix, type)`, `room(f, now)` and `start(f, now, token, probe, lease)`.
+    static let gates = basics + "\n" + """
         local function flowOf(prefix, t)
           local f = { slots = prefix .. ':flow:slots:' .. t, rateKey = prefix .. ':flow:rate:' .. t,
             state = prefix .. ':breaker:' .. t, held = prefix .. ':held:' .. t }
@@ -161,7 +165,7 @@ enum FlowScripts {
         """
     )
 
-    /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript``: frees the attempt's
+    /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript`` (with ``basics``): frees the attempt's
     /// slot and gives its result (`s` success, `f` failure, `-` not an attempt) to the type's
     /// breaker. Returns `{transition, failed, attempts, cooldown ms}` when the breaker opened,
     /// reopened or closed, else false.

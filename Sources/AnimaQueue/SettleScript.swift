@@ -22,7 +22,7 @@ enum SettleScript {
     /// Reply: `{results, receipts, flows}`, one result per step as its own script answered;
     /// receipts nil when nothing was recorded; one breaker transition (or nil) per release.
     static let script = RedisScript(
-        [OrderScripts.handOver, OrderScripts.mayHandOver, HistoryBatch.recordOutcomes, FlowScripts.gates, FlowScripts.settle, steps, main]
+        [OrderScripts.handOver, OrderScripts.mayHandOver, HistoryBatch.recordOutcomes, FlowScripts.basics, FlowScripts.settle, steps, main]
             .joined(separator: "\n")
     )
 
