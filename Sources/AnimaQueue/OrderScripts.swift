@@ -49,18 +49,20 @@ enum OrderScripts {
 
     /// `handOver(prefix, events, waits, key, id)`: when `id` holds `key`, gives the key to the
     /// oldest waiting event (put at the taking end of the pending list) or, with nobody
-    /// waiting, deletes it.
+    /// waiting, deletes it. One `GETDEL` in the common case: a holder other than `id`, which
+    /// only a lost lease meets, is written back.
     static let handOver = """
         local function handOver(prefix, events, waits, key, id)
           local held = prefix .. ':ordered:held:' .. key
-          local h = redis.call('GET', held)
-          if not h or string.sub(h, 2) ~= id then return end
-          local waiting = prefix .. ':ordered:waiting:' .. key
-          local next = string.sub(h, 1, 1) == '1' and redis.call('LPOP', waiting, 2)
-          if not next then
-            redis.call('DEL', held)
+          local h = redis.call('GETDEL', held)
+          if not h then return end
+          if string.sub(h, 2) ~= id then
+            redis.call('SET', held, h)
             return
           end
+          local waiting = prefix .. ':ordered:waiting:' .. key
+          local next = string.sub(h, 1, 1) == '1' and redis.call('LPOP', waiting, 2)
+          if not next then return end
           redis.call('SET', held, (redis.call('EXISTS', waiting) == 1 and '1' or '0') .. next[1])
           redis.call('HDEL', waits, next[1])
           redis.call('RPUSH', events, next[2])
@@ -79,7 +81,7 @@ enum OrderScripts {
             local limit = tonumber(ARGV[1])
             local out, admitted, moved = {}, 0, 0
             while admitted < limit and moved < limit * 4 + 64 do
-              local e = redis.call('RPOP', KEYS[1])
+              local e = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
               if not e then break end
               moved = moved + 1
               local key, id = keyOf(e, path)
@@ -95,10 +97,10 @@ enum OrderScripts {
                 end
               end
               if waits then
+                redis.call('LPOP', KEYS[2])
                 redis.call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
                 redis.call('HSET', KEYS[3], id, key)
               else
-                redis.call('LPUSH', KEYS[2], e)
                 out[#out + 1] = e
                 out[#out + 1] = key or false
                 out[#out + 1] = id or false

@@ -57,6 +57,17 @@ struct OrderedHandOverTests {
         }
     }
 
+    @Test func aSettleOfAnEventThatNoLongerHoldsItsKeyLeavesTheHolder() async throws {
+        try await withQueue { queue, redis in
+            try await T.push(redis, [T.event("e1", key: "K"), T.event("e2", key: "K"), T.event("e3", key: "K")])
+            let first = try await T.take(queue)[0]
+            _ = try await queue.settle([Settlement(entry: first.stored, step: .complete(first.lease!), handover: first.hold)])
+            _ = try await queue.settle([Settlement(entry: first.stored, step: .acknowledge, handover: first.hold)])
+            let held = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K")))
+            #expect(held == "1e2", "expected e2 to keep K with e3 waiting (1e2), saw \(String(describing: held))")
+        }
+    }
+
     @Test func aRetryKeepsTheKeyAndRunsBeforeTheEventsBehindIt() async throws {
         try await withQueue { queue, redis in
             let first = try await takeFirstOfTwo(queue, redis)
