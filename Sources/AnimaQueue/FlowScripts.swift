@@ -31,9 +31,12 @@ enum FlowScripts {
         end
         """
 
-    /// ``basics``, `flowOf(prefix, type)`, `room(f, now)` and `start(f, now, token, probe, lease)`.
+    /// ``basics``, `flowOf(prefix, type, now)`, `room(f, now)`, `start(f, now, token, probe,
+    /// lease)` and `finish(f, now)`. `flowOf` reads a type's settings and state once per script
+    /// call; `room` and `start` keep that state up to date in the table, so the later events of
+    /// the type in the same call cost no read, and `finish` writes the rate's next-due time once.
     static let gates = basics + "\n" + """
-        local function flowOf(prefix, t)
+        local function flowOf(prefix, t, now)
           local f = { slots = prefix .. ':flow:slots:' .. t, rateKey = prefix .. ':flow:rate:' .. t,
             state = prefix .. ':breaker:' .. t, held = prefix .. ':held:' .. t }
           local limit = decoded(redis.call('HGET', prefix .. ':limits', t))
@@ -41,40 +44,50 @@ enum FlowScripts {
             f.concurrency = tonumber(limit['concurrency'])
             f.rate, f.per = tonumber(limit['rate']), tonumber(limit['per_ms']) or 1000
           end
-          f.breaker = decoded(redis.call('HGET', prefix .. ':breakers', t))
+          if decoded(redis.call('HGET', prefix .. ':breakers', t)) then
+            local s = redis.call('HMGET', f.state, 'state', 'until', 'probe_until')
+            f.breakerState, f.due = s[1], tonumber(s[1] == 'open' and s[2] or s[3]) or 0
+          end
+          if f.concurrency then
+            redis.call('ZREMRANGEBYSCORE', f.slots, '-inf', now)
+            f.inUse = redis.call('ZCARD', f.slots)
+          end
+          if f.rate and f.rate > 0 then
+            f.T = f.per / f.rate
+            f.burst = math.max(1, math.floor(f.rate * 100 / f.per))
+            f.tat = math.max(tonumber(redis.call('GET', f.rateKey)) or now, now)
+          end
           return f
         end
         -- How many attempts may start now (math.huge: no bound), whether the first is the
         -- breaker's probe, and why none may (3: a limit, 4: the breaker).
         local function room(f, now)
           local n, probe = math.huge, false
-          if f.breaker then
-            local s = redis.call('HMGET', f.state, 'state', 'until', 'probe_until')
-            if s[1] == 'open' or s[1] == 'probing' then
-              local due = tonumber(s[1] == 'open' and s[2] or s[3]) or 0
-              if now < due then return 0, false, 4 end
-              n, probe = 1, true
-            end
+          if f.breakerState == 'open' or f.breakerState == 'probing' then
+            if now < f.due then return 0, false, 4 end
+            n, probe = 1, true
           end
-          if f.concurrency then
-            redis.call('ZREMRANGEBYSCORE', f.slots, '-inf', now)
-            n = math.min(n, math.max(f.concurrency - redis.call('ZCARD', f.slots), 0))
-          end
-          if f.rate and f.rate > 0 then
-            f.T = f.per / f.rate
-            local burst = math.max(1, math.floor(f.rate * 100 / f.per))
-            f.tat = math.max(tonumber(redis.call('GET', f.rateKey)) or now, now)
-            n = math.min(n, math.max(math.floor((f.T * (burst - 1) - (f.tat - now)) / f.T) + 1, 0))
+          if f.concurrency then n = math.min(n, math.max(f.concurrency - f.inUse, 0)) end
+          if f.T then
+            n = math.min(n, math.max(math.floor((f.T * (f.burst - 1) - (f.tat - now)) / f.T) + 1, 0))
           end
           return n, probe, n == 0 and 3 or 0
         end
         local function start(f, now, token, probe, lease)
-          if f.concurrency then redis.call('ZADD', f.slots, now + lease, token) end
-          if f.T then
-            f.tat = f.tat + f.T
-            redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
+          if f.concurrency then
+            redis.call('ZADD', f.slots, now + lease, token)
+            f.inUse = f.inUse + 1
           end
-          if probe then redis.call('HSET', f.state, 'state', 'probing', 'probe', token, 'probe_until', now + lease) end
+          if f.T then f.tat, f.started = f.tat + f.T, true end
+          if probe then
+            redis.call('HSET', f.state, 'state', 'probing', 'probe', token, 'probe_until', now + lease)
+            f.breakerState, f.due = 'probing', now + lease
+          end
+        end
+        local function finish(f, now)
+          if not f.started then return end
+          redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
+          f.started = false
         end
         """
 
@@ -87,9 +100,13 @@ enum FlowScripts {
         gates + "\n"
             + """
             local lease, prefix, processing, now = tonumber(ARGV[1]), ARGV[2], ARGV[3], nil
+            local flows = {}
             -- Only an entry still ours moves (a claim sent again after a lost reply finds it gone).
             local function hold(f, entry, why)
-              if redis.call('LREM', processing, '-1', entry) == 1 then redis.call('LPUSH', f.held, entry) end
+              if redis.call('LREM', processing, '-1', entry) == 1 then
+                redis.call('LPUSH', f.held, entry)
+                f.heldCount = f.heldCount + 1
+              end
               return why
             end
             local function claim(key, token, t, entry)
@@ -101,9 +118,14 @@ enum FlowScripts {
               local v = redis.call('GET', key)
               if v == 'done' then return 0 elseif v then return 2 end
               now = now or flowNow()
-              local f = flowOf(prefix, t)
+              local f = flows[t]
+              if not f then
+                f = flowOf(prefix, t, now)
+                f.heldCount = redis.call('LLEN', f.held)
+                flows[t] = f
+              end
               local n, probe, why = room(f, now)
-              if redis.call('LLEN', f.held) > 0 then return hold(f, entry, why == 4 and 4 or 3) end
+              if f.heldCount > 0 then return hold(f, entry, why == 4 and 4 or 3) end
               if n < 1 then return hold(f, entry, why) end
               start(f, now, token, probe, lease)
               redis.call('SET', key, token, 'PX', lease)
@@ -115,6 +137,7 @@ enum FlowScripts {
               local ok, r = pcall(claim, KEYS[i], ARGV[a], ARGV[a + 1], ARGV[a + 2])
               if ok then out[i] = r elseif type(r) == 'table' then out[i] = r else out[i] = { err = tostring(r) } end
             end
+            for _, f in pairs(flows) do finish(f, now) end
             return out
             """
     )
@@ -130,7 +153,7 @@ enum FlowScripts {
             local path = {}
             for i = 6, #ARGV do path[#path + 1] = ARGV[i] end
             local now = flowNow()
-            local f = flowOf(prefix, ARGV[2])
+            local f = flowOf(prefix, ARGV[2], now)
             local n, probe = room(f, now)
             n = math.min(n, tonumber(ARGV[4]))
             local out = {}
@@ -146,6 +169,7 @@ enum FlowScripts {
               out[#out + 1] = id or false
               out[#out + 1] = token
             end
+            finish(f, now)
             return out
             """
     )
@@ -167,12 +191,17 @@ enum FlowScripts {
 
     /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript`` (with ``basics``): frees the attempt's
     /// slot and gives its result (`s` success, `f` failure, `-` not an attempt) to the type's
-    /// breaker. Returns `{transition, failed, attempts, cooldown ms}` when the breaker opened,
-    /// reopened or closed, else false.
+    /// breaker (its settings read once per call). Returns `{transition, failed, attempts,
+    /// cooldown ms}` when the breaker opened, reopened or closed, else false.
     static let settle = """
+        local breakerSettings = {}
         local function flowSettle(prefix, t, token, result, now)
           redis.call('ZREM', prefix .. ':flow:slots:' .. t, token)
-          local c = decoded(redis.call('HGET', prefix .. ':breakers', t))
+          local c = breakerSettings[t]
+          if c == nil then
+            c = decoded(redis.call('HGET', prefix .. ':breakers', t)) or false
+            breakerSettings[t] = c
+          end
           if not c then return false end
           local k = prefix .. ':breaker:' .. t
           local s = redis.call('HMGET', k, 'state', 'probe', 'cooldown', 'ws', 'ct', 'cf', 'pt', 'pf')

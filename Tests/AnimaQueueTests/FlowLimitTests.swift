@@ -84,6 +84,20 @@ struct FlowLimitTests {
         }
     }
 
+    @Test func oneClaimAdmitsTheBurstAndHoldsTheRest() async throws {
+        try await F.run { f in
+            // 30/s allows a burst of three starts; the fourth is due 33 ms after the third.
+            try await f.controls.setLimit(FlowLimit(rate: FlowLimit.Rate("30/s")), for: F.type)
+            try await f.push(["e1", "e2", "e3", "e4", "e5"])
+            let taken = try await f.take(f.a, limit: 5)
+            let expected: [ClaimResult?] = [.claimed, .claimed, .claimed, .heldBack(.limit), .heldBack(.limit)]
+            #expect(taken.map(\.claim) == expected, "expected three admitted and two held in one claim, saw \(taken.map(\.claim))")
+            let due = try await f.redis.send(RedisCommand("GET", f.a.keys.flowRate(type: F.type))).string.flatMap(Double.init)
+            let now = try await f.redis.send(RedisCommand("TIME")).array?.first?.string.flatMap(Double.init) ?? 0
+            #expect(due.map { $0 >= now * 1000 + 50 } == true, "expected the next start due about 100 ms on (three starts written), saw \(String(describing: due)) at \(now) s")
+        }
+    }
+
     @Test func clearingTheLimitQueuesTheHeldEventsAgainInOrder() async throws {
         try await F.run { f in
             try await f.controls.setLimit(FlowLimit(concurrency: 1), for: F.type)
