@@ -34,7 +34,8 @@ enum FlowScripts {
     /// ``basics``, `flowOf(prefix, type, now)`, `room(f, now)`, `start(f, now, token, probe,
     /// lease)` and `finish(f, now)`. `flowOf` reads a type's settings and state once per script
     /// call; `room` and `start` keep that state up to date in the table, so the later events of
-    /// the type in the same call cost no read, and `finish` writes the rate's next-due time once.
+    /// the type in the same call cost no read, and `finish` writes the call's new slots (one
+    /// `ZADD`) and the rate's next-due time once.
     static let gates = basics + "\n" + """
         local function flowOf(prefix, t, now)
           local f = { slots = prefix .. ':flow:slots:' .. t, rateKey = prefix .. ':flow:rate:' .. t,
@@ -75,8 +76,10 @@ enum FlowScripts {
         end
         local function start(f, now, token, probe, lease)
           if f.concurrency then
-            redis.call('ZADD', f.slots, now + lease, token)
             f.inUse = f.inUse + 1
+            f.newSlots = f.newSlots or {}
+            f.newSlots[#f.newSlots + 1] = now + lease
+            f.newSlots[#f.newSlots + 1] = token
           end
           if f.T then f.tat, f.started = f.tat + f.T, true end
           if probe then
@@ -85,9 +88,11 @@ enum FlowScripts {
           end
         end
         local function finish(f, now)
-          if not f.started then return end
-          redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
-          f.started = false
+          if f.newSlots then redis.call('ZADD', f.slots, unpack(f.newSlots)) end
+          if f.started then
+            redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
+          end
+          f.newSlots, f.started = nil, false
         end
         """
 
@@ -115,8 +120,6 @@ enum FlowScripts {
                 if redis.call('GET', key) == 'done' then return 0 end
                 return 2
               end
-              local v = redis.call('GET', key)
-              if v == 'done' then return 0 elseif v then return 2 end
               now = now or flowNow()
               local f = flows[t]
               if not f then
@@ -125,10 +128,15 @@ enum FlowScripts {
                 flows[t] = f
               end
               local n, probe, why = room(f, now)
-              if f.heldCount > 0 then return hold(f, entry, why == 4 and 4 or 3) end
-              if n < 1 then return hold(f, entry, why) end
+              if f.heldCount > 0 or n < 1 then
+                local v = redis.call('GET', key)
+                if v == 'done' then return 0 elseif v then return 2 end
+                return hold(f, entry, f.heldCount > 0 and why ~= 4 and 3 or why)
+              end
+              if not redis.call('SET', key, token, 'NX', 'PX', lease) then
+                return redis.call('GET', key) == 'done' and 0 or 2
+              end
               start(f, now, token, probe, lease)
-              redis.call('SET', key, token, 'PX', lease)
               return 1
             end
             local out = {}
@@ -189,14 +197,19 @@ enum FlowScripts {
         """
     )
 
-    /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript`` (with ``basics``): frees the attempt's
-    /// slot and gives its result (`s` success, `f` failure, `-` not an attempt) to the type's
-    /// breaker (its settings read once per call). Returns `{transition, failed, attempts,
-    /// cooldown ms}` when the breaker opened, reopened or closed, else false.
+    /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript`` (with ``basics``):
+    /// frees the attempt's slot (with the call's others, one `ZREM` per type, once
+    /// `flowFreeSlots(prefix)` runs) and gives its result (`s` success, `f` failure, `-` not an
+    /// attempt) to the type's breaker (its settings read once per call). Returns `{transition,
+    /// failed, attempts, cooldown ms}` when the breaker opened, reopened or closed, else false.
     static let settle = """
-        local breakerSettings = {}
+        local breakerSettings, freedSlots = {}, {}
+        local function flowFreeSlots(prefix)
+          for t, tokens in pairs(freedSlots) do redis.call('ZREM', prefix .. ':flow:slots:' .. t, unpack(tokens)) end
+        end
         local function flowSettle(prefix, t, token, result, now)
-          redis.call('ZREM', prefix .. ':flow:slots:' .. t, token)
+          freedSlots[t] = freedSlots[t] or {}
+          table.insert(freedSlots[t], token)
           local c = breakerSettings[t]
           if c == nil then
             c = decoded(redis.call('HGET', prefix .. ':breakers', t)) or false

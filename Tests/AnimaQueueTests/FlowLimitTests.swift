@@ -41,6 +41,19 @@ struct FlowLimitTests {
         }
     }
 
+    @Test func oneSettleFreesEverySlotItReleases() async throws {
+        try await F.run { f in
+            try await f.controls.setLimit(FlowLimit(concurrency: 3), for: F.type)
+            try await f.push(["e1", "e2", "e3"])
+            let taken = try await f.take(f.a)
+            let settlements = taken.map { Settlement(entry: $0.stored, step: .complete($0.lease!)) }
+            let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .success) } }
+            _ = try await f.a.settle(settlements, flows: releases, recording: nil)
+            let slots = try await f.redis.send(RedisCommand("ZCARD", f.a.keys.flowSlots(type: F.type))).int
+            #expect(releases.count == 3 && slots == 0, "expected 3 slots taken and all freed by one settle, saw \(releases.count) taken and \(String(describing: slots)) left")
+        }
+    }
+
     @Test func aKilledWorkersSlotComesBackWhenItsLeaseRunsOut() async throws {
         try await F.run { f in
             try await f.controls.setLimit(FlowLimit(concurrency: 1), for: F.type)
