@@ -198,14 +198,28 @@ enum FlowScripts {
     )
 
     /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript`` (with ``basics``):
-    /// frees the attempt's slot (with the call's others, one `ZREM` per type, once
-    /// `flowFreeSlots(prefix)` runs) and gives its result (`s` success, `f` failure, `-` not an
-    /// attempt) to the type's breaker (its settings read once per call). Returns `{transition,
-    /// failed, attempts, cooldown ms}` when the breaker opened, reopened or closed, else false.
+    /// frees the attempt's slot and gives its result (`s` success, `f` failure, `-` not an
+    /// attempt) to the type's breaker. Returns `{transition, failed, attempts, cooldown ms}` when
+    /// the breaker opened, reopened or closed, else false. A type's breaker settings and state
+    /// are read once per call and kept in the script's table; transitions are written at once,
+    /// and `flowSettled(prefix)`, run after the call's releases, writes the freed slots (one
+    /// `ZREM` per type) and the window counts (one `HSET` per breaker).
     static let settle = """
-        local breakerSettings, freedSlots = {}, {}
-        local function flowFreeSlots(prefix)
+        local breakerSettings, breakerStates, freedSlots = {}, {}, {}
+        local function flowSettled(prefix)
           for t, tokens in pairs(freedSlots) do redis.call('ZREM', prefix .. ':flow:slots:' .. t, unpack(tokens)) end
+          for k, b in pairs(breakerStates) do
+            if b.dirty then redis.call('HSET', k, 'state', 'closed', 'ws', b.ws, 'ct', b.ct, 'cf', b.cf, 'pt', b.pt, 'pf', b.pf) end
+          end
+        end
+        local function breakerState(k)
+          local b = breakerStates[k]
+          if b then return b end
+          local s = redis.call('HMGET', k, 'state', 'probe', 'cooldown', 'ws', 'ct', 'cf', 'pt', 'pf')
+          b = { state = s[1], probe = s[2], cooldown = tonumber(s[3]), ws = tonumber(s[4]),
+            ct = tonumber(s[5]) or 0, cf = tonumber(s[6]) or 0, pt = tonumber(s[7]) or 0, pf = tonumber(s[8]) or 0 }
+          breakerStates[k] = b
+          return b
         end
         local function flowSettle(prefix, t, token, result, now)
           freedSlots[t] = freedSlots[t] or {}
@@ -217,25 +231,27 @@ enum FlowScripts {
           end
           if not c then return false end
           local k = prefix .. ':breaker:' .. t
-          local s = redis.call('HMGET', k, 'state', 'probe', 'cooldown', 'ws', 'ct', 'cf', 'pt', 'pf')
-          local cooldown = tonumber(s[3]) or c['cooldown_ms']
-          if s[1] == 'probing' and s[2] == token then
+          local b = breakerState(k)
+          local cooldown = b.cooldown or c['cooldown_ms']
+          if b.state == 'probing' and b.probe == token then
             if result == 's' then
               redis.call('DEL', k)
+              breakerStates[k] = { ct = 0, cf = 0, pt = 0, pf = 0 }
               return { 'closed', 0, 1, 0 }
             elseif result == 'f' then
               cooldown = math.min(cooldown * 2, 3600000)
               redis.call('HSET', k, 'state', 'open', 'until', now + cooldown, 'cooldown', cooldown)
               redis.call('HDEL', k, 'probe', 'probe_until')
+              b.state, b.probe, b.cooldown = 'open', nil, cooldown
               return { 'reopened', 1, 1, cooldown }
             end
             redis.call('HSET', k, 'state', 'open', 'until', now)
+            b.state = 'open'
             return false
           end
-          if (s[1] and s[1] ~= 'closed') or result == '-' then return false end
+          if (b.state and b.state ~= 'closed') or result == '-' then return false end
           local w = c['window_ms']
-          local ws, ct, cf = tonumber(s[4]) or now, tonumber(s[5]) or 0, tonumber(s[6]) or 0
-          local pt, pf = tonumber(s[7]) or 0, tonumber(s[8]) or 0
+          local ws, ct, cf, pt, pf = b.ws or now, b.ct, b.cf, b.pt, b.pf
           if now - ws >= 2 * w then ws, ct, cf, pt, pf = now, 0, 0, 0, 0
           elseif now - ws >= w then ws, pt, pf, ct, cf = ws + w, ct, cf, 0, 0 end
           ct = ct + 1
@@ -245,9 +261,10 @@ enum FlowScripts {
           if total >= c['min_attempts'] and failed >= c['failure_rate'] * total then
             redis.call('DEL', k)
             redis.call('HSET', k, 'state', 'open', 'until', now + c['cooldown_ms'], 'cooldown', c['cooldown_ms'], 'opened_at', now)
+            breakerStates[k] = { state = 'open', cooldown = c['cooldown_ms'], ct = 0, cf = 0, pt = 0, pf = 0 }
             return { 'opened', math.floor(failed + 0.5), math.floor(total + 0.5), c['cooldown_ms'] }
           end
-          redis.call('HSET', k, 'state', 'closed', 'ws', ws, 'ct', ct, 'cf', cf, 'pt', pt, 'pf', pf)
+          b.state, b.ws, b.ct, b.cf, b.pt, b.pf, b.dirty = 'closed', ws, ct, cf, pt, pf, true
           return false
         end
         """

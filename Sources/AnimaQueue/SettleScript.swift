@@ -115,7 +115,7 @@ enum SettleScript {
             local g = h + 1 + (j - 1) * 3
             flows[j] = answer(pcall(flowSettle, ARGV[3], ARGV[g], ARGV[g + 1], ARGV[g + 2], fnow))
           end
-          pcall(flowFreeSlots, ARGV[3])
+          pcall(flowSettled, ARGV[3])
         end
         h = h + 1 + m * 3
         local receipts = false

@@ -31,6 +31,20 @@ struct BreakerTests {
         }
     }
 
+    @Test func failuresSettledInOneCallOpenItOnce() async throws {
+        try await F.run { f in
+            try await f.controls.setBreaker(Self.settings, for: F.type)
+            try await f.push(["e1", "e2", "e3", "e4", "e5"])
+            let taken = try await f.take(f.a)
+            let settlements = taken.map { Settlement(entry: $0.stored, step: .schedule($0.stored, after: .seconds(60), releasing: $0.lease)) }
+            let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .failure) } }
+            let transitions = try await f.a.settle(settlements, flows: releases, recording: nil).transitions
+            #expect(transitions.map { $0?.kind } == [nil, nil, nil, .opened, nil], "expected the 4th of 5 failures in one settle to open it, saw \(transitions.map { $0?.kind })")
+            #expect(try await f.breakerField("state") == "open")
+            #expect(try await f.breakerField("ct") == nil, "expected no window counts written over the open state")
+        }
+    }
+
     @Test func successesKeepItClosed() async throws {
         try await F.run { f in
             try await f.controls.setBreaker(Self.settings, for: F.type)
