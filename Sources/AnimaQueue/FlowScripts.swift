@@ -35,7 +35,7 @@ enum FlowScripts {
     /// lease)` and `finish(f, now)`. `flowOf` reads a type's settings and state once per script
     /// call; `room` and `start` keep that state up to date in the table, so the later events of
     /// the type in the same call cost no read, and `finish` writes the call's new slots (one
-    /// `ZADD`) and the rate's next-due time once.
+    /// `ZADD` per 500) and the rate's next-due time once.
     static let gates = basics + "\n" + """
         local function flowOf(prefix, t, now)
           local f = { slots = prefix .. ':flow:slots:' .. t, rateKey = prefix .. ':flow:rate:' .. t,
@@ -88,7 +88,8 @@ enum FlowScripts {
           end
         end
         local function finish(f, now)
-          if f.newSlots then redis.call('ZADD', f.slots, unpack(f.newSlots)) end
+          local slots = f.newSlots or {}
+          for from = 1, #slots, 1000 do redis.call('ZADD', f.slots, unpack(slots, from, math.min(from + 999, #slots))) end
           if f.started then
             redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
           end
@@ -203,11 +204,15 @@ enum FlowScripts {
     /// the breaker opened, reopened or closed, else false. A type's breaker settings and state
     /// are read once per call and kept in the script's table; transitions are written at once,
     /// and `flowSettled(prefix)`, run after the call's releases, writes the freed slots (one
-    /// `ZREM` per type) and the window counts (one `HSET` per breaker).
+    /// `ZREM` per type and 500) and the window counts (one `HSET` per breaker).
     static let settle = """
         local breakerSettings, breakerStates, freedSlots = {}, {}, {}
         local function flowSettled(prefix)
-          for t, tokens in pairs(freedSlots) do redis.call('ZREM', prefix .. ':flow:slots:' .. t, unpack(tokens)) end
+          for t, tokens in pairs(freedSlots) do
+            for from = 1, #tokens, 500 do
+              redis.call('ZREM', prefix .. ':flow:slots:' .. t, unpack(tokens, from, math.min(from + 499, #tokens)))
+            end
+          end
           for k, b in pairs(breakerStates) do
             if b.dirty then redis.call('HSET', k, 'state', 'closed', 'ws', b.ws, 'ct', b.ct, 'cf', b.cf, 'pt', b.pt, 'pf', b.pf) end
           end

@@ -54,6 +54,26 @@ struct FlowLimitTests {
         }
     }
 
+    @Test func thousandsOfSlotsTakenAndFreedInOneCallEachFitRedisLimits() async throws {
+        try await F.run { f in
+            // More slots than Lua can pass to one command (8,000 arguments): written in chunks.
+            let count = 4500
+            try await f.controls.setLimit(FlowLimit(concurrency: 1), for: F.type)
+            try await f.push((1...count).map { "e\($0)" })
+            let first = try await f.take(f.a, limit: count)
+            try await f.controls.setLimit(FlowLimit(concurrency: 10_000), for: F.type)
+            let back = try await f.takeHeld(f.a, limit: count)
+            let taken = first.filter { $0.claim == .claimed } + back
+            let running = try await f.redis.send(RedisCommand("ZCARD", f.a.keys.flowSlots(type: F.type))).int
+            #expect(taken.count == count && running == count, "expected \(count) events running with a slot each, saw \(taken.count) taken and \(String(describing: running)) slots")
+            let settlements = taken.map { Settlement(entry: $0.stored, step: .complete($0.lease!)) }
+            let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .success) } }
+            _ = try await f.a.settle(settlements, flows: releases, recording: nil)
+            let left = try await f.redis.send(RedisCommand("ZCARD", f.a.keys.flowSlots(type: F.type))).int
+            #expect(left == 0, "expected every slot freed by one settle, saw \(String(describing: left)) left")
+        }
+    }
+
     @Test func aKilledWorkersSlotComesBackWhenItsLeaseRunsOut() async throws {
         try await F.run { f in
             try await f.controls.setLimit(FlowLimit(concurrency: 1), for: F.type)
