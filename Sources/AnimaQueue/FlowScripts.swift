@@ -132,7 +132,9 @@ enum FlowScripts {
               if f.heldCount > 0 or n < 1 then
                 local v = redis.call('GET', key)
                 if v == 'done' then return 0 elseif v then return 2 end
-                return hold(f, entry, f.heldCount > 0 and why ~= 4 and 3 or why)
+                -- Behind held events with room or under a limit: 3; the breaker says 4 itself.
+                if why ~= 4 then why = 3 end
+                return hold(f, entry, why)
               end
               if not redis.call('SET', key, token, 'NX', 'PX', lease) then
                 return redis.call('GET', key) == 'done' and 0 or 2
