@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "AnimaQueue",
             dependencies: [
-                "AnimaRedis",
+                "AnimaRedis", "AnimaWebhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -252,7 +252,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AnimaWebhooksTests",
-            dependencies: ["AnimaWebhooks"],
+            dependencies: ["AnimaTestSupport", "AnimaWebhooks"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AnimaRedisTests",

@@ -72,8 +72,8 @@ struct BatchClaims<Parsed: Sendable> {
     }
 
     /// Claims what an ordered take admitted (triples: entry, key, id), each with its hold.
-    func made(forOrdered reply: RedisValue, on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
-        try made(forGroups: reply, of: 3, flowType: nil, on: connection)
+    func made(forOrdered reply: RedisValue, hints: [OrderHint], on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
+        try made(forGroups: reply, of: 3, flowType: nil, hints: hints, on: connection)
     }
 
     /// Claims the held events of `type` that ``FlowScripts/takeHeld`` admitted (quadruples:
@@ -83,7 +83,7 @@ struct BatchClaims<Parsed: Sendable> {
     }
 
     private func made(
-        forGroups reply: RedisValue, of size: Int, flowType: String?, on connection: RedisConnection
+        forGroups reply: RedisValue, of size: Int, flowType: String?, hints: [OrderHint] = [], on connection: RedisConnection
     ) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
         if case .error(let message) = reply { throw RedisError.reply(message, to: flowType == nil ? "ordered take" : "take of held events") }
         let items = reply.array ?? []
@@ -93,7 +93,11 @@ struct BatchClaims<Parsed: Sendable> {
         for index in stride(from: 0, to: items.count - size + 1, by: size) {
             guard let entry = items[index].bytes else { continue }
             entries.append(entry)
-            holds.append(items[index + 1].string.flatMap { key in items[index + 2].string.map { OrderHold(key: key, eventID: $0) } })
+            if case .integer(let hint) = items[index + 1], hints.indices.contains(hint - 1) {
+                holds.append(hints[hint - 1].hold)
+            } else {
+                holds.append(items[index + 1].string.flatMap { key in items[index + 2].string.map { OrderHold(key: key, eventID: $0) } })
+            }
             tickets.append(flowType.flatMap { type in items[index + 3].string.map { FlowTicket(type: type, token: $0) } })
         }
         var taken = made(for: entries, on: connection)

@@ -7,12 +7,15 @@
 public struct OrderKeyPath: Sendable, Hashable, CustomStringConvertible {
     /// The path's segments, in order (`["data", "id"]`).
     public let segments: [String]
+    /// Each segment's UTF-8 bytes.
+    let segmentBytes: [[UInt8]]
 
     /// Nil when `path` is empty or has an empty segment (`data..id`, `.id`).
     public init?(_ path: String) {
         let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard !path.isEmpty, !segments.contains(where: \.isEmpty) else { return nil }
         self.segments = segments
+        self.segmentBytes = segments.map { Array($0.utf8) }
     }
 
     public var description: String { segments.joined(separator: ".") }

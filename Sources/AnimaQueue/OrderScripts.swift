@@ -55,7 +55,7 @@ enum OrderScripts {
         local function handOver(prefix, events, waits, key, id)
           local held = prefix .. ':ordered:held:' .. key
           local h = redis.call('GETDEL', held)
-          if not h then return end
+          if not h or h == '0' .. id then return end
           if string.sub(h, 2) ~= id then
             redis.call('SET', held, h)
             return
@@ -69,44 +69,100 @@ enum OrderScripts {
         end
         """
 
+    /// Arguments per hint in the take's ARGV (``OrderHint/arguments(keys:)``).
+    static let argumentsPerHint = 7
+
+    /// `hintFor(e)`: the number of the first hint (``OrderHint``) that fits the entry `e`: its
+    /// length, and the id's and the key's tokens at their offsets (`string.find` from there,
+    /// which builds no string). The hints follow the pending list's order, so the next one
+    /// usually fits; it looks four ahead, then once per call through all the rest (another
+    /// worker took the ones before). Nil when none fits. Needs `hintBase`, `hintCount` and
+    /// `hintCursor` in scope.
+    static let hintFor = """
+        local function hintFits(e, from, to)
+          local n = #e
+          for j = from, to do
+            local b = hintBase + (j - 1) * 7
+            if n == tonumber(ARGV[b]) then
+              local io, ko = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 3])
+              if string.find(e, ARGV[b + 2], io, true) == io and (ko == 0 or string.find(e, ARGV[b + 4], ko, true) == ko) then
+                hintCursor = j + 1
+                return j
+              end
+            end
+          end
+        end
+        local searched = false
+        local function hintFor(e)
+          local j = hintFits(e, hintCursor, math.min(hintCursor + 3, hintCount))
+          if not j and not searched and hintCursor + 4 <= hintCount then
+            searched = true
+            j = hintFits(e, hintCursor + 4, hintCount)
+            -- None of them left: no use looking again in this call.
+            if not j then hintCursor = hintCount + 1 end
+          end
+          return j
+        end
+        """
+
     /// Moves pending events (KEYS[1]) until ARGV[1] of them may run: those go to the processing
-    /// list KEYS[2] and come back as triples (entry, key or false, id or false); the others go
-    /// to their key's waiting list (KEYS[3]: the waits hash). ARGV[2]: the key prefix, ARGV[3…]:
-    /// the path's segments. Moves at most four times ARGV[1] (plus 64) per call.
+    /// list KEYS[2] and come back as triples, after three numbers: the entries read from hints,
+    /// the first hint that fitted (0: none) and the entries moved before it. A triple is
+    /// (entry, key or false, id or false) for an entry decoded (`cjson`), (entry, n, true) for
+    /// one that hint n fits. The others go to their key's waiting list (KEYS[3]: the waits
+    /// hash). ARGV[2]: the key prefix, ARGV[3]: the path's length p, ARGV[4…3+p]: its
+    /// segments, then ``argumentsPerHint`` per hint. Moves at most four times ARGV[1] (plus
+    /// 64) per call.
     static let take = RedisScript(
         keyOf + "\n"
             + """
+            local segments = tonumber(ARGV[3])
             local path = {}
-            for i = 3, #ARGV do path[#path + 1] = ARGV[i] end
+            for i = 4, 3 + segments do path[#path + 1] = ARGV[i] end
+            local hintBase = 4 + segments
+            local hintCount, hintCursor = math.floor((#ARGV - hintBase + 1) / 7), 1
+            """ + "\n" + hintFor + "\n"
+            + """
             local limit = tonumber(ARGV[1])
-            local out, admitted, moved = {}, 0, 0
+            local out, admitted, moved, hinted = {0, 0, 0}, 0, 0, 0
             while admitted < limit and moved < limit * 4 + 64 do
               local e = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
               if not e then break end
               moved = moved + 1
-              local key, id = keyOf(e, path)
+              local j, key, id, held, holder = hintFor(e)
+              if j then
+                if hinted == 0 then out[2], out[3] = j, moved - 1 end
+                hinted = hinted + 1
+                local b = hintBase + (j - 1) * 7
+                if ARGV[b + 5] ~= '' then held, holder = ARGV[b + 5], ARGV[b + 6] end
+              else
+                key, id = keyOf(e, path)
+                if key then held, holder = ARGV[2] .. ':ordered:held:' .. key, '0' .. id end
+              end
               local waits = false
-              if key then
-                local held = ARGV[2] .. ':ordered:held:' .. key
-                if not redis.call('SET', held, '0' .. id, 'NX') then
-                  local h = redis.call('GET', held)
-                  if string.sub(h, 2) ~= id then
-                    waits = true
-                    if string.sub(h, 1, 1) == '0' then redis.call('SET', held, '1' .. string.sub(h, 2)) end
-                  end
+              if held and not redis.call('SET', held, holder, 'NX') then
+                local h = redis.call('GET', held)
+                if string.sub(h, 2) ~= string.sub(holder, 2) then
+                  waits = true
+                  if string.sub(h, 1, 1) == '0' then redis.call('SET', held, '1' .. string.sub(h, 2)) end
                 end
               end
               if waits then
+                if j then
+                  local b = hintBase + (j - 1) * 7
+                  key, id = string.sub(ARGV[b + 4], 2, -2), string.sub(ARGV[b + 2], 2, -2)
+                end
                 redis.call('LPOP', KEYS[2])
                 redis.call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
                 redis.call('HSET', KEYS[3], id, key)
               else
                 out[#out + 1] = e
-                out[#out + 1] = key or false
-                out[#out + 1] = id or false
+                out[#out + 1] = j or key or false
+                out[#out + 1] = j and true or id or false
                 admitted = admitted + 1
               end
             end
+            out[1] = hinted
             return out
             """
     )

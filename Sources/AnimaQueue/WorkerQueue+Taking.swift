@@ -63,22 +63,35 @@ extension WorkerQueue {
 
     /// The ordered take (see ``OrderScripts``): nothing leaves the pending list without its
     /// key being checked in the same script, so the wait for an event is a `BLMOVE` of the
-    /// list onto itself (it moves nothing) pipelined with the take.
+    /// list onto itself (it moves nothing) pipelined with the take. A look at the pending
+    /// list's tail goes with each take: the hints for the next one (``OrderHints``).
     private func takeOrdered<Parsed: Sendable>(
         limit: Int, block: Duration, waitFirst: Bool, order: OrderKeyPath, claims: BatchClaims<Parsed>
     ) async throws(RedisError) -> [Taken<Parsed>] {
+        let offered = orderHints.take()
+        let hints = offered.hints
         let take = OrderScripts.take.call(
             keys: [keys.events, processing, keys.orderWaits],
-            arguments: [limit, keys.prefix] as [any RedisArgument] + order.segments
+            arguments: [limit, keys.prefix, order.segments.count] + order.segments + hints.flatMap { $0.arguments(keys: keys) }
         )
         let events = keys.events
+        let (look, skip) = orderHints.look(at: events, limit: limit)
+        let orderHints = self.orderHints
         return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
-            guard waitFirst else { return try claims.made(forOrdered: connection.pipeline([take])[0], on: connection) }
-            connection.setCommandTimeout(block + connection.configuration.commandTimeout)
-            let wait = RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds))
-            let replies = Result { () throws(RedisError) in try connection.pipeline([wait, take]) }
-            connection.setCommandTimeout(nil)
-            return try claims.made(forOrdered: replies.get()[1], on: connection)
+            var commands = [take, look]
+            if waitFirst {
+                connection.setCommandTimeout(block + connection.configuration.commandTimeout)
+                commands.insert(RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds)), at: 0)
+            }
+            let replies = Result { () throws(RedisError) in try connection.pipeline(commands) }
+            if waitFirst { connection.setCommandTimeout(nil) }
+            let replied = try replies.get()
+            let (reply, tail) = (replied[replied.count - 2], replied[replied.count - 1])
+            orderHints.read(tail, skip: skip, path: order)
+            if case .error(let message) = reply { throw RedisError.reply(message, to: "ordered take") }
+            let items = reply.array ?? []
+            orderHints.record(offered, header: Array(items.prefix(3)))
+            return try claims.made(forOrdered: .array(Array(items.dropFirst(3))), hints: hints, on: connection)
         }
     }
 

@@ -21,6 +21,8 @@ public struct WorkerQueue: Sendable {
     let operations: RedisClient
     /// Serves the blocking take alone (a blocked connection cannot serve anything else).
     let fetcher: RedisClient
+    /// What this worker read of the pending list's tail for its next ordered take.
+    let orderHints = OrderHints()
     /// How long a done mark lives: 7 days.
     public static let doneTTLSeconds = 604_800
 

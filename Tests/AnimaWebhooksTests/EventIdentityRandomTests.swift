@@ -1,3 +1,4 @@
+import AnimaTestSupport
 import Testing
 
 /// `WebhookEvent.identify` against the oracle on seeded random documents and mutations of

@@ -1,11 +1,11 @@
 /// A tiny seeded generator (xorshift64): the same seed gives the same documents on every run,
 /// unlike `SystemRandomNumberGenerator`.
-struct Xorshift64: RandomNumberGenerator {
+public struct Xorshift64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
+    public init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state ^= state << 13
         state ^= state >> 7
         state ^= state << 17
@@ -16,17 +16,17 @@ struct Xorshift64: RandomNumberGenerator {
 /// Random valid JSON documents (mostly event-like objects) and random mutations of them.
 /// Numbers stay within `Double`'s range and nesting stays shallow, so every document is valid
 /// for `JSONSerialization` too.
-struct JSONGenerator {
+public struct JSONGenerator {
     var random: Xorshift64
 
-    init(seed: UInt64) { random = Xorshift64(seed: seed) }
+    public init(seed: UInt64) { random = Xorshift64(seed: seed) }
 
     private mutating func chance(_ percent: Int) -> Bool { Int.random(in: 0..<100, using: &random) < percent }
     private mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &random) }
     private mutating func pick<T>(_ choices: [T]) -> T { choices[int(0...choices.count - 1)] }
 
     /// A document: usually an object with some of `id` and `type`, sometimes any value.
-    mutating func document() -> [UInt8] {
+    public mutating func document() -> [UInt8] {
         let text = chance(85) ? eventObject() : value(depth: 0)
         return whitespace() + text + whitespace()
     }
@@ -67,7 +67,7 @@ struct JSONGenerator {
         return bytes + whitespace() + [UInt8(ascii: "}")]
     }
 
-    mutating func value(depth: Int) -> [UInt8] {
+    public mutating func value(depth: Int) -> [UInt8] {
         let containers = depth < 4
         switch int(0...(containers ? 7 : 5)) {
         case 0: return Array("true".utf8)
@@ -87,6 +87,41 @@ struct JSONGenerator {
             }
             return bytes + whitespace() + [UInt8(ascii: "]")]
         }
+    }
+
+    /// An event whose `data.key` is what an order key path reads: usually a plain string or an
+    /// integer, sometimes any value, escaped, repeated, absent, or under a `data` that is not an
+    /// object or is repeated; `id` and `type` as in ``document()``.
+    public mutating func orderedEvent() -> [UInt8] {
+        var members: [[UInt8]] = []
+        if chance(95) { members.append(member(key: pick(idKeys), value: chance(60) ? Array("\"evt_\(int(0...99_999))\"".utf8) : identityValue())) }
+        if chance(95) { members.append(member(key: pick(typeKeys), value: identityValue())) }
+        for _ in 0..<(chance(10) ? 2 : 1) {
+            members.append(member(key: pick(dataKeys), value: chance(90) ? dataObject() : value(depth: 1)))
+        }
+        for _ in 0..<int(0...2) { members.append(member(key: string(), value: value(depth: 1))) }
+        members.shuffle(using: &random)
+        return whitespace() + object(members) + whitespace()
+    }
+
+    private let dataKeys: [[UInt8]] = [#""data""#, #""data""#, #""data""#, #""d\u0061ta""#].map { Array($0.utf8) }
+    private let keyKeys: [[UInt8]] = [#""key""#, #""key""#, #""key""#, #""k\u0065y""#].map { Array($0.utf8) }
+
+    private mutating func dataObject() -> [UInt8] {
+        var members: [[UInt8]] = []
+        for _ in 0..<(chance(90) ? 1 : chance(50) ? 0 : 2) {
+            let key: [UInt8] =
+                switch int(0...5) {
+                case 0, 1: string(minimumLength: 1)
+                case 2: Array(String(int(-999_999...999_999_999)).utf8)
+                case 3: number()
+                default: chance(50) ? Array("\"k\(int(0...99))\"".utf8) : value(depth: 2)
+                }
+            members.append(member(key: pick(keyKeys), value: key))
+        }
+        for _ in 0..<int(0...2) { members.append(member(key: string(), value: value(depth: 2))) }
+        members.shuffle(using: &random)
+        return object(members)
     }
 
     private mutating func number() -> [UInt8] {
@@ -134,7 +169,7 @@ struct JSONGenerator {
         ]
 
     /// `bytes` changed once: a byte replaced, a bit flipped, cut short, a byte inserted or removed.
-    mutating func mutation(of bytes: [UInt8]) -> [UInt8] {
+    public mutating func mutation(of bytes: [UInt8]) -> [UInt8] {
         var bytes = bytes
         guard !bytes.isEmpty else { return [pick(interestingBytes)] }
         let position = int(0...bytes.count - 1)

@@ -1,0 +1,149 @@
+@testable import AnimaQueue
+import AnimaRedis
+import AnimaTestSupport
+import NIOCore
+import Testing
+
+/// The ordered take reads an entry's key from a hint that the worker read in Swift when the
+/// hint's bytes fit the entry, and decodes the entry (`cjson`) otherwise: a hint must never
+/// read another key or id than the decode would.
+@Suite("Queue: order hints read in Swift and checked by the take script")
+struct OrderHintTests {
+    static let path = OrderKeyPath("data.key")!
+
+    /// The take script run on `entry` alone, under its own prefix, offered `hints`:
+    /// (hints used, key, id).
+    static func take(_ redis: RedisClient, _ entry: [UInt8], prefix: String, hints: [OrderHint]) async throws -> (used: Int?, key: String?, id: String?) {
+        let keys = QueueKeys(prefix: prefix)
+        _ = try await redis.send(RedisCommand("LPUSH", keys.events, entry))
+        let items = try await redis.evaluate(
+            OrderScripts.take, keys: [keys.events, keys.processing(workerID: "w"), keys.orderWaits],
+            arguments: [1, prefix, path.segments.count] + path.segments + hints.flatMap { $0.arguments(keys: keys) }
+        ).array ?? []
+        guard items.count == 6 else { return (nil, nil, nil) }
+        if case .integer(let hint) = items[4] {
+            let hold = hints[hint - 1].hold
+            return (items[0].int, hold?.key, hold?.eventID)
+        }
+        return (items[0].int, items[4].string, items[5].string)
+    }
+
+    static func hint(_ body: String) -> OrderHint? { OrderHint(stored: ByteBuffer(string: body), path: path) }
+
+    static func event(_ id: String, key: String, pad: Int = 8) -> String {
+        #"{"id":"\#(id)","type":"t","data":{"pad":"\#(String(repeating: "x", count: pad))","key":"\#(key)"}}"#
+    }
+
+    /// Bodies where a reader that does not decode could go wrong.
+    static let tricky: [String] = [
+        #"{"id":"e1","type":"t","data":{"key":"k1"}}"#, #"{"id":"e2","type":"t","data":{"key":0}}"#,
+        #"{"id":"e3","type":"t","data":{"key":-0}}"#, #"{"id":"e4","type":"t","data":{"key":999999999999999}}"#,
+        #"{"id":"e5","type":"t","data":{"key":-999999999999999 }}"#, #"{"id":"é6","type":"t","data":{"key":"ключ"}}"#,
+        #" { "data" : { "key" : "k7" } , "type" : "t" , "id" : "e7" } "#, #"{"id":"e8","type":"t","data":{"key":null}}"#,
+        #"{"id":"e9","type":"t","data":{"key":""}}"#, #"{"id":"e10","type":"t","data":[{"key":"k"}]}"#,
+        #"{"id":"e11","type":"t","d\u0061ta":{"k\u0065y":"k11"}}"#, #"{"id":"e12","type":"t","data":{"key":"k\"12"}}"#,
+        #"{"id":"e13","type":"t","x":{"data":{"key":"no"}},"data":{"key":"k13"}}"#, #"{"id":"e14","type":"\u0074","data":{"key":14}}"#,
+        #"{"type":"t","id":"e15","data":{"key":"k15","pad":[1,2,{"key":"no"}]}}"#,
+    ]
+
+    @Test func everyHintReadsTheKeyAndIdThatTheDecodeReads() async throws {
+        var generator = JSONGenerator(seed: 24)
+        let documents = Self.tricky.map { Array($0.utf8) } + (0..<1000).map { _ in generator.orderedEvent() }
+        try await withQueue { _, redis in
+            var hinted = 0
+            for (index, body) in documents.enumerated() {
+                // Every third one as a retried entry, behind the header the take skips.
+                let entry = index % 3 == 0 ? Array("#anima:v1 2 \(index)\n".utf8) + body : body
+                guard let hint = OrderHint(stored: ByteBuffer(bytes: entry), path: Self.path) else { continue }
+                hinted += 1
+                let decoded = try await Self.take(redis, entry, prefix: "c\(index)", hints: [])
+                let read = try await Self.take(redis, entry, prefix: "h\(index)", hints: [hint])
+                let text = String(decoding: body, as: UTF8.self)
+                #expect(read.used == 1, "document \(index) \(text): expected its hint used, saw \(String(describing: read.used))")
+                #expect(
+                    read.key == decoded.key && read.id == decoded.id,
+                    "document \(index) \(text): the hint read key \(read.key ?? "none"), id \(read.id ?? "none"); the decode \(decoded.key ?? "none"), \(decoded.id ?? "none")"
+                )
+            }
+            #expect(hinted >= documents.count / 4, "expected hints for at least a quarter of the documents, saw \(hinted) of \(documents.count)")
+        }
+    }
+
+    @Test func aHintReadFromAnotherEventOfTheSameLengthIsNotUsed() async throws {
+        try await withQueue { _, redis in
+            let hint = try #require(Self.hint(Self.event("evt_2", key: "k2")))
+            let read = try await Self.take(redis, Array(Self.event("evt_1", key: "k1").utf8), prefix: "a", hints: [hint])
+            #expect(read.used == 0 && read.key == "k1" && read.id == "evt_1", "expected k1 of evt_1 decoded, saw \(read)")
+        }
+    }
+
+    @Test func aHintOfTheSameIdWithAnotherKeyIsNotUsed() async throws {
+        try await withQueue { _, redis in
+            let hint = try #require(Self.hint(Self.event("evt_1", key: "k2")))
+            let read = try await Self.take(redis, Array(Self.event("evt_1", key: "k1").utf8), prefix: "a", hints: [hint])
+            #expect(read.used == 0 && read.key == "k1", "expected k1 decoded, saw \(read)")
+        }
+    }
+
+    /// Another worker took the first seven hinted entries: the take finds its place further on.
+    @Test func hintsOfEntriesAnotherWorkerTookAreSkipped() async throws {
+        try await withQueue { _, redis in
+            let keys = QueueKeys(prefix: "s")
+            let bodies = (0..<10).map { Self.event("evt_\($0)", key: "k\($0)") }
+            for body in bodies { _ = try await redis.send(RedisCommand("LPUSH", keys.events, body)) }
+            let hints = bodies.compactMap(Self.hint)
+            for _ in 0..<7 { _ = try await redis.send(RedisCommand("RPOP", keys.events)) }
+            let items = try await redis.evaluate(
+                OrderScripts.take, keys: [keys.events, keys.processing(workerID: "w"), keys.orderWaits],
+                arguments: [3, "s", 2, "data", "key"] + hints.flatMap { $0.arguments(keys: keys) }
+            ).array ?? []
+            let taken = stride(from: 4, to: items.count, by: 3).compactMap { items[$0].int.flatMap { hints[$0 - 1].hold?.key } }
+            let header = items.prefix(3).map(\.int)
+            #expect(header == [3, 8, 0], "expected 3 hints used from the 8th on, none moved before, saw \(header)")
+            #expect(taken == ["k7", "k8", "k9"], "expected k7, k8, k9 taken, saw \(taken)")
+        }
+    }
+
+    @Test func anEventReadFromAHintWaitsUnderItsKeyWhileTheKeyIsHeld() async throws {
+        try await withQueue { _, redis in
+            let keys = QueueKeys(prefix: "w")
+            let (first, second) = (Self.event("evt_1", key: "K"), Self.event("evt_2", key: "K"))
+            _ = try await Self.take(redis, Array(first.utf8), prefix: "w", hints: [])
+            let read = try await Self.take(redis, Array(second.utf8), prefix: "w", hints: [try #require(Self.hint(second))])
+            let waiting = try await redis.send(RedisCommand("LRANGE", keys.orderWaiting(key: "K"), 0, -1)).array?.compactMap(\.string)
+            let waits = try await redis.send(RedisCommand("HGET", keys.orderWaits, "evt_2")).string
+            #expect(read.used == nil, "expected nothing taken, saw \(read)")
+            #expect(waiting == ["evt_2", second] && waits == "K", "expected evt_2 waiting for K, saw \(String(describing: waiting)), \(String(describing: waits))")
+        }
+    }
+
+    /// Two workers take in turn: each one's look learns to skip what the other takes first.
+    @Test func takersInTurnLearnToReadTheEntriesTheyWillTake() async throws {
+        try await withQueue { queue, redis in
+            let other = WorkerQueue(keys: OrderedTakeTests.keys, workerID: "w-other", operations: redis, fetcher: redis)
+            try await OrderedTakeTests.push(redis, (0..<300).map { OrderedTakeTests.event("e\($0)", key: "K\($0)") })
+            for _ in 0..<8 {
+                _ = try await OrderedTakeTests.take(queue, limit: 10)
+                _ = try await OrderedTakeTests.take(other, limit: 10)
+            }
+            let before = queue.orderHints.totals
+            for _ in 0..<4 {
+                _ = try await OrderedTakeTests.take(queue, limit: 10)
+                _ = try await OrderedTakeTests.take(other, limit: 10)
+            }
+            let used = queue.orderHints.totals.used - before.used
+            #expect(used == 40, "expected the last 4 takes to read all 40 keys from hints, saw \(used)")
+        }
+    }
+
+    /// In a steady drain each take reads the next one's hints: every take after the first reads
+    /// every key from them.
+    @Test func aSteadyOrderedTakeReadsEveryKeyAfterTheFirstTakeFromHints() async throws {
+        try await withQueue { queue, redis in
+            try await OrderedTakeTests.push(redis, (0..<40).map { OrderedTakeTests.event("e\($0)", key: "K\($0)") })
+            for _ in 0..<4 { _ = try await OrderedTakeTests.take(queue, limit: 10) }
+            let totals = queue.orderHints.totals
+            #expect(totals.used == 30 && totals.offered == 30, "expected 30 hints offered and used, saw \(totals)")
+        }
+    }
+}
