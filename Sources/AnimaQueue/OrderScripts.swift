@@ -11,9 +11,9 @@ import AnimaRedis
 /// - `anima:ordered:waits` maps each waiting event's id to its key (for `events show` and the
 ///   `ordered_waiting` count).
 ///
-/// The take script reads each entry's key as it moves it out of the pending list: one that
-/// finds its key held by another event goes to the key's waiting list instead of to the
-/// worker. The steps of final outcomes (done, duplicate, unhandled, dead; in ``SettleScript``,
+/// The take script reads each entry's key as it moves it out of the pending list (from the
+/// worker's ``OrderHint`` when one fits, else by decoding it): one that finds its key held by
+/// another event goes to the key's waiting list instead of to the worker. The steps of final outcomes (done, duplicate, unhandled, dead; in ``SettleScript``,
 /// with ``handOver`` and ``mayHandOver`` from here) hand the key to
 /// the oldest waiting event, which goes to the taking end of the pending list as the key's new
 /// holder; with nobody waiting they delete the key. A retry, a deferral, a park, a put-back and
