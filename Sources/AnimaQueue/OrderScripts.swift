@@ -76,7 +76,7 @@ enum OrderScripts {
     /// length, and the id's and the key's tokens at their offsets (`string.find` from there,
     /// which builds no string). The hints follow the pending list's order, so the next one
     /// usually fits; it looks four ahead, then once per call through all the rest (another
-    /// worker took the ones before). Nil when none fits. Needs `hintBase`, `hintCount` and
+    /// worker took the ones before), and after a miss only at the next one. Nil when none fits. Needs `hintBase`, `hintCount` and
     /// `hintCursor` in scope.
     static let hintFor = """
         local function hintFits(e, from, to)
@@ -92,15 +92,16 @@ enum OrderScripts {
             end
           end
         end
-        local searched = false
+        local searched, astray = false, false
         local function hintFor(e)
-          local j = hintFits(e, hintCursor, math.min(hintCursor + 3, hintCount))
+          local j = hintFits(e, hintCursor, math.min(hintCursor + (astray and 0 or 3), hintCount))
           if not j and not searched and hintCursor + 4 <= hintCount then
             searched = true
             j = hintFits(e, hintCursor + 4, hintCount)
-            -- None of them left: no use looking again in this call.
-            if not j then hintCursor = hintCount + 1 end
           end
+          -- After an entry that no hint fits (pushed to the taking end, or taken by another
+          -- worker's look), only the hint at the cursor is tried until one fits again.
+          astray = not j
           return j
         end
         """

@@ -1,5 +1,6 @@
 // The libFuzzer entry for the parsers that see untrusted bytes: the signature and timestamp
-// headers (`SignatureVerifier.verify`), the event-identity scanner (`WebhookEvent.identify`),
+// headers (`SignatureVerifier.verify`), the event-identity scanner (`WebhookEvent.identify`,
+// `EventFieldLocations.locate`),
 // the queue entry header (`QueueEntry(stored:)`) and `RedisConfiguration(url:)`.
 //
 // Built only by `scripts/fuzz` (with `-DANIMA_FUZZ -sanitize=fuzzer,address`); a plain
@@ -58,6 +59,24 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
         if case .success(let event) = fromBytes {
             check(!event.id.isEmpty && !event.type.isEmpty, "identified an empty id or type")
+        }
+    }
+
+    // The field locator (the ordered take's hints): what it locates is where it says, and
+    // its id is the one identify reads.
+    for path in [["data", "key"], ["id"]].map({ $0.map { Array($0.utf8) } }) {
+        guard let found = body.withUnsafeBytes({ EventFieldLocations.locate(in: $0, path: path) }) else { continue }
+        check(found.id.lowerBound >= 0 && found.id.upperBound <= body.count && found.id.count > 2, "id token out of place")
+        let idToken = body[found.id]
+        check(idToken.first == UInt8(ascii: "\"") && idToken.last == UInt8(ascii: "\""), "id token is not a string")
+        let identified = body.withUnsafeBytes { WebhookEvent.identify(bytes: $0) }
+        check((try? identified.get().id).map { Array($0.utf8) } == Array(idToken.dropFirst().dropLast()), "locate and identify read different ids")
+        switch found.value {
+        case .string(let range):
+            check(range.upperBound <= body.count && range.count > 2 && body[range.lowerBound] == UInt8(ascii: "\""), "key token out of place")
+        case .integer(let range):
+            check(range.lowerBound > 0 && range.upperBound < body.count && !range.isEmpty, "integer key out of place")
+        case .absent: break
         }
     }
 

@@ -117,6 +117,24 @@ struct OrderHintTests {
         }
     }
 
+    /// A retry or a hand-over pushed to the taking end comes before the hinted entries: it is
+    /// decoded, and the hinted ones after it still read their hints.
+    @Test func anEntryPushedBeforeTheHintedOnesLeavesTheirHintsInUse() async throws {
+        try await withQueue { _, redis in
+            let keys = QueueKeys(prefix: "p")
+            let bodies = (0..<10).map { Self.event("evt_\($0)", key: "k\($0)") }
+            for body in bodies { _ = try await redis.send(RedisCommand("LPUSH", keys.events, body)) }
+            _ = try await redis.send(RedisCommand("RPUSH", keys.events, Self.event("evt_x", key: "kx")))
+            let hints = bodies.compactMap(Self.hint)
+            let items = try await redis.evaluate(
+                OrderScripts.take, keys: [keys.events, keys.processing(workerID: "w"), keys.orderWaits],
+                arguments: [11, "p", 2, "data", "key"] + hints.flatMap { $0.arguments(keys: keys) }
+            ).array ?? []
+            let header = items.prefix(3).map(\.int)
+            #expect(header == [10, 1, 1], "expected 10 hints used from the first on, one entry before, saw \(header)")
+        }
+    }
+
     /// Two workers take in turn: each one's look learns to skip what the other takes first.
     @Test func takersInTurnLearnToReadTheEntriesTheyWillTake() async throws {
         try await withQueue { queue, redis in
