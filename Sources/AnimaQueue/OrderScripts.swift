@@ -76,8 +76,8 @@ enum OrderScripts {
     /// length, and the id's and the key's tokens at their offsets (`string.find` from there,
     /// which builds no string). The hints follow the pending list's order, so the next one
     /// usually fits; it looks four ahead, then once per call through all the rest (another
-    /// worker took the ones before), and after a miss only at the next one. Nil when none fits. Needs `hintBase`, `hintCount` and
-    /// `hintCursor` in scope.
+    /// worker took the ones before), and after a miss only at the next one. Nil when none
+    /// fits. Needs `hintBase`, `hintCount` and `hintCursor` in scope.
     static let hintFor = """
         local function hintFits(e, from, to)
           local n = #e
