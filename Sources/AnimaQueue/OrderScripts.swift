@@ -13,7 +13,8 @@ import AnimaRedis
 ///
 /// The take script reads each entry's key as it moves it out of the pending list (from the
 /// worker's ``OrderHint`` when one fits, else by decoding it): one that finds its key held by
-/// another event goes to the key's waiting list instead of to the worker. The steps of final outcomes (done, duplicate, unhandled, dead; in ``SettleScript``,
+/// another event goes to the key's waiting list instead of to the worker. The steps of final
+/// outcomes (done, duplicate, unhandled, dead; in ``SettleScript``,
 /// with ``handOver`` and ``mayHandOver`` from here) hand the key to
 /// the oldest waiting event, which goes to the taking end of the pending list as the key's new
 /// holder; with nobody waiting they delete the key. A retry, a deferral, a park, a put-back and
@@ -82,7 +83,7 @@ enum OrderScripts {
         local function hintFits(e, from, to)
           local n = #e
           for j = from, to do
-            local b = hintBase + (j - 1) * 7
+            local b = hintBase + (j - 1) * \(argumentsPerHint)
             if n == tonumber(ARGV[b]) then
               local io, ko = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 3])
               if string.find(e, ARGV[b + 2], io, true) == io and (ko == 0 or string.find(e, ARGV[b + 4], ko, true) == ko) then
@@ -121,7 +122,7 @@ enum OrderScripts {
             local path = {}
             for i = 4, 3 + segments do path[#path + 1] = ARGV[i] end
             local hintBase = 4 + segments
-            local hintCount, hintCursor = math.floor((#ARGV - hintBase + 1) / 7), 1
+            local hintCount, hintCursor = math.floor((#ARGV - hintBase + 1) / \(argumentsPerHint)), 1
             """ + "\n" + hintFor + "\n"
             + """
             local limit = tonumber(ARGV[1])
@@ -134,7 +135,7 @@ enum OrderScripts {
               if j then
                 if hinted == 0 then out[2], out[3] = j, moved - 1 end
                 hinted = hinted + 1
-                local b = hintBase + (j - 1) * 7
+                local b = hintBase + (j - 1) * \(argumentsPerHint)
                 if ARGV[b + 5] ~= '' then held, holder = ARGV[b + 5], ARGV[b + 6] end
               else
                 key, id = keyOf(e, path)
@@ -150,7 +151,7 @@ enum OrderScripts {
               end
               if waits then
                 if j then
-                  local b = hintBase + (j - 1) * 7
+                  local b = hintBase + (j - 1) * \(argumentsPerHint)
                   key, id = string.sub(ARGV[b + 4], 2, -2), string.sub(ARGV[b + 2], 2, -2)
                 end
                 redis.call('LPOP', KEYS[2])

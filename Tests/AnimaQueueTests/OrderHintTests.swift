@@ -69,6 +69,12 @@ struct OrderHintTests {
         }
     }
 
+    @Test func aHintPassesAsManyArgumentsAsTheScriptReadsPerHint() throws {
+        let hint = try #require(Self.hint(Self.event("evt_1", key: "k1")))
+        let count = hint.arguments(keys: QueueKeys()).count
+        #expect(count == OrderScripts.argumentsPerHint, "expected \(OrderScripts.argumentsPerHint) arguments, saw \(count)")
+    }
+
     @Test func aHintReadFromAnotherEventOfTheSameLengthIsNotUsed() async throws {
         try await withQueue { _, redis in
             let hint = try #require(Self.hint(Self.event("evt_2", key: "k2")))
