@@ -126,44 +126,47 @@ enum OrderScripts {
             """ + "\n" + hintFor + "\n"
             + """
             local limit = tonumber(ARGV[1])
-            local out, admitted, moved, hinted = {0, 0, 0}, 0, 0, 0
+            local out, admitted, moved, hinted, toProcessing = {0, 0, 0}, 0, 0, 0, {}
             while admitted < limit and moved < limit * 4 + 64 do
-              local e = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
-              if not e then break end
-              moved = moved + 1
-              local j, key, id, held, holder = hintFor(e)
-              if j then
-                if hinted == 0 then out[2], out[3] = j, moved - 1 end
-                hinted = hinted + 1
-                local b = hintBase + (j - 1) * \(argumentsPerHint)
-                if ARGV[b + 5] ~= '' then held, holder = ARGV[b + 5], ARGV[b + 6] end
-              else
-                key, id = keyOf(e, path)
-                if key then held, holder = ARGV[2] .. ':ordered:held:' .. key, '0' .. id end
-              end
-              local waits = false
-              if held and not redis.call('SET', held, holder, 'NX') then
-                local h = redis.call('GET', held)
-                if string.sub(h, 2) ~= string.sub(holder, 2) then
-                  waits = true
-                  if string.sub(h, 1, 1) == '0' then redis.call('SET', held, '1' .. string.sub(h, 2)) end
-                end
-              end
-              if waits then
+              local taken = redis.call('RPOP', KEYS[1], math.min(limit - admitted, limit * 4 + 64 - moved))
+              if not taken then break end
+              for _, e in ipairs(taken) do
+                local j, key, id, held, holder = hintFor(e)
                 if j then
+                  if hinted == 0 then out[2], out[3] = j, moved end
+                  hinted = hinted + 1
                   local b = hintBase + (j - 1) * \(argumentsPerHint)
-                  key, id = string.sub(ARGV[b + 4], 2, -2), string.sub(ARGV[b + 2], 2, -2)
+                  if ARGV[b + 5] ~= '' then held, holder = ARGV[b + 5], ARGV[b + 6] end
+                else
+                  key, id = keyOf(e, path)
+                  if key then held, holder = ARGV[2] .. ':ordered:held:' .. key, '0' .. id end
                 end
-                redis.call('LPOP', KEYS[2])
-                redis.call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
-                redis.call('HSET', KEYS[3], id, key)
-              else
-                out[#out + 1] = e
-                out[#out + 1] = j or key or false
-                out[#out + 1] = j and true or id or false
-                admitted = admitted + 1
+                moved = moved + 1
+                local waits = false
+                if held and not redis.call('SET', held, holder, 'NX') then
+                  local h = redis.call('GET', held)
+                  if string.sub(h, 2) ~= string.sub(holder, 2) then
+                    waits = true
+                    if string.sub(h, 1, 1) == '0' then redis.call('SET', held, '1' .. string.sub(h, 2)) end
+                  end
+                end
+                if waits then
+                  if j then
+                    local b = hintBase + (j - 1) * \(argumentsPerHint)
+                    key, id = string.sub(ARGV[b + 4], 2, -2), string.sub(ARGV[b + 2], 2, -2)
+                  end
+                  redis.call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
+                  redis.call('HSET', KEYS[3], id, key)
+                else
+                  admitted = admitted + 1
+                  toProcessing[admitted] = e
+                  out[#out + 1] = e
+                  out[#out + 1] = j or key or false
+                  out[#out + 1] = j and true or id or false
+                end
               end
             end
+            for c = 1, admitted, 500 do redis.call('LPUSH', KEYS[2], unpack(toProcessing, c, math.min(c + 499, admitted))) end
             out[1] = hinted
             return out
             """

@@ -141,6 +141,19 @@ struct OrderHintTests {
         }
     }
 
+    /// An ordered take larger than one `LPUSH` of the script (500 entries), and than Lua's
+    /// `unpack` (8,000), keeps the stored order in the processing list.
+    @Test func anOrderedTakeOfMoreEntriesThanOneUnpackHoldsKeepsTheirOrder() async throws {
+        try await withQueue { queue, redis in
+            let bodies = (0..<9_000).map { OrderedTakeTests.event("e\($0)", key: "K\($0)") }
+            try await OrderedTakeTests.push(redis, bodies)
+            let taken = try await OrderedTakeTests.take(queue, limit: 9_000)
+            #expect(taken.map(\.parsed) == (0..<9_000).map { "e\($0)" }, "expected e0…e8999 in order, saw \(taken.count)")
+            let processing = try await redis.send(RedisCommand("LRANGE", queue.keys.processing(workerID: queue.workerID), 0, -1))
+            #expect(processing.array?.compactMap(\.string) == bodies.reversed(), "expected the processing list newest first")
+        }
+    }
+
     /// Two workers take in turn: each one's look learns to skip what the other takes first.
     @Test func takersInTurnLearnToReadTheEntriesTheyWillTake() async throws {
         try await withQueue { queue, redis in

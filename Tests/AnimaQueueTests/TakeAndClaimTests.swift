@@ -37,6 +37,20 @@ struct TakeAndClaimTests {
         }
     }
 
+    /// A take larger than one `LPUSH` of the script (500 entries), and than Lua's `unpack`
+    /// (8,000), keeps the stored order, in what it answers and in the processing list (the
+    /// oldest at its tail).
+    @Test func aTakeOfMoreEntriesThanOneUnpackHoldsKeepsTheirOrder() async throws {
+        try await withQueue { queue, redis in
+            let entries = (0..<9_000).map { "e\($0)" }
+            _ = try await redis.send(RedisCommand("LPUSH", arguments: [Self.keys.events] + entries))
+            let taken = try await take(queue, limit: 9_000)
+            #expect(taken.map(\.parsed) == entries, "expected e0…e8999 in order, saw \(taken.count) starting \(taken.prefix(3).map(\.parsed))")
+            let processing = try await redis.send(RedisCommand("LRANGE", Self.processing, 0, -1)).array?.compactMap(\.string)
+            #expect(processing == entries.reversed(), "expected the processing list newest first, saw \(processing?.prefix(3) ?? [])…")
+        }
+    }
+
     @Test func takeOfAnEmptyQueueReturnsNothingAfterItsBlockTime() async throws {
         try await withQueue { queue, _ in
             let taken = try await take(queue)
