@@ -2,9 +2,10 @@ import AnimaRedis
 
 /// The Lua scripts that make each queue step atomic. Keys are passed in; the recovery script
 /// derives per-worker key names from the prefix (and ``SettleScript`` takes some in ARGV), so
-/// the queue lives on one Redis node (not a cluster). A processing list has its oldest entry at the tail (taken with `LMOVE … RIGHT
-/// LEFT`), and the oldest is usually settled first: so `LREM` searches from the tail (count -1),
-/// which cut its cost on the server to a quarter with a few hundred entries taken.
+/// the queue lives on one Redis node (not a cluster). A processing list has its oldest entry at
+/// the tail (popped from the pending list's right, pushed at the processing list's left), and
+/// the oldest is usually settled first: so `LREM` searches from the tail (count -1), which cut
+/// its cost on the server to a quarter with a few hundred entries taken.
 enum QueueScripts {
     /// Moves up to ARGV[1] events from the pending list to this worker's processing list: one
     /// `RPOP` with a count and `LPUSH`es of 500 at most (Lua's `unpack` limit), the same
