@@ -9,31 +9,32 @@ import Synchronization
 /// With several workers, others take from the same end between one take and the next: the look
 /// skips as many entries as they took last time (the script says where its first entry was
 /// found among the hints), so that it reads the entries this worker is likely to take. When
-/// no hint fitted, the next look is twice as long (up to ``widest``) and starts at the end.
+/// no hint fitted, the next look starts where this one ended (back at the end past
+/// ``farthest``). A look never reads more entries than its take may move, so its reply is no
+/// larger than the take's (entries may be up to the ingress's body limit each).
 final class OrderHints: Sendable {
     private let next = Mutex<Hints>(Hints())
     private let counts = Mutex<(offered: Int, used: Int)>((0, 0))
-    /// Where the next look starts (entries other workers are likely to take first), and how
-    /// many entries it reads beyond a take's limit (0 but while searching).
-    private let aim = Mutex((skip: 0, span: 0))
+    /// Where the next look starts: the entries other workers are likely to take first.
+    private let skip = Mutex(0)
 
-    /// A look reads at most a take's limit, up to this many entries…
+    /// A look reads as many entries as its take may move, up to this many…
     static let window = 256
-    /// …and while searching at most this many, skipping at most ``farthest``.
-    static let widest = 1024
+    /// …skipping at most this many.
     static let farthest = 4096
 
-    /// Hints, and how many entries at the taking end their look skipped.
+    /// Hints, how many entries at the taking end their look skipped, and how many it read.
     struct Hints: Sendable {
         var hints: [OrderHint] = []
         var skip = 0
+        var count = 0
     }
 
-    /// The look to send with a take of `limit`, and how many entries it skips.
-    func look(at events: String, limit: Int) -> (RedisCommand, skip: Int) {
-        let (skip, span) = aim.withLock { $0 }
-        let count = max(min(limit, Self.window), span)
-        return (RedisCommand("LRANGE", events, String(-(skip + count)), String(-(skip + 1))), skip)
+    /// The look to send with a take of `limit`, how many entries it skips and reads.
+    func look(at events: String, limit: Int) -> (RedisCommand, skip: Int, count: Int) {
+        let skipped = skip.withLock { $0 }
+        let count = min(limit, Self.window)
+        return (RedisCommand("LRANGE", events, String(-(skipped + count)), String(-(skipped + 1))), skipped, count)
     }
 
     /// The hints for the next take, once (a second take in flight gets none: it would find
@@ -47,10 +48,10 @@ final class OrderHints: Sendable {
 
     /// Reads the hints from an `LRANGE` of the pending list's taking end (oldest last), next to
     /// be taken first.
-    func read(_ reply: RedisValue, skip: Int, path: OrderKeyPath) {
+    func read(_ reply: RedisValue, skip: Int, count: Int, path: OrderKeyPath) {
         let entries = reply.array?.reversed().compactMap(\.bytes) ?? []
         let hints = entries.compactMap { OrderHint(stored: $0, path: path) }
-        next.withLock { $0 = Hints(hints: hints, skip: skip) }
+        next.withLock { $0 = Hints(hints: hints, skip: skip, count: count) }
     }
 
     /// A take offered `offered` hints and the script's answer began with `header`: the hints
@@ -63,11 +64,9 @@ final class OrderHints: Sendable {
             $0.used += used
         }
         guard count > 0 else { return }
-        aim.withLock { aim in
-            aim =
-                first == 0
-                ? (0, min(max(count * 2, aim.span * 2), Self.widest))
-                : (min(max(offered.skip + first - 1 - before, 0), Self.farthest), 0)
+        skip.withLock { skip in
+            let next = first == 0 ? offered.skip + offered.count : offered.skip + first - 1 - before
+            skip = next > Self.farthest ? 0 : max(next, 0)
         }
     }
 

@@ -75,7 +75,7 @@ extension WorkerQueue {
             arguments: [limit, keys.prefix, order.segments.count] + order.segments + hints.flatMap { $0.arguments(keys: keys) }
         )
         let events = keys.events
-        let (look, skip) = orderHints.look(at: events, limit: limit)
+        let (look, skip, count) = orderHints.look(at: events, limit: limit)
         let orderHints = self.orderHints
         return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
             var commands = [take, look]
@@ -87,7 +87,7 @@ extension WorkerQueue {
             if waitFirst { connection.setCommandTimeout(nil) }
             let replied = try replies.get()
             let (reply, tail) = (replied[replied.count - 2], replied[replied.count - 1])
-            orderHints.read(tail, skip: skip, path: order)
+            orderHints.read(tail, skip: skip, count: count, path: order)
             if case .error(let message) = reply { throw RedisError.reply(message, to: "ordered take") }
             let items = reply.array ?? []
             orderHints.record(offered, header: Array(items.prefix(3)))

@@ -154,20 +154,18 @@ struct OrderHintTests {
         }
     }
 
-    /// Two workers take in turn: each one's look learns to skip what the other takes first.
-    @Test func takersInTurnLearnToReadTheEntriesTheyWillTake() async throws {
+    /// Workers take in turn: each one's look learns to skip what the others take first.
+    @Test(arguments: [2, 3])
+    func takersInTurnLearnToReadTheEntriesTheyWillTake(takers: Int) async throws {
         try await withQueue { queue, redis in
-            let other = WorkerQueue(keys: OrderedTakeTests.keys, workerID: "w-other", operations: redis, fetcher: redis)
-            try await OrderedTakeTests.push(redis, (0..<300).map { OrderedTakeTests.event("e\($0)", key: "K\($0)") })
-            for _ in 0..<8 {
-                _ = try await OrderedTakeTests.take(queue, limit: 10)
-                _ = try await OrderedTakeTests.take(other, limit: 10)
+            let others = (1..<takers).map { WorkerQueue(keys: OrderedTakeTests.keys, workerID: "w-other-\($0)", operations: redis, fetcher: redis) }
+            try await OrderedTakeTests.push(redis, (0..<(takers * 130)).map { OrderedTakeTests.event("e\($0)", key: "K\($0)") })
+            func round() async throws {
+                for taker in [queue] + others { _ = try await OrderedTakeTests.take(taker, limit: 10) }
             }
+            for _ in 0..<8 { try await round() }
             let before = queue.orderHints.totals
-            for _ in 0..<4 {
-                _ = try await OrderedTakeTests.take(queue, limit: 10)
-                _ = try await OrderedTakeTests.take(other, limit: 10)
-            }
+            for _ in 0..<4 { try await round() }
             let used = queue.orderHints.totals.used - before.used
             #expect(used == 40, "expected the last 4 takes to read all 40 keys from hints, saw \(used)")
         }
