@@ -23,9 +23,11 @@ final class OrderHints: Sendable {
     /// …skipping at most this many.
     static let farthest = 4096
 
-    /// Hints, how many entries at the taking end their look skipped, and how many it read.
+    /// Hints, where each one's entry sat in the look (an entry too unclear for a hint has
+    /// none), how many entries at the taking end the look skipped, and how many it read.
     struct Hints: Sendable {
         var hints: [OrderHint] = []
+        var positions: [Int] = []
         var skip = 0
         var count = 0
     }
@@ -50,8 +52,13 @@ final class OrderHints: Sendable {
     /// be taken first.
     func read(_ reply: RedisValue, skip: Int, count: Int, path: OrderKeyPath) {
         let entries = reply.array?.reversed().compactMap(\.bytes) ?? []
-        let hints = entries.compactMap { OrderHint(stored: $0, path: path) }
-        next.withLock { $0 = Hints(hints: hints, skip: skip, count: count) }
+        var read = Hints(skip: skip, count: count)
+        for (position, entry) in entries.enumerated() {
+            guard let hint = OrderHint(stored: entry, path: path) else { continue }
+            read.hints.append(hint)
+            read.positions.append(position)
+        }
+        next.withLock { $0 = read }
     }
 
     /// A take offered `offered` hints and the script's answer began with `header`: the hints
@@ -65,7 +72,9 @@ final class OrderHints: Sendable {
         }
         guard count > 0 else { return }
         skip.withLock { skip in
-            let next = first == 0 ? offered.skip + offered.count : offered.skip + first - 1 - before
+            let next =
+                offered.positions.indices.contains(first - 1)
+                ? offered.skip + offered.positions[first - 1] - before : offered.skip + offered.count
             skip = next > Self.farthest ? 0 : max(next, 0)
         }
     }
