@@ -31,7 +31,8 @@ struct OrderHint: Sendable, Equatable {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[body...])
             return EventFieldLocations.locate(in: rest, path: path.segmentBytes).map { (body, $0) }
         }
-        guard let (body, fields) = found else { return nil }
+        // The script reads the length and the offsets as 32-bit numbers.
+        guard let (body, fields) = found, stored.readableBytes <= UInt32.max else { return nil }
         func token(_ range: Range<Int>) -> (offset: Int, bytes: ByteBuffer) {
             (body + range.lowerBound + 1, stored.getSlice(at: stored.readerIndex + body + range.lowerBound, length: range.count) ?? ByteBuffer())
         }
@@ -46,10 +47,16 @@ struct OrderHint: Sendable, Equatable {
         hold = keyOffset == 0 ? nil : OrderHold(key: inside(keyToken), eventID: inside(idToken))
     }
 
-    /// The script's arguments for this hint (``OrderScripts/argumentsPerHint``): the checks,
-    /// then the key's holder key and the value a take writes there.
+    /// The script's arguments for this hint (``OrderScripts/argumentsPerHint``): the length and
+    /// the two offsets as big-endian 32-bit numbers in one argument, the two tokens, then the
+    /// key's holder key and the value a take writes there.
     func arguments(keys: QueueKeys) -> [any RedisArgument] {
+        var numbers: [UInt8] = []
+        numbers.reserveCapacity(12)
+        for number in [length, idOffset, keyOffset] {
+            withUnsafeBytes(of: UInt32(number).bigEndian) { numbers.append(contentsOf: $0) }
+        }
         let holder: [any RedisArgument] = hold.map { [keys.orderHeld(key: $0.key), "0" + $0.eventID] } ?? ["", ""]
-        return [length, idOffset, idToken, keyOffset, keyToken] + holder
+        return [numbers, idToken, keyToken] + holder
     }
 }

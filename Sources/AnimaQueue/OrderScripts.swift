@@ -48,20 +48,20 @@ enum OrderScripts {
         end
         """
 
-    /// `handOver(prefix, events, waits, key, id)`: when `id` holds `key`, gives the key to the
-    /// oldest waiting event (put at the taking end of the pending list) or, with nobody
-    /// waiting, deletes it. One `GETDEL` in the common case: a holder other than `id`, which
-    /// only a lost lease meets, is written back.
+    /// `handOver(prefix, events, waits, held, holder)`: when `holder` (`0` and the event's id)
+    /// holds the key whose holder key is `held`, gives the key to the oldest waiting event (put
+    /// at the taking end of the pending list) or, with nobody waiting, deletes it. One `GETDEL`
+    /// in the common case: a holder other than this event, which only a lost lease meets, is
+    /// written back.
     static let handOver = """
-        local function handOver(prefix, events, waits, key, id)
-          local held = prefix .. ':ordered:held:' .. key
+        local function handOver(prefix, events, waits, held, holder)
           local h = redis.call('GETDEL', held)
-          if not h or h == '0' .. id then return end
-          if string.sub(h, 2) ~= id then
+          if not h or h == holder then return end
+          if string.sub(h, 2) ~= string.sub(holder, 2) then
             redis.call('SET', held, h)
             return
           end
-          local waiting = prefix .. ':ordered:waiting:' .. key
+          local waiting = prefix .. ':ordered:waiting:' .. string.sub(held, #prefix + #':ordered:held:' + 1)
           local next = string.sub(h, 1, 1) == '1' and redis.call('LPOP', waiting, 2)
           if not next then return end
           redis.call('SET', held, (redis.call('EXISTS', waiting) == 1 and '1' or '0') .. next[1])
@@ -71,39 +71,41 @@ enum OrderScripts {
         """
 
     /// Arguments per hint in the take's ARGV (``OrderHint/arguments(keys:)``).
-    static let argumentsPerHint = 7
+    static let argumentsPerHint = 5
 
     /// `hintFor(e)`: the number of the first hint (``OrderHint``) that fits the entry `e`: its
     /// length, and the id's and the key's tokens at their offsets (`string.find` from there,
-    /// which builds no string). The hints follow the pending list's order, so the next one
-    /// usually fits; it looks four ahead, then once per call through all the rest (another
-    /// worker took the ones before), and after a miss only at the next one. Nil when none
-    /// fits. Needs `hintBase`, `hintCount` and `hintCursor` in scope.
+    /// which builds no string; the three numbers come packed in one argument, as
+    /// `struct.unpack` reads them three times faster than `tonumber` reads them one by one).
+    /// The hints follow the pending list's order, so the next one usually fits; it looks four
+    /// ahead, then once per call through all the rest (another worker took the ones before),
+    /// and after a miss only at the next one. Nil when none fits. Needs `hintBase`,
+    /// `hintCount` and `hintCursor` in scope.
     static let hintFor = """
+        local find, unpackNumbers = string.find, struct.unpack
         local function hintFits(e, from, to)
           local n = #e
           for j = from, to do
             local b = hintBase + (j - 1) * \(argumentsPerHint)
-            if n == tonumber(ARGV[b]) then
-              local io, ko = tonumber(ARGV[b + 1]), tonumber(ARGV[b + 3])
-              if string.find(e, ARGV[b + 2], io, true) == io and (ko == 0 or string.find(e, ARGV[b + 4], ko, true) == ko) then
-                hintCursor = j + 1
-                return j
-              end
+            local length, io, ko = unpackNumbers('>I4I4I4', ARGV[b])
+            if n == length and find(e, ARGV[b + 1], io, true) == io and (ko == 0 or find(e, ARGV[b + 2], ko, true) == ko) then
+              hintCursor = j + 1
+              return j, b
             end
           end
         end
         local searched, astray = false, false
         local function hintFor(e)
-          local j = hintFits(e, hintCursor, math.min(hintCursor + (astray and 0 or 3), hintCount))
+          local last = astray and hintCursor or hintCursor + 3
+          local j, b = hintFits(e, hintCursor, last < hintCount and last or hintCount)
           if not j and not searched and hintCursor + 4 <= hintCount then
             searched = true
-            j = hintFits(e, hintCursor + 4, hintCount)
+            j, b = hintFits(e, hintCursor + 4, hintCount)
           end
           -- After an entry that no hint fits (pushed to the taking end, or taken by another
           -- worker's look), only the hint at the cursor is tried until one fits again.
           astray = not j
-          return j
+          return j, b
         end
         """
 
@@ -125,44 +127,41 @@ enum OrderScripts {
             local hintCount, hintCursor = math.floor((#ARGV - hintBase + 1) / \(argumentsPerHint)), 1
             """ + "\n" + hintFor + "\n"
             + """
-            local limit = tonumber(ARGV[1])
-            local out, admitted, moved, hinted, toProcessing = {0, 0, 0}, 0, 0, 0, {}
+            local limit, call = tonumber(ARGV[1]), redis.call
+            local out, o, admitted, moved, hinted, toProcessing = {0, 0, 0}, 3, 0, 0, 0, {}
             while admitted < limit and moved < limit * 4 + 64 do
-              local taken = redis.call('RPOP', KEYS[1], math.min(limit - admitted, limit * 4 + 64 - moved))
+              local taken = call('RPOP', KEYS[1], math.min(limit - admitted, limit * 4 + 64 - moved))
               if not taken then break end
               for _, e in ipairs(taken) do
-                local j, key, id, held, holder = hintFor(e)
+                local j, b = hintFor(e)
+                local key, id, held, holder
                 if j then
                   if hinted == 0 then out[2], out[3] = j, moved end
                   hinted = hinted + 1
-                  local b = hintBase + (j - 1) * \(argumentsPerHint)
-                  if ARGV[b + 5] ~= '' then held, holder = ARGV[b + 5], ARGV[b + 6] end
+                  held = ARGV[b + 3]
+                  if held == '' then held = nil else holder = ARGV[b + 4] end
                 else
                   key, id = keyOf(e, path)
                   if key then held, holder = ARGV[2] .. ':ordered:held:' .. key, '0' .. id end
                 end
                 moved = moved + 1
                 local waits = false
-                if held and not redis.call('SET', held, holder, 'NX') then
-                  local h = redis.call('GET', held)
+                if held and not call('SET', held, holder, 'NX') then
+                  local h = call('GET', held)
                   if string.sub(h, 2) ~= string.sub(holder, 2) then
                     waits = true
-                    if string.sub(h, 1, 1) == '0' then redis.call('SET', held, '1' .. string.sub(h, 2)) end
+                    if string.sub(h, 1, 1) == '0' then call('SET', held, '1' .. string.sub(h, 2)) end
                   end
                 end
                 if waits then
-                  if j then
-                    local b = hintBase + (j - 1) * \(argumentsPerHint)
-                    key, id = string.sub(ARGV[b + 4], 2, -2), string.sub(ARGV[b + 2], 2, -2)
-                  end
-                  redis.call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
-                  redis.call('HSET', KEYS[3], id, key)
+                  if j then key, id = string.sub(ARGV[b + 2], 2, -2), string.sub(ARGV[b + 1], 2, -2) end
+                  call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
+                  call('HSET', KEYS[3], id, key)
                 else
                   admitted = admitted + 1
                   toProcessing[admitted] = e
-                  out[#out + 1] = e
-                  out[#out + 1] = j or key or false
-                  out[#out + 1] = j and true or id or false
+                  out[o + 1], out[o + 2], out[o + 3] = e, j or key or false, j and true or id or false
+                  o = o + 3
                 end
               end
             end
@@ -191,7 +190,7 @@ enum OrderScripts {
                 local path = {}
                 for segment in string.gmatch(t['order_key'], '[^.]+') do path[#path + 1] = segment end
                 local key, id = keyOf(ARGV[1], path)
-                if key then handOver(ARGV[2], KEYS[2], KEYS[3], key, id) end
+                if key then handOver(ARGV[2], KEYS[2], KEYS[3], ARGV[2] .. ':ordered:held:' .. key, '0' .. id) end
                 return 1
               end
             end

@@ -12,7 +12,8 @@ import NIOCore
 /// one Redis node (alone or behind Sentinel), never on a Cluster.
 enum SettleScript {
     /// Fields per settlement in ARGV: step, entry, mark ('' none), token ('' none), two step
-    /// arguments, order key and id ('' when the step hands no key over).
+    /// arguments, then the order key's holder key and the value its holder has there (`0` and
+    /// the id; both '' when the step hands no key over), so that the hand-over builds neither.
     static let fieldsPerStep = 8
 
     /// KEYS: processing, pending, retry set, dead, paused set, order waits, history stream,
@@ -34,11 +35,11 @@ enum SettleScript {
           if mark ~= '' and token ~= '' and redis.call('GET', mark) == token then redis.call('DEL', mark) end
         end
         local function remove(e) return redis.call('LREM', KEYS[1], '-1', e) end
-        local function handOverIf(v, token, key, id)
-          if key ~= '' and mayHandOver(v, token) then handOver(prefix, KEYS[2], KEYS[6], key, id) end
+        local function handOverIf(v, token, held, holder)
+          if held ~= '' and mayHandOver(v, token) then handOver(prefix, KEYS[2], KEYS[6], held, holder) end
         end
         local steps = {}
-        steps.c = function(e, mark, token, a, b, key, id)
+        steps.c = function(e, mark, token, a, b, held, holder)
           local v = redis.call('GET', mark)
           local removed, result = remove(e), 0
           if (not v) or v == token then
@@ -47,12 +48,12 @@ enum SettleScript {
           elseif v == 'done' and removed == 0 then
             result = 2
           end
-          handOverIf(v, token, key, id)
+          handOverIf(v, token, held, holder)
           return result
         end
-        steps.a = function(e, mark, token, a, b, key, id)
+        steps.a = function(e, mark, token, a, b, held, holder)
           local removed = remove(e)
-          if key ~= '' then handOverIf(redis.call('GET', mark), '', key, id) end
+          if held ~= '' then handOverIf(redis.call('GET', mark), '', held, holder) end
           return removed
         end
         steps.s = function(e, mark, token, a, b)
@@ -65,12 +66,12 @@ enum SettleScript {
           redis.call('ZADD', KEYS[3], now + tonumber(b), a)
           return 1
         end
-        steps.d = function(e, mark, token, a, b, key, id)
+        steps.d = function(e, mark, token, a, b, held, holder)
           local v = mark ~= '' and redis.call('GET', mark)
           if token ~= '' and v == token then redis.call('DEL', mark) end
           if remove(e) == 0 then return 0 end
           redis.call('LPUSH', KEYS[4], a)
-          handOverIf(v, token, key, id)
+          handOverIf(v, token, held, holder)
           return 1
         end
         steps.p = function(e, mark, token)
@@ -145,7 +146,7 @@ enum SettleScript {
     private static func fields(of settlement: Settlement, keys: QueueKeys) -> [any RedisArgument] {
         let entry = settlement.entry
         let hold = settlement.handover
-        let order: [any RedisArgument] = [hold?.key ?? "", hold?.eventID ?? ""]
+        let order: [any RedisArgument] = hold.map { [keys.orderHeld(key: $0.key), "0" + $0.eventID] } ?? ["", ""]
         func lease(_ lease: EventLease?) -> [any RedisArgument] {
             [lease.map { keys.event(id: $0.eventID) } ?? "", lease?.token ?? ""]
         }
