@@ -22,8 +22,11 @@ struct WebhookTracer: Sendable {
         var parent = ServiceContext.topLevel
         tracer.extract(head.headerFields, into: &parent, using: RequestHeadersExtractor())
         let span = tracer.startSpan("POST /webhooks/anima", context: parent, ofKind: .server)
-        span.attributes["http.request.method"] = "POST"
-        span.attributes["url.path"] = "/webhooks/anima"
+        // One update: each `attributes[…] =` alone copies all the span's attributes.
+        span.updateAttributes { attributes in
+            attributes["http.request.method"] = "POST"
+            attributes["url.path"] = "/webhooks/anima"
+        }
         return span
     }
 

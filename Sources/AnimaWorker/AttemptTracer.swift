@@ -24,12 +24,15 @@ struct AttemptTracer: Sendable {
             tracer.extract(trace, into: &parent, using: ReceiptTraceExtractor())
         }
         let span = tracer.startSpan("handle \(type)", context: parent, ofKind: .consumer)
-        span.attributes["anima.event.id"] = id
-        span.attributes["anima.event.type"] = type
-        span.attributes["anima.event.attempt"] = attempt
-        if let receipt {
-            let waited = Date().timeIntervalSince1970 * 1000 - receipt.receivedMilliseconds
-            span.attributes["anima.event.queue_wait_ms"] = (waited * 1000).rounded() / 1000
+        // One update: each `attributes[…] =` alone copies all the span's attributes.
+        span.updateAttributes { attributes in
+            attributes["anima.event.id"] = id
+            attributes["anima.event.type"] = type
+            attributes["anima.event.attempt"] = attempt
+            if let receipt {
+                let waited = Date().timeIntervalSince1970 * 1000 - receipt.receivedMilliseconds
+                attributes["anima.event.queue_wait_ms"] = (waited * 1000).rounded() / 1000
+            }
         }
         return span
     }
