@@ -251,6 +251,10 @@ let package = Package(
             path: "Tests/AnimaTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "AnimaCLITests",
+            dependencies: ["AnimaCLI", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "AnimaWebhooksTests",
             dependencies: ["AnimaTestSupport", "AnimaWebhooks"],
             swiftSettings: swiftSettings),

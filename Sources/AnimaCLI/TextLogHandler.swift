@@ -17,10 +17,14 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = event.mergedMetadata(over: metadata)
+        let pairs: [(key: String, value: Logger.Metadata.Value)]
         if let error = event.error {
+            var merged = event.mergedMetadata(over: metadata)
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
+            pairs = merged.sorted { $0.key < $1.key }
+        } else {
+            pairs = event.sortedMetadata(over: metadata)
         }
         // Built by appending, without interpolation: this runs once per handled event.
         var line = LogClock.local.text()
@@ -30,7 +34,7 @@ public struct TextLogHandler: LogHandler {
         line += " "
         line += label
         line += ":"
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in pairs {
             line += " "
             line += key
             line += "="

@@ -77,8 +77,13 @@ extension Worker {
         case .recorded:
             // The quick path settles thousands a second: build no logger nobody reads.
             guard logger.logLevel <= .info else { return }
-            // One metadata dictionary, not a logger copy with three keys set one by one.
-            logger.info("handled", metadata: eventMetadata(event, ["anima.result": "ok", "anima.duration_ms": duration]))
+            // One metadata dictionary, not a logger copy with three keys set one by one, made
+            // large enough at once (growing it from two keys to five was a visible share).
+            var metadata = Logger.Metadata(minimumCapacity: 5)
+            metadata["anima.result"] = "ok"
+            metadata["anima.duration_ms"] = duration
+            addEvent(of: event, to: &metadata)
+            logger.info("handled", metadata: metadata)
         case .alreadyAcknowledged where afterRetry:
             // Not a lease lost: our first try was done and only its answer lost.
             eventLogger(event).info(
@@ -93,12 +98,10 @@ extension Worker {
         }
     }
 
-    /// `metadata` with the event's id, type and attempt added.
-    func eventMetadata(_ event: JudgedEvent, _ metadata: Logger.Metadata) -> Logger.Metadata {
-        guard case .success(let identity) = event.parsed.identity else { return metadata }
-        var metadata = metadata
+    /// Adds the event's id, type and attempt to `metadata`.
+    func addEvent(of event: JudgedEvent, to metadata: inout Logger.Metadata) {
+        guard case .success(let identity) = event.parsed.identity else { return }
         Self.addEvent(id: identity.id, type: identity.type, attempt: event.attempt, to: &metadata)
-        return metadata
     }
 
     /// The worker's logger with the event's id, type and attempt attached.
