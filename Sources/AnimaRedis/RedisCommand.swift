@@ -47,11 +47,22 @@ public struct RedisCommand: Sendable {
     /// `\r\n` as one big-endian integer: cheaper to write than a string.
     static let crlf = UInt16(0x0D0A)
 
-    /// Appends one argument as a RESP bulk string.
+    /// Appends one argument as a RESP bulk string. The header (`$<len>\r\n`) goes in with one
+    /// write: three writes per header were a visible share of building a batch's settle.
     static func append(_ argument: some RedisArgument, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "$"))
-        writeDecimal(argument.byteCount, to: &buffer)
-        buffer.writeInteger(crlf)
+        let count = argument.byteCount
+        let digits = decimalDigits(UInt(count))
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits + 3) { bytes in
+            bytes[0] = UInt8(ascii: "$")
+            var rest = count
+            for offset in stride(from: digits, through: 1, by: -1) {
+                bytes[offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            bytes[digits + 1] = 0x0D
+            bytes[digits + 2] = 0x0A
+            return digits + 3
+        }
         argument.write(into: &buffer)
         buffer.writeInteger(crlf)
     }

@@ -7,8 +7,8 @@ import Testing
 @Suite("Redis command encoding")
 struct RedisCommandEncodingTests {
     @Test func integersAndBytesAreBulkStringsOfTheirDecimalDigits() {
-        let command = RedisCommand("SET", "k", 0, -7, 1_234_567_890, [UInt8]([0, 13, 10]))
-        let expected = "*6\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n0\r\n$2\r\n-7\r\n$10\r\n1234567890\r\n$3\r\n\u{0}\r\n\r\n"
+        let command = RedisCommand("SET", "k", 0, -7, 1_234_567_890, [UInt8]([0, 13, 10]), "")
+        let expected = "*7\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\n0\r\n$2\r\n-7\r\n$10\r\n1234567890\r\n$3\r\n\u{0}\r\n\r\n$0\r\n\r\n"
         let seen = String(buffer: command.encoded)
         #expect(seen == expected, "expected \(expected.debugDescription), saw \(seen.debugDescription)")
     }
