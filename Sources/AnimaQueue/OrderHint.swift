@@ -43,20 +43,62 @@ struct OrderHint: Sendable, Equatable {
         case .string(let range): (keyOffset, keyToken) = token(range)
         case .integer(let range): (keyOffset, keyToken) = token(range.lowerBound - 1..<range.upperBound + 1)
         }
-        func inside(_ token: ByteBuffer) -> String { token.getString(at: token.readerIndex + 1, length: token.readableBytes - 2) ?? "" }
+        func inside(_ token: ByteBuffer) -> String { String(buffer: Self.inside(token)) }
         hold = keyOffset == 0 ? nil : OrderHold(key: inside(keyToken), eventID: inside(idToken))
     }
 
-    /// The script's arguments for this hint (``OrderScripts/argumentsPerHint``): the length and
-    /// the two offsets as big-endian 32-bit numbers in one argument, the two tokens, then the
-    /// key's holder key and the value a take writes there.
-    func arguments(keys: QueueKeys) -> [any RedisArgument] {
-        var numbers: [UInt8] = []
-        numbers.reserveCapacity(12)
-        for number in [length, idOffset, keyOffset] {
-            withUnsafeBytes(of: UInt32(number).bigEndian) { numbers.append(contentsOf: $0) }
+    /// Appends the script's arguments for this hint (``OrderScripts/argumentsPerHint``): the
+    /// length and the two offsets as big-endian 32-bit numbers in one argument, the two tokens,
+    /// then the key's holder key and the value a take writes there (as
+    /// ``QueueKeys/orderHeld(key:)`` and `0` + id spell them, written from the tokens' bytes).
+    func append(to arguments: inout EncodedArguments, keys: QueueKeys) {
+        arguments.append(Numbers(length: length, idOffset: idOffset, keyOffset: keyOffset))
+        arguments.append(idToken)
+        arguments.append(keyToken)
+        guard hold != nil else {
+            arguments.append("")
+            arguments.append("")
+            return
         }
-        let holder: [any RedisArgument] = hold.map { [keys.orderHeld(key: $0.key), "0" + $0.eventID] } ?? ["", ""]
-        return [numbers, idToken, keyToken] + holder
+        arguments.append(HeldKey(prefix: keys.prefix, key: Self.inside(keyToken)))
+        arguments.append(Holder(id: Self.inside(idToken)))
+    }
+
+    /// A token's bytes without its delimiters.
+    private static func inside(_ token: ByteBuffer) -> ByteBuffer {
+        token.getSlice(at: token.readerIndex + 1, length: token.readableBytes - 2) ?? ByteBuffer()
+    }
+
+    private struct Numbers: RedisArgument {
+        let length: Int
+        let idOffset: Int
+        let keyOffset: Int
+        var byteCount: Int { 12 }
+        func write(into buffer: inout ByteBuffer) {
+            buffer.writeInteger(UInt32(length), endianness: .big)
+            buffer.writeInteger(UInt32(idOffset), endianness: .big)
+            buffer.writeInteger(UInt32(keyOffset), endianness: .big)
+        }
+    }
+
+    private struct HeldKey: RedisArgument {
+        let prefix: String
+        let key: ByteBuffer
+        var byteCount: Int { prefix.utf8.count + Self.infix.utf8CodeUnitCount + key.readableBytes }
+        func write(into buffer: inout ByteBuffer) {
+            buffer.writeString(prefix)
+            buffer.writeStaticString(Self.infix)
+            buffer.writeImmutableBuffer(key)
+        }
+        static let infix: StaticString = ":ordered:held:"
+    }
+
+    private struct Holder: RedisArgument {
+        let id: ByteBuffer
+        var byteCount: Int { 1 + id.readableBytes }
+        func write(into buffer: inout ByteBuffer) {
+            buffer.writeInteger(UInt8(ascii: "0"))
+            buffer.writeImmutableBuffer(id)
+        }
     }
 }

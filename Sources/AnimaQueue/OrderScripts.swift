@@ -70,7 +70,7 @@ enum OrderScripts {
         end
         """
 
-    /// Arguments per hint in the take's ARGV (``OrderHint/arguments(keys:)``).
+    /// Arguments per hint in the take's ARGV (``OrderHint/append(to:keys:)``).
     static let argumentsPerHint = 5
 
     /// `hintFor(e)`: the number of the first hint (``OrderHint``) that fits the entry `e`: its

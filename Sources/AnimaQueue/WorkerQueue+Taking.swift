@@ -70,9 +70,12 @@ extension WorkerQueue {
     ) async throws(RedisError) -> [Taken<Parsed>] {
         let offered = orderHints.take()
         let hints = offered.hints
+        var encoded = EncodedArguments(reservingCapacity: 96 * hints.count)
+        for hint in hints { hint.append(to: &encoded, keys: keys) }
         let take = OrderScripts.take.call(
             keys: [keys.events, processing, keys.orderWaits],
-            arguments: [limit, keys.prefix, order.segments.count] + order.segments + hints.flatMap { $0.arguments(keys: keys) }
+            arguments: [limit, keys.prefix, order.segments.count] + order.segments,
+            encoded: encoded
         )
         let events = keys.events
         let (look, skip, count) = orderHints.look(at: events, limit: limit)

@@ -16,18 +16,21 @@ public struct RedisScript: Sendable, Hashable {
         self.sha1 = SHA1Hex.of(source.utf8)
     }
 
-    /// `EVALSHA` of this script with `keys` and `arguments`, to send or to pipeline with others.
-    public func call(keys: [String], arguments: [any RedisArgument]) -> RedisCommand {
-        let size = keys.reduce(0) { $0 + $1.utf8.count } + arguments.reduce(0) { $0 + $1.byteCount }
+    /// `EVALSHA` of this script with `keys` and `arguments` (then `encoded`'s), to send or to
+    /// pipeline with others.
+    public func call(keys: [String], arguments: [any RedisArgument], encoded: EncodedArguments? = nil) -> RedisCommand {
+        let size = keys.reduce(0) { $0 + $1.utf8.count } + arguments.reduce(0) { $0 + $1.byteCount } + (encoded?.buffer.readableBytes ?? 0)
+        let count = keys.count + arguments.count + (encoded?.count ?? 0)
         var restOffset = 0
-        var command = RedisCommand("EVALSHA", count: 2 + keys.count + arguments.count, size: 48 + size) { buffer in
+        var command = RedisCommand("EVALSHA", count: 2 + count, size: 48 + size) { buffer in
             RedisCommand.append(sha1, to: &buffer)
             restOffset = buffer.writerIndex
             RedisCommand.append(keys.count, to: &buffer)
             for key in keys { RedisCommand.append(key, to: &buffer) }
             for argument in arguments { RedisCommand.append(argument, to: &buffer) }
+            if let encoded { buffer.writeImmutableBuffer(encoded.buffer) }
         }
-        command.scriptCall = (self, restOffset, 1 + keys.count + arguments.count)
+        command.scriptCall = (self, restOffset, 1 + count)
         return command
     }
 

@@ -16,16 +16,22 @@ struct OrderHintTests {
     static func take(_ redis: RedisClient, _ entry: [UInt8], prefix: String, hints: [OrderHint]) async throws -> (used: Int?, key: String?, id: String?) {
         let keys = QueueKeys(prefix: prefix)
         _ = try await redis.send(RedisCommand("LPUSH", keys.events, entry))
-        let items = try await redis.evaluate(
-            OrderScripts.take, keys: [keys.events, keys.processing(workerID: "w"), keys.orderWaits],
-            arguments: [1, prefix, path.segments.count] + path.segments + hints.flatMap { $0.arguments(keys: keys) }
-        ).array ?? []
+        let items = try await Self.runTake(redis, keys: keys, arguments: [1, prefix, path.segments.count] + path.segments, hints: hints)
         guard items.count == 6 else { return (nil, nil, nil) }
         if case .integer(let hint) = items[4] {
             let hold = hints[hint - 1].hold
             return (items[0].int, hold?.key, hold?.eventID)
         }
         return (items[0].int, items[4].string, items[5].string)
+    }
+
+    /// The ordered take script's reply to `arguments` then the hints' own.
+    static func runTake(_ redis: RedisClient, keys: QueueKeys, arguments: [any RedisArgument], hints: [OrderHint]) async throws -> [RedisValue] {
+        var encoded = EncodedArguments()
+        for hint in hints { hint.append(to: &encoded, keys: keys) }
+        let call = OrderScripts.take.call(
+            keys: [keys.events, keys.processing(workerID: "w"), keys.orderWaits], arguments: arguments, encoded: encoded)
+        return try await redis.send(call).array ?? []
     }
 
     static func hint(_ body: String) -> OrderHint? { OrderHint(stored: ByteBuffer(string: body), path: path) }
@@ -71,8 +77,37 @@ struct OrderHintTests {
 
     @Test func aHintPassesAsManyArgumentsAsTheScriptReadsPerHint() throws {
         let hint = try #require(Self.hint(Self.event("evt_1", key: "k1")))
-        let count = hint.arguments(keys: QueueKeys()).count
+        var encoded = EncodedArguments()
+        hint.append(to: &encoded, keys: QueueKeys())
+        let count = encoded.count
         #expect(count == OrderScripts.argumentsPerHint, "expected \(OrderScripts.argumentsPerHint) arguments, saw \(count)")
+    }
+
+    @Test func aHintNamesTheHoldersKeyAndValueAsTheSettleDoes() throws {
+        let hint = try #require(Self.hint(Self.event("evt_1", key: "k1")))
+        var encoded = EncodedArguments()
+        hint.append(to: &encoded, keys: QueueKeys(prefix: "pre"))
+        let arguments = Self.bulkStrings(encoded.buffer)
+        let seen = arguments.suffix(2).map { String(decoding: $0, as: UTF8.self) }
+        let expected = [QueueKeys(prefix: "pre").orderHeld(key: "k1"), "0evt_1"]
+        #expect(seen == expected, "expected the holder's key and value \(expected), saw \(seen)")
+        let numbers = arguments.first.map { packed in
+            stride(from: 0, to: packed.count, by: 4).map { start in packed[start..<start + 4].reduce(0) { $0 << 8 | Int($1) } }
+        }
+        #expect(numbers == [hint.length, hint.idOffset, hint.keyOffset], "expected length and offsets, saw \(String(describing: numbers))")
+    }
+
+    /// The bulk strings (`$<n>\r\n<bytes>\r\n`) in a run of RESP arguments.
+    static func bulkStrings(_ buffer: ByteBuffer) -> [[UInt8]] {
+        var bytes = Array(buffer.readableBytesView)[...]
+        var strings: [[UInt8]] = []
+        while bytes.first == UInt8(ascii: "$"), let end = bytes.firstIndex(of: UInt8(ascii: "\r")) {
+            let length = Int(String(decoding: bytes[(bytes.startIndex + 1)..<end], as: UTF8.self)) ?? 0
+            let start = end + 2
+            strings.append(Array(bytes[start..<start + length]))
+            bytes = bytes[(start + length + 2)...]
+        }
+        return strings
     }
 
     @Test func aHintReadFromAnotherEventOfTheSameLengthIsNotUsed() async throws {
@@ -99,10 +134,7 @@ struct OrderHintTests {
             for body in bodies { _ = try await redis.send(RedisCommand("LPUSH", keys.events, body)) }
             let hints = bodies.compactMap(Self.hint)
             for _ in 0..<7 { _ = try await redis.send(RedisCommand("RPOP", keys.events)) }
-            let items = try await redis.evaluate(
-                OrderScripts.take, keys: [keys.events, keys.processing(workerID: "w"), keys.orderWaits],
-                arguments: [3, "s", 2, "data", "key"] + hints.flatMap { $0.arguments(keys: keys) }
-            ).array ?? []
+            let items = try await Self.runTake(redis, keys: keys, arguments: [3, "s", 2, "data", "key"], hints: hints)
             let taken = stride(from: 4, to: items.count, by: 3).compactMap { items[$0].int.flatMap { hints[$0 - 1].hold?.key } }
             let header = items.prefix(3).map(\.int)
             #expect(header == [3, 8, 0], "expected 3 hints used from the 8th on, none moved before, saw \(header)")
@@ -132,10 +164,7 @@ struct OrderHintTests {
             for body in bodies { _ = try await redis.send(RedisCommand("LPUSH", keys.events, body)) }
             _ = try await redis.send(RedisCommand("RPUSH", keys.events, Self.event("evt_x", key: "kx")))
             let hints = bodies.compactMap(Self.hint)
-            let items = try await redis.evaluate(
-                OrderScripts.take, keys: [keys.events, keys.processing(workerID: "w"), keys.orderWaits],
-                arguments: [11, "p", 2, "data", "key"] + hints.flatMap { $0.arguments(keys: keys) }
-            ).array ?? []
+            let items = try await Self.runTake(redis, keys: keys, arguments: [11, "p", 2, "data", "key"], hints: hints)
             let header = items.prefix(3).map(\.int)
             #expect(header == [10, 1, 1], "expected 10 hints used from the first on, one entry before, saw \(header)")
         }
