@@ -33,24 +33,24 @@ public struct HistoryBatch: Sendable {
     /// or nil), in order (``receipts(_:)``). With `maxLength` 0 nothing is recorded, but receipts are still
     /// read and final ones deleted.
     public func command(keys: QueueKeys, maxLength: Int) -> RedisCommand {
-        let (indexKeys, arguments) = parts(keys: keys, maxLength: maxLength)
-        return Self.script.call(keys: [keys.history, keys.received] + indexKeys, arguments: arguments)
+        var arguments = EncodedArguments()
+        let indexKeys = parts(keys: keys, maxLength: maxLength, appendingTo: &arguments)
+        return Self.script.call(keys: [keys.history, keys.received] + indexKeys, arguments: [], encoded: arguments)
     }
 
-    /// The index keys (of the items with a record) and the arguments of ``script``; the
-    /// settlement's script (``SettleScript``) appends the same after its own.
-    func parts(keys: QueueKeys, maxLength: Int) -> (indexKeys: [String], arguments: [any RedisArgument]) {
+    /// Appends the arguments of ``script`` and returns its index keys (of the items with a
+    /// record); the settlement's script (``SettleScript``) appends the same after its own.
+    func parts(keys: QueueKeys, maxLength: Int, appendingTo arguments: inout EncodedArguments) -> [String] {
         var indexKeys: [String] = []
         indexKeys.reserveCapacity(items.count)
-        var arguments: [any RedisArgument] = [String(maxLength)]
-        arguments.reserveCapacity(1 + 3 * items.count)
+        arguments.append(maxLength)
         for case let item? in items {
             if let record = item.record { indexKeys.append(keys.history(id: record.eventID)) }
             arguments.append(item.digest ?? "")
             arguments.append(item.final ? "1" : "0")
             arguments.append(item.record?.json ?? "")
         }
-        return (indexKeys, arguments)
+        return indexKeys
     }
 
     /// The receipts of a ``command(keys:maxLength:)`` reply, one per item (nil for a nil item).

@@ -129,43 +129,50 @@ enum SettleScript {
         _ settlements: [Settlement], flows: [FlowRelease] = [], history: HistoryBatch?, maxLength: Int, keys: QueueKeys, processing: String
     ) -> RedisCommand {
         var scriptKeys = [processing, keys.events, keys.scheduled, keys.dead, keys.paused, keys.orderWaits, keys.history, keys.received]
-        var arguments: [any RedisArgument] = [settlements.count, WorkerQueue.doneTTLSeconds, keys.prefix]
-        arguments.reserveCapacity(3 + fieldsPerStep * settlements.count + 1 + 3 * (history?.items.count ?? 0))
-        for settlement in settlements { arguments += fields(of: settlement, keys: keys) }
+        // Appended by type, not as `[any RedisArgument]`: building the settle of a batch was a
+        // visible share of the worker's time.
+        var arguments = EncodedArguments(reservingCapacity: settlements.reduce(0) { $0 + $1.entry.readableBytes + 200 })
+        for settlement in settlements { appendFields(of: settlement, keys: keys, to: &arguments) }
         arguments.append(flows.count)
-        for flow in flows { arguments += [flow.ticket.type, flow.ticket.token, flow.result.rawValue] as [any RedisArgument] }
-        if let history {
-            let recording = history.parts(keys: keys, maxLength: maxLength)
-            scriptKeys += recording.indexKeys
-            arguments += recording.arguments
+        for flow in flows {
+            arguments.append(flow.ticket.type)
+            arguments.append(flow.ticket.token)
+            arguments.append(flow.result.rawValue)
         }
-        return script.call(keys: scriptKeys, arguments: arguments)
+        if let history { scriptKeys += history.parts(keys: keys, maxLength: maxLength, appendingTo: &arguments) }
+        return script.call(keys: scriptKeys, arguments: [settlements.count, WorkerQueue.doneTTLSeconds, keys.prefix], encoded: arguments)
     }
 
-    /// The ARGV fields of one settlement (see ``fieldsPerStep``).
-    private static func fields(of settlement: Settlement, keys: QueueKeys) -> [any RedisArgument] {
-        let entry = settlement.entry
+    /// Appends the ARGV fields of one settlement (see ``fieldsPerStep``).
+    private static func appendFields(of settlement: Settlement, keys: QueueKeys, to arguments: inout EncodedArguments) {
         let hold = settlement.handover
-        let order: [any RedisArgument] = hold.map { [keys.orderHeld(key: $0.key), "0" + $0.eventID] } ?? ["", ""]
-        func lease(_ lease: EventLease?) -> [any RedisArgument] {
-            [lease.map { keys.event(id: $0.eventID) } ?? "", lease?.token ?? ""]
+        func add(_ step: String, _ mark: String, _ token: String, _ a: some RedisArgument, _ b: some RedisArgument, handsOver: Bool) {
+            arguments.append(step)
+            arguments.append(settlement.entry)
+            arguments.append(mark)
+            arguments.append(token)
+            arguments.append(a)
+            arguments.append(b)
+            arguments.append(handsOver ? hold.map { keys.orderHeld(key: $0.key) } ?? "" : "")
+            arguments.append(handsOver ? hold.map { "0" + $0.eventID } ?? "" : "")
         }
+        func mark(_ lease: EventLease?) -> String { lease.map { keys.event(id: $0.eventID) } ?? "" }
         switch settlement.step {
         case .complete(let held):
-            return ["c", entry] + lease(held) + ["", ""] + order
+            add("c", mark(held), held.token, "", "", handsOver: true)
         case .acknowledge:
-            return ["a", entry, hold.map { keys.event(id: $0.eventID) } ?? "", "", "", ""] + order
+            add("a", hold.map { keys.event(id: $0.eventID) } ?? "", "", "", "", handsOver: true)
         case .schedule(let scheduled, let delay, let held):
-            return ["s", entry] + lease(held) + [scheduled, delay.milliseconds, "", ""]
+            add("s", mark(held), held?.token ?? "", scheduled, delay.milliseconds, handsOver: false)
         case .deadLetter(let letter, let held):
-            let mark = held.map { keys.event(id: $0.eventID) } ?? hold.map { keys.event(id: $0.eventID) } ?? ""
-            return ["d", entry, mark, held?.token ?? "", letter, ""] + order
+            add("d", held.map { keys.event(id: $0.eventID) } ?? hold.map { keys.event(id: $0.eventID) } ?? "", held?.token ?? "", letter, "", handsOver: true)
         case .putBack(let held):
-            return ["p", entry] + lease(held) + ["", "", "", ""]
+            add("p", mark(held), held?.token ?? "", "", "", handsOver: false)
         case .park(let type, let held):
-            return ["k", entry] + lease(held) + [type, keys.paused(type: type), "", ""]
+            add("k", mark(held), held?.token ?? "", type, keys.paused(type: type), handsOver: false)
         case .none:
-            return ["n", "", "", "", "", "", "", ""]
+            arguments.append("n")
+            for _ in 1..<fieldsPerStep { arguments.append("") }
         }
     }
 }
