@@ -60,7 +60,7 @@ struct OrderHint: Sendable, Equatable {
             arguments.append("")
             return
         }
-        arguments.append(HeldKey(prefix: keys.prefix, key: Self.inside(keyToken)))
+        arguments.append(HeldKey(prefix: keys.orderHeldPrefix, key: Self.inside(keyToken)))
         arguments.append(Holder(id: Self.inside(idToken)))
     }
 
@@ -84,13 +84,11 @@ struct OrderHint: Sendable, Equatable {
     private struct HeldKey: RedisArgument {
         let prefix: String
         let key: ByteBuffer
-        var byteCount: Int { prefix.utf8.count + Self.infix.utf8CodeUnitCount + key.readableBytes }
+        var byteCount: Int { prefix.utf8.count + key.readableBytes }
         func write(into buffer: inout ByteBuffer) {
             buffer.writeString(prefix)
-            buffer.writeStaticString(Self.infix)
             buffer.writeImmutableBuffer(key)
         }
-        static let infix: StaticString = ":ordered:held:"
     }
 
     private struct Holder: RedisArgument {

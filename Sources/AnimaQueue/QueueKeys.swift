@@ -42,7 +42,9 @@ extension QueueKeys {
 extension QueueKeys {
     /// The id of the event that holds an order key (see ``OrderScripts``); absent while no
     /// event of the key is taken or waiting.
-    public func orderHeld(key: String) -> String { "\(prefix):ordered:held:\(key)" }
+    public func orderHeld(key: String) -> String { orderHeldPrefix + key }
+    /// What ``orderHeld(key:)`` puts before the key (the ordered take writes it from bytes).
+    public var orderHeldPrefix: String { "\(prefix):ordered:held:" }
     /// The events waiting for an order key, oldest first, as pairs: id, entry.
     public func orderWaiting(key: String) -> String { "\(prefix):ordered:waiting:\(key)" }
     /// Hash from the id of each event waiting for its key to that key.
