@@ -55,11 +55,7 @@ public struct RedisCommand: Sendable {
         let digits = decimalDigits(UInt(count))
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits + 3) { bytes in
             bytes[0] = UInt8(ascii: "$")
-            var rest = count
-            for offset in stride(from: digits, through: 1, by: -1) {
-                bytes[offset] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
+            putDigits(UInt(count), endingAt: digits, in: bytes)
             bytes[digits + 1] = 0x0D
             bytes[digits + 2] = 0x0A
             return digits + 3
@@ -70,16 +66,24 @@ public struct RedisCommand: Sendable {
 
     /// The decimal digits of `value`, written in place (no String built).
     static func writeDecimal(_ value: Int, to buffer: inout ByteBuffer) {
-        var magnitude = value.magnitude
-        let count = decimalDigits(magnitude) + (value < 0 ? 1 : 0)
+        let count = decimalDigits(value.magnitude) + (value < 0 ? 1 : 0)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
             if value < 0 { bytes[0] = UInt8(ascii: "-") }
-            for offset in stride(from: count - 1, through: value < 0 ? 1 : 0, by: -1) {
-                bytes[offset] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            }
+            putDigits(value.magnitude, endingAt: count - 1, in: bytes)
             return count
         }
+    }
+
+    /// Writes the decimal digits of `magnitude` so that the last one lands at `last`.
+    @usableFromInline
+    static func putDigits(_ magnitude: UInt, endingAt last: Int, in bytes: UnsafeMutableRawBufferPointer) {
+        var rest = magnitude
+        var offset = last
+        repeat {
+            bytes[offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            offset -= 1
+        } while rest > 0
     }
 
     @usableFromInline
