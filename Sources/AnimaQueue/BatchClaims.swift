@@ -71,40 +71,47 @@ struct BatchClaims<Parsed: Sendable> {
         return assemble(entries, parsed, reply: reply)
     }
 
-    /// Claims what an ordered take admitted (triples: entry, key, id), each with its hold.
-    func made(forOrdered reply: RedisValue, hints: [OrderHint], on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
-        try made(forGroups: reply, of: 3, flowType: nil, hints: hints, on: connection)
-    }
-
     /// Claims the held events of `type` that ``FlowScripts/takeHeld`` admitted (quadruples:
     /// entry, key, id, slot token), each with its hold and its admission.
     func made(forHeld reply: RedisValue, type: String, on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
-        try made(forGroups: reply, of: 4, flowType: type, on: connection)
+        let groups = try TakenGroups(reply, of: 4, flowType: type)
+        var taken = made(for: groups.entries, on: connection)
+        groups.attach(to: &taken)
+        return taken
     }
 
-    private func made(
-        forGroups reply: RedisValue, of size: Int, flowType: String?, hints: [OrderHint] = [], on connection: RedisConnection
-    ) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
-        if case .error(let message) = reply { throw RedisError.reply(message, to: flowType == nil ? "ordered take" : "take of held events") }
-        let items = reply.array ?? []
-        var entries: [ByteBuffer] = []
-        var holds: [OrderHold?] = []
-        var tickets: [FlowTicket?] = []
-        for index in stride(from: 0, to: items.count - size + 1, by: size) {
-            guard let entry = items[index].bytes else { continue }
-            entries.append(entry)
-            if case .integer(let hint) = items[index + 1], hints.indices.contains(hint - 1) {
-                holds.append(hints[hint - 1].hold)
-            } else {
-                holds.append(items[index + 1].string.flatMap { key in items[index + 2].string.map { OrderHold(key: key, eventID: $0) } })
-            }
-            tickets.append(flowType.flatMap { type in items[index + 3].string.map { FlowTicket(type: type, token: $0) } })
+    /// Claims `entries` and, in the same round trip, takes the next round's events (`next`).
+    /// A lost reply leaves the claims unanswered (made again on the slow path) and what the
+    /// take moved unknown: the round's failure says so.
+    func made(for entries: [ByteBuffer], then next: TakenAhead.Take?, on connection: RedisConnection) -> WorkerQueue.Round<Parsed> {
+        let (parsed, claims) = prepare(entries)
+        let commands = (claims.map { [$0] } ?? []) + (next?.commands ?? [])
+        let replies: [RedisValue]
+        do {
+            replies = try connection.pipeline(commands)
+        } catch {
+            return WorkerQueue.Round(taken: assemble(entries, parsed, reply: nil), ahead: .none, failure: error)
         }
-        var taken = made(for: entries, on: connection)
-        for index in taken.indices {
-            taken[index].hold = holds[index]
-            taken[index].flow = tickets[index]
+        let taken = assemble(entries, parsed, reply: claims == nil ? nil : replies.first)
+        guard let next else { return WorkerQueue.Round(taken: taken) }
+        do {
+            return WorkerQueue.Round(taken: taken, ahead: try next.read(replies))
+        } catch {
+            return WorkerQueue.Round(taken: taken, ahead: .none, failure: error)
         }
+    }
+
+    /// Claims events taken ahead (with their holds), and takes the next round's (`next`).
+    func made(_ ahead: TakenAhead, then next: TakenAhead.Take?, on connection: RedisConnection) -> WorkerQueue.Round<Parsed> {
+        var round = made(for: ahead.entries, then: next, on: connection)
+        ahead.groups?.attach(to: &round.taken)
+        return round
+    }
+
+    /// Events taken ahead whose claims could not be sent: made again on the slow path.
+    func unanswered(_ ahead: TakenAhead) -> [WorkerQueue.Taken<Parsed>] {
+        var taken = assemble(ahead.entries, prepare(ahead.entries).parsed, reply: nil)
+        ahead.groups?.attach(to: &taken)
         return taken
     }
 

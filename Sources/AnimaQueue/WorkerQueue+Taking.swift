@@ -25,7 +25,8 @@ extension WorkerQueue {
     /// on each (on the connection's thread), and claims every id that `parse` names; the
     /// claim admits those that `admit` names a flow-controlled type for (``FlowScripts``).
     ///
-    /// With pending events: one round trip takes a batch, one more claims it (one script call).
+    /// With pending events: one round trip takes a batch, one more claims it (one script call;
+    /// a steady drain can take the next batch in that one, ``takeRound(ahead:next:limit:block:waitFirst:order:lease:token:parse:admit:)``).
     /// With `waitFirst` (the last take emptied the queue), the take blocks at once, and the
     /// first event's claim goes in one round trip with the take of any that came after it: an
     /// event that finds the queue empty costs two round trips, not three.
@@ -39,25 +40,37 @@ extension WorkerQueue {
         parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?),
         admit: @escaping @Sendable (Parsed) -> String? = { _ in nil }
     ) async throws(RedisError) -> [Taken<Parsed>] {
-        let (keys, processing) = (self.keys, self.processing)
-        let take = { @Sendable (count: Int) in QueueScripts.take.call(keys: [keys.events, processing], arguments: [count]) }
         let claims = BatchClaims(
             keys: keys, processing: processing, leaseMilliseconds: lease.milliseconds, token: token, parse: parse, admit: admit)
+        return try await takeRound(limit: limit, block: block, waitFirst: waitFirst, order: order, next: 0, claims: claims).taken
+    }
+
+    /// A take as ``takeAndClaim(limit:block:waitFirst:order:lease:token:parse:admit:)`` makes
+    /// it, which may also take up to `next` events ahead for the next round (``TakenAhead``),
+    /// in the round trip of the batch's claims, when the batch came full and was not waited for.
+    func takeRound<Parsed: Sendable>(
+        limit: Int, block: Duration, waitFirst: Bool, order: OrderKeyPath?, next: Int, claims: BatchClaims<Parsed>
+    ) async throws(RedisError) -> Round<Parsed> {
         if let order {
-            return try await takeOrdered(limit: limit, block: block, waitFirst: waitFirst, order: order, claims: claims)
+            return try await takeOrdered(limit: limit, block: block, waitFirst: waitFirst, order: order, next: next, claims: claims)
         }
-        return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
+        let (keys, processing) = (self.keys, self.processing)
+        let take = { @Sendable (count: Int) in QueueScripts.take.call(keys: [keys.events, processing], arguments: [count]) }
+        return try await fetcher.withConnection { connection throws(RedisError) -> Round<Parsed> in
             if !waitFirst {
                 let entries = try Self.entries(of: connection.pipeline([take(limit)])[0])
-                if !entries.isEmpty || block <= .zero { return claims.made(for: entries, on: connection) }
+                if next > 0, entries.count == limit {
+                    return claims.made(for: entries, then: TakenAhead.Take(count: next, take: take(next)), on: connection)
+                }
+                if !entries.isEmpty || block <= .zero { return Round(taken: claims.made(for: entries, on: connection)) }
             }
             connection.setCommandTimeout(block + connection.configuration.commandTimeout)
             let waited = Result { () throws(RedisError) in
                 try connection.send(RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(block.seconds)))
             }
             connection.setCommandTimeout(nil)
-            guard let first = try waited.get().bytes else { return [] }
-            return try claims.made(forFirst: first, thenTaking: limit > 1 ? take(limit - 1) : nil, on: connection)
+            guard let first = try waited.get().bytes else { return Round(taken: []) }
+            return Round(taken: try claims.made(forFirst: first, thenTaking: limit > 1 ? take(limit - 1) : nil, on: connection))
         }
     }
 
@@ -66,35 +79,25 @@ extension WorkerQueue {
     /// list onto itself (it moves nothing) pipelined with the take. A look at the pending
     /// list's tail goes with each take: the hints for the next one (``OrderHints``).
     private func takeOrdered<Parsed: Sendable>(
-        limit: Int, block: Duration, waitFirst: Bool, order: OrderKeyPath, claims: BatchClaims<Parsed>
-    ) async throws(RedisError) -> [Taken<Parsed>] {
-        let offered = orderHints.take()
-        let hints = offered.hints
-        var encoded = EncodedArguments(reservingCapacity: 96 * hints.count)
-        for hint in hints { hint.append(to: &encoded, keys: keys) }
-        let take = OrderScripts.take.call(
-            keys: [keys.events, processing, keys.orderWaits],
-            arguments: [limit, keys.prefix, order.segments.count] + order.segments,
-            encoded: encoded
-        )
+        limit: Int, block: Duration, waitFirst: Bool, order: OrderKeyPath, next: Int, claims: BatchClaims<Parsed>
+    ) async throws(RedisError) -> Round<Parsed> {
+        let take = OrderedTake(limit: limit, order: order, keys: keys, processing: processing, hints: orderHints)
         let events = keys.events
-        let (look, skip, count) = orderHints.look(at: events, limit: limit)
-        let orderHints = self.orderHints
-        return try await fetcher.withConnection { connection throws(RedisError) -> [Taken<Parsed>] in
-            var commands = [take, look]
+        return try await fetcher.withConnection { connection throws(RedisError) -> Round<Parsed> in
+            var commands = take.commands
             if waitFirst {
                 connection.setCommandTimeout(block + connection.configuration.commandTimeout)
                 commands.insert(RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds)), at: 0)
             }
             let replies = Result { () throws(RedisError) in try connection.pipeline(commands) }
             if waitFirst { connection.setCommandTimeout(nil) }
-            let replied = try replies.get()
-            let (reply, tail) = (replied[replied.count - 2], replied[replied.count - 1])
-            orderHints.read(tail, skip: skip, count: count, path: order)
-            if case .error(let message) = reply { throw RedisError.reply(message, to: "ordered take") }
-            let items = reply.array ?? []
-            orderHints.record(offered, header: Array(items.prefix(3)))
-            return try claims.made(forOrdered: .array(Array(items.dropFirst(3))), hints: hints, on: connection)
+            let (reply, hints) = try take.read(replies.get())
+            let groups = try TakenGroups(reply, of: 3, flowType: nil, hints: hints)
+            // Hints for a take ahead come from the look that just came back.
+            let ahead = next > 0 && !waitFirst && groups.entries.count == limit ? self.aheadTake(next, order: order) : nil
+            var round = claims.made(for: groups.entries, then: ahead, on: connection)
+            groups.attach(to: &round.taken)
+            return round
         }
     }
 

@@ -18,22 +18,33 @@ extension Worker {
         // without them would run a limited type unchecked); upkeep refreshes them every tick.
         _ = await persist("read the paused types and limits", until: stopping) { () throws(RedisError) in try await self.refreshQueueView() }
         // While the events taken need no handler slot (builtin handlers, duplicates), take up
-        // to `quickBatch` at once rather than as many as there are free slots.
+        // to `quickBatch` at once rather than as many as there are free slots, and a round ahead.
         var quickLately = false
         // Whether the last take emptied the queue: then the next one waits for an event at once.
         var drained = false
+        var ahead = TakenAhead.none
         while !stopping.isFired {
             let free = await limiter.waitForFree()
             if free == 0 || stopping.isFired { break }
             do {
                 try await returnUnheldIfNeeded()
                 let limit = quickLately ? max(free, ConcurrencyLimiter.quickBatch) : free
-                let batch = await withReceipts(try await takeHeldThenPending(free: free, limit: limit, drained: &drained))
-                recovered()
-                delay = .milliseconds(50)
+                let (taken, failure) = try await takeHeldThenPending(
+                    free: free, limit: limit, quick: quickLately, drained: &drained, ahead: &ahead)
+                let batch = await withReceipts(taken)
+                if let failure {
+                    // The batch came; its claims or the take ahead got no answer.
+                    drained = false
+                    failed("take events", failure)
+                } else {
+                    recovered()
+                    delay = .milliseconds(50)
+                }
                 if stopping.isFired {
                     // Back to the front of the line, the newest first, so that they keep their order.
-                    await settle(batch.reversed().map { JudgedEvent($0, .returnUntried, lease: $0.lease) })
+                    await putBack(&ahead)
+                    await settle(batch.reversed().map { JudgedEvent($0, .returnUntried, lease: $0.lease) }, until: stopping)
+                    held.remove(batch.map(\.stored))
                     break
                 }
                 let (allQuick, backInLine) = dispatch(batch, slots: free, in: &group)
@@ -41,7 +52,8 @@ extension Worker {
                 // park a batch that a resume meanwhile sends back in reverse order.
                 quickLately = allQuick && !batch.isEmpty
                 if !backInLine.isEmpty {
-                    // Settled before the next take, which would otherwise pass them.
+                    // Settled before the next take, which would otherwise pass them (events
+                    // taken ahead already have: order is kept per key, not across keys).
                     await settle(backInLine)
                     held.remove(backInLine.map(\.stored))
                 }
@@ -52,6 +64,18 @@ extension Worker {
                 delay = min(delay * 2, .seconds(5))
             }
         }
+        await putBack(&ahead)
+    }
+
+    /// Puts events taken ahead back at the front of the queue untried, the newest first, on
+    /// the way out: one try (with Redis away, they wait in the processing list for the
+    /// deregistration, or another worker's recovery).
+    private func putBack(_ ahead: inout TakenAhead) async {
+        if ahead.isEmpty { return }
+        let entries = ahead.entries
+        ahead = .none
+        await settle(entries.reversed().map { JudgedEvent(stored: $0, parsed: ParsedEntry($0), verdict: .returnUntried) }, until: stopping)
+        held.remove(entries)
     }
 
     /// After a Redis failure: puts back what sits in our processing list without our knowing.
@@ -69,27 +93,52 @@ extension Worker {
         }
     }
 
-    /// Held events first (up to the free slots: they must not go back in line), then pending
-    /// ones. While events are held back, takes do not block: when neither finds anything, the
-    /// loop waits until a settle here frees room, or ``heldPoll`` passes (room freed by
-    /// another worker, a rate's next start, a breaker's probe).
-    private func takeHeldThenPending(free: Int, limit: Int, drained: inout Bool) async throws(RedisError) -> [WorkerQueue.Taken<ParsedEntry>] {
+    /// Events taken ahead first (see ``TakenAhead``), else held events (up to the free slots:
+    /// they must not go back in line), then pending ones. While events are held back, takes do
+    /// not block: when neither finds anything, the loop waits until a settle here frees room,
+    /// or ``heldPoll`` passes (room freed by another worker, a rate's next start, a breaker's
+    /// probe). Only a quick round takes ahead: a slow one takes no more than its free slots.
+    private func takeHeldThenPending(
+        free: Int, limit: Int, quick: Bool, drained: inout Bool, ahead: inout TakenAhead
+    ) async throws(RedisError) -> (batch: [WorkerQueue.Taken<ParsedEntry>], failure: RedisError?) {
         let holding = holdsBack
-        let held = holding ? try await takeHeld(limit: free) : []
-        if held.count >= limit { return held }
-        let pending = try await queue.takeAndClaim(
-            limit: limit - held.count,
-            block: holding ? .zero : configuration.blockTime,
-            waitFirst: drained && !holding,
-            order: configuration.orderKey,
-            lease: configuration.leaseTTL,
-            token: leaseToken,
-            parse: parseEntry,
-            admit: admission
-        )
-        drained = held.count + pending.count < limit
-        if holding && held.isEmpty && pending.isEmpty { await roomFreed.withLockedValue { $0 }.sleep(for: Self.heldPoll) }
-        return held + pending
+        let next = quick && !holding ? ConcurrencyLimiter.quickBatch : 0
+        if !ahead.isEmpty {
+            let more = ahead.drained ? 0 : next
+            let round = try await takePending(limit: limit, block: .zero, waitFirst: false, ahead: ahead, next: more)
+            drained = more > 0 ? round.ahead.drained : ahead.drained
+            ahead = accept(round)
+            return (round.taken, round.failure)
+        }
+        let heldBack = holding ? try await takeHeld(limit: free) : []
+        if heldBack.count >= limit {
+            held.add(heldBack.map(\.stored))
+            return (heldBack, nil)
+        }
+        let round = try await takePending(
+            limit: limit - heldBack.count, block: holding ? .zero : configuration.blockTime, waitFirst: drained && !holding, ahead: .none,
+            next: next)
+        let batch = heldBack + round.taken
+        held.add(batch.map(\.stored))
+        ahead = accept(round)
+        drained = batch.count < limit
+        if holding && batch.isEmpty { await roomFreed.withLockedValue { $0 }.sleep(for: Self.heldPoll) }
+        return (batch, round.failure)
+    }
+
+    private func takePending(
+        limit: Int, block: Duration, waitFirst: Bool, ahead: TakenAhead, next: Int
+    ) async throws(RedisError) -> WorkerQueue.Round<ParsedEntry> {
+        try await queue.takeRound(
+            ahead: ahead, next: next, limit: limit, block: block, waitFirst: waitFirst, order: configuration.orderKey,
+            lease: configuration.leaseTTL, token: leaseToken, parse: parseEntry, admit: admission)
+    }
+
+    /// The events a round took ahead, held from now. (After a failed round trip, the fetch
+    /// loop finds what its take moved and puts it back before the next take.)
+    private func accept(_ round: WorkerQueue.Round<ParsedEntry>) -> TakenAhead {
+        held.add(round.ahead.entries)
+        return round.ahead
     }
 
     /// How often a worker looks for room while events are held back and it finds nothing to do.
@@ -124,7 +173,6 @@ extension Worker {
         slots: Int,
         in group: inout DiscardingTaskGroup
     ) -> (allQuick: Bool, backInLine: [JudgedEvent]) {
-        held.add(batch.map(\.stored))
         var quick: [JudgedEvent] = []
         var slow: [WorkerQueue.Taken<ParsedEntry>] = []
         var untried: [JudgedEvent] = []

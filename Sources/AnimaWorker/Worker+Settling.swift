@@ -9,11 +9,11 @@ import NIOFoundationCompat
 /// The one place where a verdict becomes its Redis step, its metric and its log line.
 extension Worker {
     /// Settles `events` and records their outcomes in one script call (retried until it
-    /// succeeds or shutdown abandons it), then counts and logs each.
+    /// succeeds or shutdown abandons it, or `giveUp` has fired), then counts and logs each.
     /// Every verdict's row of the outcome table (``JudgedEvent/outcome``) says what to do.
     /// Returns what each step found; nil when shutdown gave up on Redis.
     @discardableResult
-    func settle(_ events: [JudgedEvent]) async -> [Settled]? {
+    func settle(_ events: [JudgedEvent], until giveUp: StopSignal? = nil) async -> [Settled]? {
         if events.isEmpty { return [] }
         var tries = 0
         // Index loops, not zips: each event and row is read in place, never copied (copies of
@@ -37,7 +37,7 @@ extension Worker {
         let maxLength = configuration.historyMax
         guard
             let (settled, recorded, transitions) = await persist(
-                "settle",
+                "settle", until: giveUp,
                 { () throws(RedisError) in
                     tries += 1
                     return try await self.queue.settle(settlements, flows: flows, recording: recording, maxLength: maxLength)

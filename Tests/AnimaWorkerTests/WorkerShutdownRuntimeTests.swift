@@ -46,6 +46,28 @@ struct WorkerShutdownRuntimeTests {
         }
     }
 
+    /// Stopped while it drains quick events (taking a round ahead), a worker leaves the events
+    /// it did not finish in the queue, unchanged and in the order they came, behind the ones it
+    /// finished, and nothing in its processing list.
+    @Test func aWorkerStoppedMidDrainPutsWhatItTookBackInOrder() async throws {
+        var handlers = HandlerRegistry()
+        handlers.on("quick.event", AckHandler())
+        try await withWorker(handlers: handlers) { fixture in
+            let bodies = (0..<30_000).map { RuntimeFixture.event("evt_\($0)", type: "quick.event") }
+            _ = try await fixture.redis.send(RedisCommand("LPUSH", arguments: [fixture.keys.events] + bodies))
+            #expect(await eventually { fixture.events("processed") >= 300 }, "the worker never got going")
+            try await fixture.stop()
+            let pending = try await fixture.redis.send(RedisCommand("LRANGE", fixture.keys.events, 0, -1)).array?.compactMap(\.string) ?? []
+            let finished = bodies.count - pending.count
+            #expect(!pending.isEmpty, "expected the stop to come mid-drain, saw all \(bodies.count) events finished")
+            let inOrder = pending == Array(bodies[finished...].reversed())
+            #expect(inOrder, "expected evt_\(finished)…evt_29999 back in the queue in order, saw \(pending.suffix(2)) at its taking end")
+            #expect(fixture.events("processed") == finished, "expected \(finished) processed, saw \(fixture.events("processed"))")
+            let processing = try await fixture.count("LLEN", fixture.keys.processing(workerID: fixture.worker.configuration.workerID))
+            #expect(processing == 0, "expected an empty processing list, saw \(processing) entries")
+        }
+    }
+
     @Test func stoppedWorkerLeavesTheLiveWorkerSet() async throws {
         try await withWorker(handlers: HandlerRegistry()) { fixture in
             #expect(try await eventually { try await fixture.count("SCARD", fixture.keys.workers) == 1 }, "the worker never registered")
