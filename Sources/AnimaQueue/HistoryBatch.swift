@@ -21,9 +21,19 @@ public struct HistoryBatch: Sendable {
 
     /// One per settled event, nil for an event that records nothing (never tried).
     public var items: [Item?]
+    /// The batch may be recorded already: the same call was sent before and its reply lost.
+    /// A record then goes in only if its event's index names no entry with the same record.
+    public var again = false
 
     public init(_ items: [Item?]) {
         self.items = items
+    }
+
+    /// The batch to send again after a lost reply (``again``).
+    public var sentAgain: HistoryBatch {
+        var batch = self
+        batch.again = true
+        return batch
     }
 
     /// Whether no event records anything: then there is no command to send.
@@ -44,6 +54,7 @@ public struct HistoryBatch: Sendable {
         var indexKeys: [String] = []
         indexKeys.reserveCapacity(items.count)
         arguments.append(maxLength)
+        arguments.append(again ? "1" : "0")
         for case let item? in items {
             if let record = item.record { indexKeys.append(keys.history(id: record.eventID)) }
             arguments.append(item.digest ?? "")
@@ -71,17 +82,32 @@ public struct HistoryBatch: Sendable {
     /// is still appended to as a list.
     /// KEYS: the stream, the receipts hash, then the index of each item with a record, in order.
     /// Numbers go to Redis as strings: a Lua number is formatted with `printf` on every call.
-    /// ARGV: the cap, then per item: digest ('' for none), final ('1'/'0'), the record as JSON
-    /// ('' for none).
+    /// ARGV: the cap, whether the batch may be recorded already ('1'/'0', ``again``), then per
+    /// item: digest ('' for none), final ('1'/'0'), the record as JSON ('' for none).
     static let script = RedisScript(recordOutcomes + "\n" + "return recordOutcomes(KEYS[1], KEYS[2], KEYS, 2, ARGV, 1)")
 
     /// `recordOutcomes(stream, received, K, k0, A, first)`: the recording of ``script``, with
-    /// the cap at A[first] and the items after it, their index keys at K[k0 + 1…]. Returns the
-    /// receipts. ``SettleScript`` runs it too.
+    /// the cap at A[first], the flag of ``again`` after it, then the items, their index keys at
+    /// K[k0 + 1…]. Returns the receipts. ``SettleScript`` runs it too.
     static let recordOutcomes = """
+        local function alreadyRecorded(index, stream, record)
+          local kind, ids = redis.call('TYPE', index).ok, {}
+          if kind == 'string' then
+            for id in string.gmatch(redis.call('GET', index), '%S+') do ids[#ids + 1] = id end
+          elseif kind == 'list' then
+            ids = redis.call('LRANGE', index, 0, -1)
+          end
+          for _, id in ipairs(ids) do
+            local entry = redis.call('XRANGE', stream, id, id)[1]
+            if entry and entry[2][1] == 'r' and entry[2][2] == record then return true end
+          end
+          return false
+        end
         local function recordOutcomes(stream, received, K, k0, A, first)
           local cap = A[first]
           local recording = tonumber(cap) > 0
+          local again = A[first + 1] == '1'
+          first = first + 1
           local digests, finals = {}, {}
           for i = first + 1, #A, 3 do
             if A[i] ~= '' then
@@ -106,7 +132,7 @@ public struct HistoryBatch: Sendable {
             receipts[#receipts + 1] = receipt
             if record ~= '' then
               k = k + 1
-              if recording then
+              if recording and not (again and alreadyRecorded(K[k], stream, record)) then
                 local entry
                 if receipt then
                   entry = redis.call('XADD', stream, 'MAXLEN', '~', cap, '*', 'r', record, 'rcv', receipt)

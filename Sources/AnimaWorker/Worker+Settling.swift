@@ -40,7 +40,9 @@ extension Worker {
                 "settle", until: giveUp,
                 { () throws(RedisError) in
                     tries += 1
-                    return try await self.queue.settle(settlements, flows: flows, recording: recording, maxLength: maxLength)
+                    // A retry follows a lost reply: the first call may have recorded the batch.
+                    let sent = tries > 1 ? recording?.sentAgain : recording
+                    return try await self.queue.settle(settlements, flows: flows, recording: sent, maxLength: maxLength)
                 }
             )
         else { return nil }

@@ -93,6 +93,26 @@ struct SettleTests {
         nil,
     ])
 
+    /// Sent again after its reply was lost (the worker cannot tell whether it ran), a batch
+    /// does not record its outcomes a second time.
+    @Test func aRecordingSentAgainAfterALostReplyAddsNothingTheFirstAdded() async throws {
+        try await withQueue { queue, redis in
+            _ = try await queue.settle([], recording: Self.history, maxLength: 1_000)
+            _ = try await queue.settle([], recording: Self.history.sentAgain, maxLength: 1_000)
+            let records = try await redis.send(RedisCommand("XLEN", Self.keys.history)).int
+            #expect(records == 1, "expected evt_s's outcome recorded once, saw \(String(describing: records)) records")
+        }
+    }
+
+    /// Sent again when the first call never reached Redis, a batch records its outcomes.
+    @Test func aRecordingSentAgainThatNeverArrivedBeforeRecordsItsOutcomes() async throws {
+        try await withQueue { queue, redis in
+            _ = try await queue.settle([], recording: Self.history.sentAgain, maxLength: 1_000)
+            let records = try await redis.send(RedisCommand("XLEN", Self.keys.history)).int
+            #expect(records == 1, "expected evt_s's outcome recorded, saw \(String(describing: records)) records")
+        }
+    }
+
     @Test func aBatchSettlesAndRecordsItsHistoryInOneScriptCall() async throws {
         try await withQueue { queue, redis in
             _ = try await queue.settle([Settlement(entry: ByteBuffer(string: "warm-up"), step: .acknowledge)])
