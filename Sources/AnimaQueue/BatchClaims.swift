@@ -114,16 +114,4 @@ struct BatchClaims<Parsed: Sendable> {
         ahead.groups?.attach(to: &taken)
         return taken
     }
-
-    /// Claims `first` in one round trip with `more`, the take of what came after it. A lost
-    /// reply is thrown: entries that `more` moved would sit in the processing list unseen.
-    func made(forFirst first: ByteBuffer, thenTaking more: RedisCommand?, on connection: RedisConnection) throws(RedisError) -> [WorkerQueue.Taken<Parsed>] {
-        let (parsed, claims) = prepare([first])
-        let commands = (claims.map { [$0] } ?? []) + (more.map { [$0] } ?? [])
-        let replies = try connection.pipeline(commands)
-        let taken = assemble([first], parsed, reply: claims == nil ? nil : replies.first)
-        // An error reply to the take moved nothing (only a refused script can fail here).
-        guard more != nil, let later = try? WorkerQueue.entries(of: replies[replies.count - 1]), !later.isEmpty else { return taken }
-        return taken + made(for: later, on: connection)
-    }
 }

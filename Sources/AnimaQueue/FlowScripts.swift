@@ -181,6 +181,8 @@ enum FlowScripts {
               out[#out + 1] = token
             end
             finish(f, now)
+            -- Registered in the step that moves events to its list (see QueueScripts.take).
+            if #out > 0 then redis.call('SADD', prefix .. ':workers', string.sub(KEYS[1], #prefix + 13)) end
             return out
             """
     )

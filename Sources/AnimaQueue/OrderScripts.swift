@@ -166,6 +166,8 @@ enum OrderScripts {
               end
             end
             for c = 1, admitted, 500 do redis.call('LPUSH', KEYS[2], unpack(toProcessing, c, math.min(c + 499, admitted))) end
+            -- Registered in the step that moves events to its list (see QueueScripts.take).
+            if admitted > 0 then redis.call('SADD', ARGV[2] .. ':workers', string.sub(KEYS[2], #ARGV[2] + 13)) end
             out[1] = hinted
             return out
             """

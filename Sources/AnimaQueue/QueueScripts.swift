@@ -10,15 +10,23 @@ enum QueueScripts {
     /// Moves up to ARGV[1] events from the pending list to this worker's processing list: one
     /// `RPOP` with a count and `LPUSH`es of 500 at most (Lua's `unpack` limit), the same
     /// order as moving them one by one with `LMOVE … RIGHT LEFT`, in two calls instead of one
-    /// per event.
+    /// per event. With KEYS[3] (the workers set) and ARGV[2] (this worker's id), the worker is
+    /// registered in the same step.
+    ///
+    /// Every step that moves events into a processing list registers its worker so: recovery
+    /// returns the lists of registered workers only. A live worker whose heartbeat expired (an
+    /// outage, a stall) can be recovered and forgotten; were it to take events and die before
+    /// its next heartbeat registered it again, nobody would ever return them.
     static let take = RedisScript(
         """
         local out = redis.call('RPOP', KEYS[1], ARGV[1])
         if not out then return {} end
         for c = 1, #out, 500 do redis.call('LPUSH', KEYS[2], unpack(out, c, math.min(c + 499, #out))) end
+        if KEYS[3] then redis.call('SADD', KEYS[3], ARGV[2]) end
         return out
         """
     )
+
 
     /// Claims one event id, as ``claimBatch`` does it for a batch (kept for the C reference of
     /// `scripts/bench`, which runs it): 1 claimed (lease set), 0 already done, 2 held by

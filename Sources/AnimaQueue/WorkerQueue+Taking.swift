@@ -25,11 +25,10 @@ extension WorkerQueue {
     /// on each (on the connection's thread), and claims every id that `parse` names; the
     /// claim admits those that `admit` names a flow-controlled type for (``FlowScripts``).
     ///
-    /// With pending events: one round trip takes a batch, one more claims it (one script call;
-    /// a steady drain can take the next batch in that one, ``takeRound(ahead:next:limit:block:waitFirst:order:lease:token:parse:admit:)``).
-    /// With `waitFirst` (the last take emptied the queue), the take blocks at once, and the
-    /// first event's claim goes in one round trip with the take of any that came after it: an
-    /// event that finds the queue empty costs two round trips, not three.
+    /// One round trip takes a batch, one more claims it (one script call; a steady drain can take
+    /// the next batch in that one, ``takeRound(ahead:next:limit:block:waitFirst:order:lease:token:parse:admit:)``).
+    /// With `waitFirst` (the last take emptied the queue), the take waits first, in the same
+    /// round trip: an event that finds the queue empty costs two round trips, not three.
     public func takeAndClaim<Parsed: Sendable>(
         limit: Int,
         block: Duration,
@@ -54,8 +53,8 @@ extension WorkerQueue {
         if let order {
             return try await takeOrdered(limit: limit, block: block, waitFirst: waitFirst, order: order, next: next, claims: claims)
         }
-        let (keys, processing) = (self.keys, self.processing)
-        let take = { @Sendable (count: Int) in QueueScripts.take.call(keys: [keys.events, processing], arguments: [count]) }
+        let take = { @Sendable (count: Int) in self.plainTake(count) }
+        let events = keys.events
         return try await fetcher.withConnection { connection throws(RedisError) -> Round<Parsed> in
             if !waitFirst {
                 let entries = try Self.entries(of: connection.pipeline([take(limit)])[0])
@@ -64,14 +63,21 @@ extension WorkerQueue {
                 }
                 if !entries.isEmpty || block <= .zero { return Round(taken: claims.made(for: entries, on: connection)) }
             }
+            // The wait moves nothing (a `BLMOVE` of the list onto itself): the take after it
+            // does, registering the worker as it moves them (see ``QueueScripts/take``).
             connection.setCommandTimeout(block + connection.configuration.commandTimeout)
-            let waited = Result { () throws(RedisError) in
-                try connection.send(RedisCommand("BLMOVE", keys.events, processing, "RIGHT", "LEFT", String(block.seconds)))
+            let replies = Result { () throws(RedisError) in
+                try connection.pipeline([RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds)), take(limit)])
             }
             connection.setCommandTimeout(nil)
-            guard let first = try waited.get().bytes else { return Round(taken: []) }
-            return Round(taken: try claims.made(forFirst: first, thenTaking: limit > 1 ? take(limit - 1) : nil, on: connection))
+            let entries = try Self.entries(of: replies.get()[1])
+            return Round(taken: claims.made(for: entries, on: connection))
         }
+    }
+
+    /// The plain take of up to `count` events, which registers this worker as it moves them.
+    func plainTake(_ count: Int) -> RedisCommand {
+        QueueScripts.take.call(keys: [keys.events, processing, keys.workers], arguments: [count, workerID])
     }
 
     /// The ordered take (see ``OrderScripts``): nothing leaves the pending list without its

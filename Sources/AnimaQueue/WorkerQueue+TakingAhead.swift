@@ -48,7 +48,7 @@ extension WorkerQueue {
     /// The take of up to `count` events for a next round.
     func aheadTake(_ count: Int, order: OrderKeyPath?) -> TakenAhead.Take {
         guard let order else {
-            return TakenAhead.Take(count: count, take: QueueScripts.take.call(keys: [keys.events, processing], arguments: [count]))
+            return TakenAhead.Take(count: count, take: plainTake(count))
         }
         return TakenAhead.Take(count: count, ordered: OrderedTake(limit: count, order: order, keys: keys, processing: processing, hints: orderHints))
     }

@@ -26,6 +26,22 @@ struct FlowLimitTests {
         }
     }
 
+    /// Taking held events back moves them into the worker's processing list: it registers the
+    /// worker in the same step, as every take does (see ``TakeRegistrationTests``).
+    @Test func takingHeldEventsBackRegistersTheWorker() async throws {
+        try await F.run { f in
+            try await f.controls.setLimit(FlowLimit(concurrency: 1), for: F.type)
+            try await f.push(["e1", "e2"])
+            let taken = try await f.take(f.a, limit: 2)
+            try await f.finish(f.a, taken[0])
+            _ = try await f.redis.send(RedisCommand("SREM", f.b.keys.workers, "w-b"))
+            let back = try await f.takeHeld(f.b)
+            #expect(back.map(\.parsed) == ["e2"], "expected e2 taken back, saw \(back.map(\.parsed))")
+            let registered = try await f.redis.send(RedisCommand("SISMEMBER", f.b.keys.workers, "w-b")).int
+            #expect(registered == 1, "expected w-b registered by its take of held events, saw \(String(describing: registered))")
+        }
+    }
+
     @Test func aNewEventWaitsBehindTheHeldOnesEvenWithRoom() async throws {
         try await F.run { f in
             try await f.controls.setLimit(FlowLimit(concurrency: 1), for: F.type)
