@@ -39,9 +39,10 @@ extension WorkerQueue {
         parse: @escaping @Sendable (ByteBuffer) -> (Parsed, claimID: String?),
         admit: @escaping @Sendable (Parsed) -> String? = { _ in nil }
     ) async throws(RedisError) -> [Taken<Parsed>] {
-        let claims = BatchClaims(
-            keys: keys, processing: processing, leaseMilliseconds: lease.milliseconds, token: token, parse: parse, admit: admit)
-        return try await takeRound(limit: limit, block: block, waitFirst: waitFirst, order: order, next: 0, claims: claims).taken
+        try await takeRound(
+            ahead: .none, next: 0, limit: limit, block: block, waitFirst: waitFirst, order: order, lease: lease, token: token, parse: parse,
+            admit: admit
+        ).taken
     }
 
     /// A take as ``takeAndClaim(limit:block:waitFirst:order:lease:token:parse:admit:)`` makes
@@ -53,13 +54,12 @@ extension WorkerQueue {
         if let order {
             return try await takeOrdered(limit: limit, block: block, waitFirst: waitFirst, order: order, next: next, claims: claims)
         }
-        let take = { @Sendable (count: Int) in self.plainTake(count) }
         let events = keys.events
         return try await fetcher.withConnection { connection throws(RedisError) -> Round<Parsed> in
             if !waitFirst {
-                let entries = try Self.entries(of: connection.pipeline([take(limit)])[0])
+                let entries = try Self.entries(of: connection.pipeline([self.plainTake(limit)])[0])
                 if next > 0, entries.count == limit {
-                    return claims.made(for: entries, then: TakenAhead.Take(count: next, take: take(next)), on: connection)
+                    return claims.made(for: entries, then: self.aheadTake(next, order: nil), on: connection)
                 }
                 if !entries.isEmpty || block <= .zero { return Round(taken: claims.made(for: entries, on: connection)) }
             }
@@ -67,7 +67,7 @@ extension WorkerQueue {
             // does, registering the worker as it moves them (see ``QueueScripts/take``).
             connection.setCommandTimeout(block + connection.configuration.commandTimeout)
             let replies = Result { () throws(RedisError) in
-                try connection.pipeline([RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds)), take(limit)])
+                try connection.pipeline([RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds)), self.plainTake(limit)])
             }
             connection.setCommandTimeout(nil)
             let entries = try Self.entries(of: replies.get()[1])
