@@ -72,6 +72,22 @@ struct OrderedTakeTests {
         }
     }
 
+    /// A take that meets a held key pops again for the events it still may run: a key it gave
+    /// to an event in its first pop stays that event's in the next one (the script writes the
+    /// holders once, at its end).
+    @Test func aKeyTakenInOnePopOfATakeMakesItsNextEventWaitInTheNextPop() async throws {
+        try await withQueue { queue, redis in
+            _ = try await redis.send(RedisCommand("SET", Self.keys.orderHeld(key: "X"), "0someone-else"))
+            try await Self.push(redis, [Self.event("x1", key: "X"), Self.event("y1", key: "Y"), Self.event("y2", key: "Y")])
+            let taken = try await Self.take(queue, limit: 2)
+            #expect(taken.map(\.parsed) == ["y1"], "expected only y1 to run (x1 behind someone else, y2 behind y1), saw \(taken.map(\.parsed))")
+            let waiting = try await redis.send(RedisCommand("LRANGE", Self.keys.orderWaiting(key: "Y"), 0, -1)).array?.compactMap(\.string)
+            #expect(waiting?.first == "y2", "expected y2 waiting for Y, saw \(String(describing: waiting))")
+            let holder = try await Self.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "Y")))
+            #expect(holder == "1y1", "expected Y held by y1 with events waiting (1y1), saw \(String(describing: holder))")
+        }
+    }
+
     /// Two workers race for one key many times: whichever gets round to its take first, only
     /// the older event runs; the newer one waits.
     @Test func twoTakersRacingForOneKeyNeverBothGetIt() async throws {
