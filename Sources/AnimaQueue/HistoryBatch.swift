@@ -23,14 +23,15 @@ public struct HistoryBatch: Sendable {
     public var items: [Item?]
     /// The batch may be recorded already: the same call was sent before and its reply lost.
     /// A record then goes in only if its event's index names no entry with the same record.
-    public var again = false
+    /// (Set by the settle sent again, ``WorkerQueue/settle(_:flows:recording:maxLength:again:)``.)
+    var again = false
 
     public init(_ items: [Item?]) {
         self.items = items
     }
 
     /// The batch to send again after a lost reply (``again``).
-    public var sentAgain: HistoryBatch {
+    var sentAgain: HistoryBatch {
         var batch = self
         batch.again = true
         return batch

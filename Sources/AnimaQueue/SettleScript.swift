@@ -18,7 +18,8 @@ enum SettleScript {
 
     /// KEYS: processing, pending, retry set, dead, paused set, order waits, history stream,
     /// receipts, then the history's index keys. ARGV: the number of steps, the done TTL, the
-    /// prefix, the steps' fields, the number of flow releases and theirs (type, token, result:
+    /// prefix, the steps' fields, the number of flow releases, whether the call is sent again
+    /// after a lost reply ('1'/'0'), the releases (type, token, result:
     /// ``FlowScripts/settle``), then (when recording) the arguments of ``HistoryBatch``.
     /// Reply: `{results, receipts, flows}`, one result per step as its own script answered;
     /// receipts nil when nothing was recorded; one breaker transition (or nil) per release.
@@ -108,17 +109,27 @@ enum SettleScript {
           results[i] = answer(pcall(step, ARGV[f + 1], ARGV[f + 2], ARGV[f + 3], ARGV[f + 4], ARGV[f + 5], ARGV[f + 6], ARGV[f + 7]))
         end
         local h = 4 + n * 8
-        local m = tonumber(ARGV[h]) or 0
+        local m, again = tonumber(ARGV[h]) or 0, ARGV[h + 1] == '1'
         local flows = {}
         if m > 0 then
+          -- Sent again after a lost reply: an attempt whose step found its work done (the first
+          -- call ran) frees its slot again but gives the breaker no second result.
+          local ran = {}
+          if again then
+            for i = 1, n do
+              local token = ARGV[4 + (i - 1) * 8 + 3]
+              if token ~= '' and results[i] ~= 1 then ran[token] = true end
+            end
+          end
           local fnow = flowNow()
           for j = 1, m do
-            local g = h + 1 + (j - 1) * 3
-            flows[j] = answer(pcall(flowSettle, ARGV[3], ARGV[g], ARGV[g + 1], ARGV[g + 2], fnow))
+            local g = h + 2 + (j - 1) * 3
+            local result = ran[ARGV[g + 1]] and '-' or ARGV[g + 2]
+            flows[j] = answer(pcall(flowSettle, ARGV[3], ARGV[g], ARGV[g + 1], result, fnow))
           end
           pcall(flowSettled, ARGV[3])
         end
-        h = h + 1 + m * 3
+        h = h + 2 + m * 3
         local receipts = false
         if #ARGV >= h then receipts = answer(pcall(recordOutcomes, KEYS[7], KEYS[8], KEYS, 8, ARGV, h)) end
         return { results, receipts, flows }
@@ -126,7 +137,8 @@ enum SettleScript {
 
     /// The call settling `settlements` from `processing`, recording `history` when given.
     static func call(
-        _ settlements: [Settlement], flows: [FlowRelease] = [], history: HistoryBatch?, maxLength: Int, keys: QueueKeys, processing: String
+        _ settlements: [Settlement], flows: [FlowRelease] = [], history: HistoryBatch?, maxLength: Int, again: Bool = false, keys: QueueKeys,
+        processing: String
     ) -> RedisCommand {
         var scriptKeys = [processing, keys.events, keys.scheduled, keys.dead, keys.paused, keys.orderWaits, keys.history, keys.received]
         // Appended by type, not as `[any RedisArgument]`: building the settle of a batch was a
@@ -134,12 +146,13 @@ enum SettleScript {
         var arguments = EncodedArguments(reservingCapacity: settlements.reduce(0) { $0 + $1.entry.readableBytes + 200 })
         for settlement in settlements { appendFields(of: settlement, keys: keys, to: &arguments) }
         arguments.append(flows.count)
+        arguments.append(again ? "1" : "0")
         for flow in flows {
             arguments.append(flow.ticket.type)
             arguments.append(flow.ticket.token)
             arguments.append(flow.result.rawValue)
         }
-        if let history { scriptKeys += history.parts(keys: keys, maxLength: maxLength, appendingTo: &arguments) }
+        if let history = again ? history?.sentAgain : history { scriptKeys += history.parts(keys: keys, maxLength: maxLength, appendingTo: &arguments) }
         return script.call(keys: scriptKeys, arguments: [settlements.count, WorkerQueue.doneTTLSeconds, keys.prefix], encoded: arguments)
     }
 

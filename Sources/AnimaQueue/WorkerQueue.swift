@@ -89,12 +89,15 @@ public struct WorkerQueue: Sendable {
     /// receipts, or its error) comes back as it is: a failed recording never fails the
     /// settlement, whose steps have run by then. Nil when there is no `history`. One step's
     /// error reply is thrown, after every other step ran. `transitions` has one entry per
-    /// release: the breaker's change it caused, if any.
+    /// release: the breaker's change it caused, if any. `again`: the same call sent after a lost
+    /// reply, so that what the first one did (the history's records, the breaker's counts)
+    /// is not done twice.
     public func settle(
-        _ settlements: [Settlement], flows: [FlowRelease] = [], recording history: HistoryBatch?, maxLength: Int = 0
+        _ settlements: [Settlement], flows: [FlowRelease] = [], recording history: HistoryBatch?, maxLength: Int = 0, again: Bool = false
     ) async throws(RedisError) -> (settled: [Settled], recorded: RedisValue?, transitions: [BreakerTransition?]) {
         if settlements.isEmpty && history == nil && flows.isEmpty { return ([], nil, []) }
-        let call = SettleScript.call(settlements, flows: flows, history: history, maxLength: maxLength, keys: keys, processing: processing)
+        let call = SettleScript.call(
+            settlements, flows: flows, history: history, maxLength: maxLength, again: again, keys: keys, processing: processing)
         let reply = try await operations.send(call)
         if case .error(let message) = reply { throw RedisError.reply(message, to: "settle") }
         guard let parts = reply.array, parts.count == 3, let results = parts[0].array, results.count == settlements.count else {

@@ -40,9 +40,8 @@ extension Worker {
                 "settle", until: giveUp,
                 { () throws(RedisError) in
                     tries += 1
-                    // A retry follows a lost reply: the first call may have recorded the batch.
-                    let sent = tries > 1 ? recording?.sentAgain : recording
-                    return try await self.queue.settle(settlements, flows: flows, recording: sent, maxLength: maxLength)
+                    // A retry follows a lost reply: the first call may have run.
+                    return try await self.queue.settle(settlements, flows: flows, recording: recording, maxLength: maxLength, again: tries > 1)
                 }
             )
         else { return nil }

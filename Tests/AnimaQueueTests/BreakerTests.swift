@@ -45,6 +45,23 @@ struct BreakerTests {
         }
     }
 
+    /// A settle whose reply was lost is sent again: its attempts count once in the window,
+    /// whether the first call ran (its steps then find their work done) or never arrived.
+    @Test(arguments: [true, false])
+    func aSettleSentAgainCountsEachAttemptOnce(firstCallArrived: Bool) async throws {
+        try await F.run { f in
+            try await f.controls.setBreaker(Self.settings, for: F.type)
+            try await f.push(["e1", "e2"])
+            let taken = try await f.take(f.a)
+            let settlements = taken.map { Settlement(entry: $0.stored, step: .schedule($0.stored, after: .seconds(60), releasing: $0.lease)) }
+            let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .failure) } }
+            if firstCallArrived { _ = try await f.a.settle(settlements, flows: releases, recording: nil) }
+            _ = try await f.a.settle(settlements, flows: releases, recording: nil, again: true)
+            let (attempts, failed) = (try await f.breakerField("ct"), try await f.breakerField("cf"))
+            #expect(attempts == "2" && failed == "2", "expected 2 attempts, 2 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
+        }
+    }
+
     @Test func successesKeepItClosed() async throws {
         try await F.run { f in
             try await f.controls.setBreaker(Self.settings, for: F.type)

@@ -98,7 +98,7 @@ struct SettleTests {
     @Test func aRecordingSentAgainAfterALostReplyAddsNothingTheFirstAdded() async throws {
         try await withQueue { queue, redis in
             _ = try await queue.settle([], recording: Self.history, maxLength: 1_000)
-            _ = try await queue.settle([], recording: Self.history.sentAgain, maxLength: 1_000)
+            _ = try await queue.settle([], recording: Self.history, maxLength: 1_000, again: true)
             let records = try await redis.send(RedisCommand("XLEN", Self.keys.history)).int
             #expect(records == 1, "expected evt_s's outcome recorded once, saw \(String(describing: records)) records")
         }
@@ -107,7 +107,7 @@ struct SettleTests {
     /// Sent again when the first call never reached Redis, a batch records its outcomes.
     @Test func aRecordingSentAgainThatNeverArrivedBeforeRecordsItsOutcomes() async throws {
         try await withQueue { queue, redis in
-            _ = try await queue.settle([], recording: Self.history.sentAgain, maxLength: 1_000)
+            _ = try await queue.settle([], recording: Self.history, maxLength: 1_000, again: true)
             let records = try await redis.send(RedisCommand("XLEN", Self.keys.history)).int
             #expect(records == 1, "expected evt_s's outcome recorded, saw \(String(describing: records)) records")
         }
