@@ -19,15 +19,45 @@ public struct EventHistory: Sendable {
     }
 
     /// The recorded attempts of `id`, oldest first. Those the stream's cap dropped are left out.
+    ///
+    /// They are the entries its index names, and those of `id` at the millisecond its done mark
+    /// was written (the settle writes the outcome of the mark it writes there, unindexed: see
+    /// ``HistoryBatch``): the mark expires ``WorkerQueue/doneTTLSeconds`` after it.
     public func attempts(of id: String) async throws(RedisError) -> [HistoryRecord] {
         let index = try await client.evaluate(Self.index, keys: [keys.history(id: id)], arguments: [])
         let entryIDs = index.array?.compactMap(\.string) ?? index.string?.split(separator: " ").map(String.init) ?? []
-        if entryIDs.isEmpty { return [] }
-        let replies = try await client.pipeline(entryIDs.map { RedisCommand("XRANGE", keys.history, $0, $0) })
-        return replies.compactMap { reply in
-            guard let entry = reply.array?.first?.array, entry.count == 2, let fields = entry[1].array else { return nil }
-            return HistoryRecord(fields: fields)
+        var commands = entryIDs.map { RedisCommand("XRANGE", keys.history, $0, $0) }
+        let expiry = try await client.send(RedisCommand("PEXPIRETIME", keys.event(id: id))).int ?? -1
+        if expiry > 0 {
+            let at = String(expiry - WorkerQueue.doneTTLSeconds * 1000)
+            commands.append(RedisCommand("XRANGE", keys.history, at, at))
         }
+        if commands.isEmpty { return [] }
+        var found: [(entry: StreamEntryID, record: HistoryRecord)] = []
+        for reply in try await client.pipeline(commands) {
+            for item in reply.array ?? [] {
+                guard let entry = item.array, entry.count == 2, let entryID = entry[0].string.flatMap(StreamEntryID.init),
+                    let fields = entry[1].array, let record = HistoryRecord(fields: fields), record.eventID == id,
+                    !found.contains(where: { $0.entry == entryID })
+                else { continue }
+                found.append((entryID, record))
+            }
+        }
+        return found.sorted { $0.entry < $1.entry }.map(\.record)
+    }
+
+    /// A stream entry's id (`<ms>-<seq>`), ordered as the stream orders them.
+    struct StreamEntryID: Comparable {
+        let milliseconds: UInt64
+        let sequence: UInt64
+
+        init?(_ text: String) {
+            let parts = text.split(separator: "-")
+            guard parts.count == 2, let milliseconds = UInt64(parts[0]), let sequence = UInt64(parts[1]) else { return nil }
+            (self.milliseconds, self.sequence) = (milliseconds, sequence)
+        }
+
+        static func < (a: Self, b: Self) -> Bool { (a.milliseconds, a.sequence) < (b.milliseconds, b.sequence) }
     }
 
     /// An event's index: its entry ids, space-separated in a string, or a list as versions

@@ -75,7 +75,15 @@ public struct HistoryBatch: Sendable {
     /// (per 500); then, for each item with a record, adds the entry (`r`: the record, `rcv`: the
     /// receipt) to the capped stream (approximate trimming: Redis may keep up to 100 more) and
     /// its id to the event's own index, which keeps the 100 newest (it grows to 4 KiB of ids,
-    /// then is cut back to 100) and expires with the done mark (7 days). Looking an event up reads its index, never the whole stream.
+    /// then is cut back to 100) and expires with the done mark (7 days). Looking an event up
+    /// reads its index, never the whole stream (``EventHistory/attempts(of:)``).
+    ///
+    /// Run by ``SettleScript``, the outcome of an event whose done mark that call wrote (most
+    /// events: a first success) is indexed by the mark instead: the mark expires exactly
+    /// 7 days after the call's time, and the entry goes in at that millisecond (`<ms>-*`), so
+    /// the mark's `PEXPIRETIME` names it. That saves a key with its TTL per event, the larger
+    /// part of recording. (When the stream's newest entry is later than that millisecond, the
+    /// entry goes in as usual, indexed.)
     ///
     /// The index is a string of space-separated entry ids: most events have one outcome, and
     /// one `SET NX EX` costs the server about half of creating a list and giving it a TTL, which
@@ -87,24 +95,38 @@ public struct HistoryBatch: Sendable {
     /// item: digest ('' for none), final ('1'/'0'), the record as JSON ('' for none).
     static let script = RedisScript(recordOutcomes + "\n" + "return recordOutcomes(KEYS[1], KEYS[2], KEYS, 2, ARGV, 1)")
 
-    /// `recordOutcomes(stream, received, K, k0, A, first)`: the recording of ``script``, with
-    /// the cap at A[first], the flag of ``again`` after it, then the items, their index keys at
-    /// K[k0 + 1…]. Returns the receipts. ``SettleScript`` runs it too.
+    /// `recordOutcomes(stream, received, K, k0, A, first, done)`: the recording of ``script``,
+    /// with the cap at A[first], the flag of ``again`` after it, then the items, their index keys
+    /// at K[k0 + 1…]. Returns the receipts. ``SettleScript`` runs it too, with `done`: the key
+    /// prefix, the ids whose done marks it wrote (`marked`), the entry id at their time
+    /// (`entry`, `<ms>-*`) and the marks' TTL in milliseconds (`ttl`).
     static let recordOutcomes = """
-        local function alreadyRecorded(index, stream, record)
-          local kind, ids = redis.call('TYPE', index).ok, {}
+        local function alreadyRecorded(index, stream, record, mark, ttl)
+          local kind, entries = redis.call('TYPE', index).ok, {}
           if kind == 'string' then
-            for id in string.gmatch(redis.call('GET', index), '%S+') do ids[#ids + 1] = id end
+            for id in string.gmatch(redis.call('GET', index), '%S+') do
+              entries[#entries + 1] = redis.call('XRANGE', stream, id, id)[1]
+            end
           elseif kind == 'list' then
-            ids = redis.call('LRANGE', index, 0, -1)
+            for _, id in ipairs(redis.call('LRANGE', index, 0, -1)) do
+              entries[#entries + 1] = redis.call('XRANGE', stream, id, id)[1]
+            end
           end
-          for _, id in ipairs(ids) do
-            local entry = redis.call('XRANGE', stream, id, id)[1]
-            if entry and entry[2][1] == 'r' and entry[2][2] == record then return true end
+          local expiry = mark and redis.call('PEXPIRETIME', mark) or -1
+          if expiry > 0 then
+            local at = string.format('%.0f', expiry - ttl)
+            for _, entry in ipairs(redis.call('XRANGE', stream, at, at)) do entries[#entries + 1] = entry end
+          end
+          for _, entry in ipairs(entries) do
+            if entry[2][1] == 'r' and entry[2][2] == record then return true end
           end
           return false
         end
-        local function recordOutcomes(stream, received, K, k0, A, first)
+        local function addRecord(stream, cap, id, record, receipt)
+          if receipt then return redis.pcall('XADD', stream, 'MAXLEN', '~', cap, id, 'r', record, 'rcv', receipt) end
+          return redis.pcall('XADD', stream, 'MAXLEN', '~', cap, id, 'r', record)
+        end
+        local function recordOutcomes(stream, received, K, k0, A, first, done)
           local cap = A[first]
           local recording = tonumber(cap) > 0
           local again = A[first + 1] == '1'
@@ -133,14 +155,22 @@ public struct HistoryBatch: Sendable {
             receipts[#receipts + 1] = receipt
             if record ~= '' then
               k = k + 1
-              if recording and not (again and alreadyRecorded(K[k], stream, record)) then
-                local entry
-                if receipt then
-                  entry = redis.call('XADD', stream, 'MAXLEN', '~', cap, '*', 'r', record, 'rcv', receipt)
-                else
-                  entry = redis.call('XADD', stream, 'MAXLEN', '~', cap, '*', 'r', record)
+              local id = done and string.sub(K[k], #done.prefix + 10)
+              local mark = again and done and (done.prefix .. ':event:' .. id)
+              if recording and not (again and alreadyRecorded(K[k], stream, record, mark, done and done.ttl)) then
+                -- An outcome whose done mark this call wrote goes in at the mark's `now`: found
+                -- through the mark, it needs no index. (Not when the stream's newest entry is
+                -- later, as after a failover to a server whose clock is behind.)
+                local entry, indexed = nil, true
+                if done and done.marked[id] then
+                  local added = addRecord(stream, cap, done.entry, record, receipt)
+                  if type(added) ~= 'table' then entry, indexed = added, false end
                 end
-                if not redis.call('SET', K[k], entry, 'NX', 'EX', '604800') then
+                if not entry then
+                  entry = addRecord(stream, cap, '*', record, receipt)
+                  if type(entry) == 'table' then error(entry) end
+                end
+                if indexed and not redis.call('SET', K[k], entry, 'NX', 'EX', '604800') then
                   if redis.call('TYPE', K[k]).ok == 'list' then
                     if redis.call('RPUSH', K[k], entry) > 100 then redis.call('LTRIM', K[k], -100, -1) end
                   elseif redis.call('APPEND', K[k], ' ' .. entry) > 4096 then

@@ -31,7 +31,17 @@ enum SettleScript {
     /// The steps, by their letter (complete, acknowledge, schedule, dead letter, put back, park,
     /// none).
     private static let steps = """
-        local ttl, prefix, now = ARGV[2], ARGV[3], nil
+        local ttl, prefix, now, doneAt = ARGV[2], ARGV[3], nil, nil
+        local function clock()
+          if not now then
+            local t = redis.call('TIME')
+            now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+          end
+          return now
+        end
+        -- Done marks written by this call, by event id: each expires exactly ttl after `now`, so
+        -- its outcome's record, added at `now`, is found through the mark (HistoryBatch).
+        local marked = {}
         local function release(mark, token)
           if mark ~= '' and token ~= '' and redis.call('GET', mark) == token then redis.call('DEL', mark) end
         end
@@ -44,7 +54,9 @@ enum SettleScript {
           local v = redis.call('GET', mark)
           local removed, result = remove(e), 0
           if (not v) or v == token then
-            redis.call('SET', mark, 'done', 'EX', ttl)
+            doneAt = doneAt or string.format('%.0f', clock() + tonumber(ttl) * 1000)
+            redis.call('SET', mark, 'done', 'PXAT', doneAt)
+            marked[string.sub(mark, #prefix + 8)] = true
             result = 1
           elseif v == 'done' and removed == 0 then
             result = 2
@@ -60,11 +72,7 @@ enum SettleScript {
         steps.s = function(e, mark, token, a, b)
           release(mark, token)
           if remove(e) == 0 then return 0 end
-          if not now then
-            local t = redis.call('TIME')
-            now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-          end
-          redis.call('ZADD', KEYS[3], now + tonumber(b), a)
+          redis.call('ZADD', KEYS[3], clock() + tonumber(b), a)
           return 1
         end
         steps.d = function(e, mark, token, a, b, held, holder)
@@ -131,7 +139,10 @@ enum SettleScript {
         end
         h = h + 2 + m * 3
         local receipts = false
-        if #ARGV >= h then receipts = answer(pcall(recordOutcomes, KEYS[7], KEYS[8], KEYS, 8, ARGV, h)) end
+        if #ARGV >= h then
+          local done = { prefix = prefix, marked = marked, entry = now and string.format('%.0f-*', now), ttl = tonumber(ttl) * 1000 }
+          receipts = answer(pcall(recordOutcomes, KEYS[7], KEYS[8], KEYS, 8, ARGV, h, done))
+        end
         return { results, receipts, flows }
         """
 
