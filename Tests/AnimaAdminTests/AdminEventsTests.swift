@@ -27,6 +27,22 @@ struct AdminEventsTests {
         }
     }
 
+    /// Its success is recorded with the done mark, not indexed: `show` finds it through the mark.
+    @Test func showOfAnEventHandledAfterARetryGivesBothAttemptsThenDone() async throws {
+        try await PipelineFixture.run { f in
+            let gate = f.path("fail-once")
+            try await f.startWorker(
+                ["*=test -e \(gate) || { touch \(gate); exit 3; }"], environment: ["ANIMA_RETRY_BASE_SECONDS": "0.1"])
+            let event = makeEvent("crm.sync")
+            try await f.push(event.body)
+            #expect(await f.waitUntilDone([event.id], timeout: TestTime.scaled(.seconds(20))), "the event was not handled")
+            let shown = try #require(jsonObject(try await f.admin("events", "show", event.id, "--json").standardOutput))
+            #expect(shown["state"] as? String == "done", "expected state done, saw \(shown["state"] ?? "none")")
+            let attempts = shown["attempts"] as? [[String: Any]] ?? []
+            #expect(attempts.map { $0["result"] as? String } == ["retry", "ok"], "expected [retry, ok], saw \(attempts)")
+        }
+    }
+
     @Test func showOfAnIdNothingIsKnownOfExitsOne() async throws {
         try await PipelineFixture.run { f in
             let run = try await f.admin("events", "show", "evt_never_seen")
