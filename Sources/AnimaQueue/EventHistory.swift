@@ -24,10 +24,10 @@ public struct EventHistory: Sendable {
     /// was written (the settle writes the outcome of the mark it writes there, unindexed: see
     /// ``HistoryBatch``): the mark expires ``WorkerQueue/doneTTLSeconds`` after it.
     public func attempts(of id: String) async throws(RedisError) -> [HistoryRecord] {
-        let index = try await client.evaluate(Self.index, keys: [keys.history(id: id)], arguments: [])
+        let reply = try await client.evaluate(Self.index, keys: [keys.history(id: id), keys.event(id: id)], arguments: []).array ?? []
+        let (index, expiry) = (reply.first ?? .null, reply.dropFirst().first?.int ?? -1)
         let entryIDs = index.array?.compactMap(\.string) ?? index.string?.split(separator: " ").map(String.init) ?? []
         var commands = entryIDs.map { RedisCommand("XRANGE", keys.history, $0, $0) }
-        let expiry = try await client.send(RedisCommand("PEXPIRETIME", keys.event(id: id))).int ?? -1
         if expiry > 0 {
             let at = String(expiry - WorkerQueue.doneTTLSeconds * 1000)
             commands.append(RedisCommand("XRANGE", keys.history, at, at))
@@ -60,14 +60,14 @@ public struct EventHistory: Sendable {
         static func < (a: Self, b: Self) -> Bool { (a.milliseconds, a.sequence) < (b.milliseconds, b.sequence) }
     }
 
-    /// An event's index: its entry ids, space-separated in a string, or a list as versions
-    /// before 2026-12 wrote it.
+    /// An event's index (its entry ids, space-separated in a string, or a list as versions
+    /// before 2026-12 wrote it; nil when none) and its done mark's `PEXPIRETIME`.
     private static let index = RedisScript(
         """
-        local t = redis.call('TYPE', KEYS[1]).ok
-        if t == 'string' then return redis.call('GET', KEYS[1]) end
-        if t == 'list' then return redis.call('LRANGE', KEYS[1], 0, -1) end
-        return false
+        local t, index = redis.call('TYPE', KEYS[1]).ok, false
+        if t == 'string' then index = redis.call('GET', KEYS[1]) end
+        if t == 'list' then index = redis.call('LRANGE', KEYS[1], 0, -1) end
+        return { index, redis.call('PEXPIRETIME', KEYS[2]) }
         """
     )
 
