@@ -28,8 +28,13 @@ final class LogBuffer: @unchecked Sendable {
 
     /// Queues `line` (which ends with a newline); `urgent` writes it and all before it now.
     func append(_ line: String, urgent: Bool) {
+        append(line.utf8, urgent: urgent)
+    }
+
+    /// Queues `line`, bytes of UTF-8 that end with a newline (see ``append(_:urgent:)``).
+    func append(_ line: some Collection<UInt8>, urgent: Bool) {
         condition.lock()
-        pending.append(contentsOf: line.utf8)
+        pending.append(contentsOf: line)
         if !writerStarted { startWriter() }
         let full = pending.count >= Self.limit
         if urgent || full {

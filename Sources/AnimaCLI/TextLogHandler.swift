@@ -17,6 +17,12 @@ public struct TextLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        LogBuffer.standardError.append(line(for: event), urgent: event.level >= .error)
+    }
+
+    /// The line of `event`, newline included. Built as bytes, piece by piece: this runs once per
+    /// handled event, and `String` appends were most of its cost.
+    func line(for event: LogEvent) -> [UInt8] {
         let pairs: [(key: String, value: Logger.Metadata.Value)]
         if let error = event.error {
             var merged = event.mergedMetadata(over: metadata)
@@ -26,34 +32,34 @@ public struct TextLogHandler: LogHandler {
         } else {
             pairs = event.sortedMetadata(over: metadata)
         }
-        // Built by appending, without interpolation: this runs once per handled event.
-        var line = LogClock.local.text()
-        line.reserveCapacity(160)
-        line += " "
-        line += event.level.rawValue
-        line += " "
-        line += label
-        line += ":"
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
+        line += LogClock.local.text().utf8
+        line.append(UInt8(ascii: " "))
+        line += event.level.rawValue.utf8
+        line.append(UInt8(ascii: " "))
+        line += label.utf8
+        line.append(UInt8(ascii: ":"))
         for (key, value) in pairs {
-            line += " "
-            line += key
-            line += "="
+            line.append(UInt8(ascii: " "))
+            line += key.utf8
+            line.append(UInt8(ascii: "="))
             Self.append(value, to: &line)
         }
-        line += " ["
-        line += event.source
-        line += "] "
-        line += event.message.description
-        line += "\n"
-        LogBuffer.standardError.append(line, urgent: event.level >= .error)
+        line += " [".utf8
+        line += event.source.utf8
+        line += "] ".utf8
+        line += event.message.description.utf8
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 
     /// A value as `StreamLogHandler` prints it.
-    private static func append(_ value: Logger.Metadata.Value, to line: inout String) {
+    private static func append(_ value: Logger.Metadata.Value, to line: inout [UInt8]) {
         switch value {
-        case .string(let text): line += text
-        case .stringConvertible(let convertible): line += convertible.description
-        default: line += value.description
+        case .string(let text): line += text.utf8
+        case .stringConvertible(let convertible): line += convertible.description.utf8
+        default: line += value.description.utf8
         }
     }
 }

@@ -8,6 +8,15 @@ struct TextLogLineTests {
         LogEvent(level: .info, message: "handled", metadata: metadata, source: "test", file: #fileID, function: #function, line: #line)
     }
 
+    @Test func aLineReadsAsStreamLogHandlersAfterItsTime() {
+        var handler = TextLogHandler(label: "anima-worker")
+        handler.metadata = ["anima.worker": "w1"]
+        let line = String(decoding: handler.line(for: Self.event(["anima.result": "ok", "anima.event.attempt": .stringConvertible(2)])), as: UTF8.self)
+        let expected = " info anima-worker: anima.event.attempt=2 anima.result=ok anima.worker=w1 [test] handled\n"
+        #expect(line.hasSuffix(expected), "expected the line to end \(expected.debugDescription), saw \(line.debugDescription)")
+        #expect(line.count == LogClock.local.text().count + expected.count, "expected the time, then that; saw \(line.debugDescription)")
+    }
+
     @Test func keysComeSortedAcrossTheHandlersAndTheCallsMetadata() {
         let pairs = Self.event(["anima.result": "ok", "anima.event.id": "evt_1"]).sortedMetadata(over: ["anima.worker": "w1", "a": "first"])
         let keys = pairs.map(\.key)
