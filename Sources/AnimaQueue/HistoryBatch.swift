@@ -60,7 +60,7 @@ public struct HistoryBatch: Sendable {
             if let record = item.record { indexKeys.append(keys.history(id: record.eventID)) }
             arguments.append(item.digest ?? "")
             arguments.append(item.final ? "1" : "0")
-            arguments.append(item.record?.json ?? "")
+            arguments.append(item.record?.json ?? [])
         }
         return indexKeys
     }
