@@ -11,14 +11,20 @@ public enum SHA1Hex {
         buffer.withUnsafeReadableBytes { hex(Insecure.SHA1.hash(data: $0)) }
     }
 
+    /// Written straight into the string's storage: the worker names every event's receipt so.
     private static func hex(_ digest: Insecure.SHA1Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(40)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
+        String(unsafeUninitializedCapacity: 2 * Insecure.SHA1Digest.byteCount) { text in
+            var index = 0
+            for byte in digest {
+                text[index] = digit(byte >> 4)
+                text[index + 1] = digit(byte & 0x0f)
+                index += 2
+            }
+            return index
         }
-        return String(decoding: text, as: UTF8.self)
+    }
+
+    private static func digit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
     }
 }

@@ -21,6 +21,16 @@ struct RedisCommandEncodingTests {
         #expect(seen == expected, "expected \(expected.debugDescription), saw \(seen.debugDescription)")
     }
 
+    @Test func aScriptIsNamedAsRedisNamesIt() async throws {
+        let server = try await RedisServer()
+        try await withClient(server.url) { client in
+            let script = RedisScript("return 'named'")
+            let loaded = try await client.send(RedisCommand("SCRIPT", "LOAD", script.source)).string
+            #expect(loaded == script.sha1, "expected Redis's name \(loaded ?? "none"), saw \(script.sha1)")
+            #expect(SHA1Hex.of(Array("abc".utf8)) == "a9993e364706816aba3e25717850c26c9cd0d89d", "saw \(SHA1Hex.of(Array("abc".utf8)))")
+        }
+    }
+
     @Test func scriptFlushedUnderALiveConnectionRunsAgainAsEvalWithTheSameArguments() async throws {
         let server = try await RedisServer()
         try await withClient(server.url) { client in
