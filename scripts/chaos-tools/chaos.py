@@ -76,6 +76,7 @@ class Processes:
         self.redis = None
         self.ingress = None
         self.workers = {}  # pid -> Popen
+        self.started = {}  # pid -> time.monotonic() at its start
         self.serial = 0
 
     def start_redis(self):
@@ -107,7 +108,12 @@ class Processes:
                                   stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
         self.workers[worker.pid] = worker
+        self.started[worker.pid] = time.monotonic()
         return worker
+
+    def age(self, pid):
+        """Seconds since the worker was started."""
+        return time.monotonic() - self.started[pid]
 
     def kill_worker(self, pid):
         append_line("kill %d %.6f" % (pid, time.time()))
@@ -228,9 +234,13 @@ def monkey(processes, faults):
             faults["redis_restarts"] += 1
             continue
         if not faults["sigterm"] and progress > 0.3 and kills >= 1:
-            # The oldest worker: one restarted an instant ago may not have its signal handling
-            # installed yet, and dies of the signal like any process would.
+            # The oldest worker, once it has run a while: one started an instant ago may not have
+            # its signal handling installed yet (before it touches Redis), and dies of the signal
+            # like any process would. On a loaded machine (the suite beside a build) the oldest of
+            # three workers killed every 0.2-0.8 s can be that young: then not this round.
             pid = next(iter(processes.workers))
+            if processes.age(pid) < 2 * SCALE:
+                continue
             log("SIGTERM worker %d" % pid)
             status = processes.term_worker(pid)
             if status != 0:
