@@ -25,8 +25,8 @@ public struct EventHistory: Sendable {
     /// ``HistoryBatch``): the mark expires ``WorkerQueue/doneTTLSeconds`` after it.
     public func attempts(of id: String) async throws(RedisError) -> [HistoryRecord] {
         let reply = try await client.evaluate(Self.index, keys: [keys.history(id: id), keys.event(id: id)], arguments: []).array ?? []
-        let (index, expiry) = (reply.first ?? .null, reply.dropFirst().first?.int ?? -1)
-        let entryIDs = index.array?.compactMap(\.string) ?? index.string?.split(separator: " ").map(String.init) ?? []
+        let entryIDs = reply.first?.array?.compactMap(\.string) ?? []
+        let expiry = reply.dropFirst().first?.int ?? -1
         var commands = entryIDs.map { RedisCommand("XRANGE", keys.history, $0, $0) }
         if expiry > 0 {
             let at = String(expiry - WorkerQueue.doneTTLSeconds * 1000)
@@ -60,15 +60,10 @@ public struct EventHistory: Sendable {
         static func < (a: Self, b: Self) -> Bool { (a.milliseconds, a.sequence) < (b.milliseconds, b.sequence) }
     }
 
-    /// An event's index (its entry ids, space-separated in a string, or a list as versions
-    /// before 2026-12 wrote it; nil when none) and its done mark's `PEXPIRETIME`.
+    /// The entry ids an event's index names (``HistoryBatch/indexedIDs``) and its done mark's
+    /// `PEXPIRETIME`.
     private static let index = RedisScript(
-        """
-        local t, index = redis.call('TYPE', KEYS[1]).ok, false
-        if t == 'string' then index = redis.call('GET', KEYS[1]) end
-        if t == 'list' then index = redis.call('LRANGE', KEYS[1], 0, -1) end
-        return { index, redis.call('PEXPIRETIME', KEYS[2]) }
-        """
+        HistoryBatch.indexedIDs + "\n" + "return { indexedIDs(KEYS[1]), redis.call('PEXPIRETIME', KEYS[2]) }"
     )
 
     /// Recorded outcomes, newest first, that match every given filter.

@@ -95,23 +95,29 @@ public struct HistoryBatch: Sendable {
     /// item: digest ('' for none), final ('1'/'0'), the record as JSON ('' for none).
     static let script = RedisScript(recordOutcomes + "\n" + "return recordOutcomes(KEYS[1], KEYS[2], KEYS, 2, ARGV, 1)")
 
+    /// `indexedIDs(index)`: the entry ids an event's index names (a string of space-separated
+    /// ids, or a list as versions before 2026-12 wrote it), oldest first; none without an index.
+    static let indexedIDs = """
+        local function indexedIDs(index)
+          local kind, ids = redis.call('TYPE', index).ok, {}
+          if kind == 'string' then
+            for id in string.gmatch(redis.call('GET', index), '%S+') do ids[#ids + 1] = id end
+          elseif kind == 'list' then
+            ids = redis.call('LRANGE', index, 0, -1)
+          end
+          return ids
+        end
+        """
+
     /// `recordOutcomes(stream, received, K, k0, A, first, done)`: the recording of ``script``,
     /// with the cap at A[first], the flag of ``again`` after it, then the items, their index keys
     /// at K[k0 + 1…]. Returns the receipts. ``SettleScript`` runs it too, with `done`: the key
     /// prefix, the ids whose done marks it wrote (`marked`), the entry id at their time
     /// (`entry`, `<ms>-*`) and the marks' TTL in milliseconds (`ttl`).
-    static let recordOutcomes = """
+    static let recordOutcomes = indexedIDs + "\n" + """
         local function alreadyRecorded(index, stream, record, mark, ttl)
-          local kind, entries = redis.call('TYPE', index).ok, {}
-          if kind == 'string' then
-            for id in string.gmatch(redis.call('GET', index), '%S+') do
-              entries[#entries + 1] = redis.call('XRANGE', stream, id, id)[1]
-            end
-          elseif kind == 'list' then
-            for _, id in ipairs(redis.call('LRANGE', index, 0, -1)) do
-              entries[#entries + 1] = redis.call('XRANGE', stream, id, id)[1]
-            end
-          end
+          local entries = {}
+          for _, id in ipairs(indexedIDs(index)) do entries[#entries + 1] = redis.call('XRANGE', stream, id, id)[1] end
           local expiry = mark and redis.call('PEXPIRETIME', mark) or -1
           if expiry > 0 then
             local at = string.format('%.0f', expiry - ttl)

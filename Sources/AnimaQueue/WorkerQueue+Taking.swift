@@ -54,7 +54,6 @@ extension WorkerQueue {
         if let order {
             return try await takeOrdered(limit: limit, block: block, waitFirst: waitFirst, order: order, next: next, claims: claims)
         }
-        let events = keys.events
         return try await fetcher.withConnection { connection throws(RedisError) -> Round<Parsed> in
             if !waitFirst {
                 let entries = try Self.entries(of: connection.pipeline([self.plainTake(limit)])[0])
@@ -63,14 +62,10 @@ extension WorkerQueue {
                 }
                 if !entries.isEmpty || block <= .zero { return Round(taken: claims.made(for: entries, on: connection)) }
             }
-            // The wait moves nothing (a `BLMOVE` of the list onto itself): the take after it
-            // does, registering the worker as it moves them (see ``QueueScripts/take``).
-            connection.setCommandTimeout(block + connection.configuration.commandTimeout)
-            let replies = Result { () throws(RedisError) in
-                try connection.pipeline([RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds)), self.plainTake(limit)])
-            }
-            connection.setCommandTimeout(nil)
-            let entries = try Self.entries(of: replies.get()[1])
+            // The take after the wait moves the events, registering the worker as it moves them
+            // (see ``QueueScripts/take``).
+            let replies = try self.pipeline([self.plainTake(limit)], waitingUpTo: block, on: connection)
+            let entries = try Self.entries(of: replies[1])
             return Round(taken: claims.made(for: entries, on: connection))
         }
     }
@@ -88,16 +83,10 @@ extension WorkerQueue {
         limit: Int, block: Duration, waitFirst: Bool, order: OrderKeyPath, next: Int, claims: BatchClaims<Parsed>
     ) async throws(RedisError) -> Round<Parsed> {
         let take = OrderedTake(limit: limit, order: order, keys: keys, processing: processing, hints: orderHints)
-        let events = keys.events
         return try await fetcher.withConnection { connection throws(RedisError) -> Round<Parsed> in
-            var commands = take.commands
-            if waitFirst {
-                connection.setCommandTimeout(block + connection.configuration.commandTimeout)
-                commands.insert(RedisCommand("BLMOVE", events, events, "RIGHT", "RIGHT", String(block.seconds)), at: 0)
-            }
-            let replies = Result { () throws(RedisError) in try connection.pipeline(commands) }
-            if waitFirst { connection.setCommandTimeout(nil) }
-            let (reply, hints) = try take.read(replies.get())
+            let replies =
+                waitFirst ? try self.pipeline(take.commands, waitingUpTo: block, on: connection) : try connection.pipeline(take.commands)
+            let (reply, hints) = try take.read(replies)
             let groups = try TakenGroups(reply, of: 3, flowType: nil, hints: hints)
             // Hints for a take ahead come from the look that just came back.
             let ahead = next > 0 && !waitFirst && groups.entries.count == limit ? self.aheadTake(next, order: order) : nil
@@ -105,6 +94,18 @@ extension WorkerQueue {
             groups.attach(to: &round.taken)
             return round
         }
+    }
+
+    /// `commands` after a wait of up to `block` for an event, in one round trip: the wait is a
+    /// `BLMOVE` of the pending list onto itself, which moves nothing (the commands after it do,
+    /// each in its own step). Replies: the wait's, then the commands'.
+    private func pipeline(_ commands: [RedisCommand], waitingUpTo block: Duration, on connection: RedisConnection) throws(RedisError)
+        -> [RedisValue]
+    {
+        let wait = RedisCommand("BLMOVE", keys.events, keys.events, "RIGHT", "RIGHT", String(block.seconds))
+        connection.setCommandTimeout(block + connection.configuration.commandTimeout)
+        defer { connection.setCommandTimeout(nil) }
+        return try connection.pipeline([wait] + commands)
     }
 
     /// The entries of a take script's reply.

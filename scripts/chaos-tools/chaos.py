@@ -76,7 +76,6 @@ class Processes:
         self.redis = None
         self.ingress = None
         self.workers = {}  # pid -> Popen
-        self.started = {}  # pid -> time.monotonic() at its start
         self.serial = 0
 
     def start_redis(self):
@@ -107,13 +106,13 @@ class Processes:
         worker = subprocess.Popen(command, env=env,
                                   stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(WORK, "worker-%d.log" % self.serial), "ab"))
+        worker.started = time.monotonic()
         self.workers[worker.pid] = worker
-        self.started[worker.pid] = time.monotonic()
         return worker
 
     def age(self, pid):
         """Seconds since the worker was started."""
-        return time.monotonic() - self.started[pid]
+        return time.monotonic() - self.workers[pid].started
 
     def kill_worker(self, pid):
         append_line("kill %d %.6f" % (pid, time.time()))
