@@ -204,8 +204,11 @@ enum FlowScripts {
 
     /// `flowSettle(prefix, type, token, result, now)` for ``SettleScript`` (with ``basics``):
     /// frees the attempt's slot and gives its result (`s` success, `f` failure, `-` not an
-    /// attempt) to the type's breaker. Returns `{transition, failed, attempts, cooldown ms}` when
-    /// the breaker opened, reopened or closed, else false. A type's breaker settings and state
+    /// attempt, `r` counted by an earlier call whose reply was lost) to the type's breaker.
+    /// Returns `{transition, failed, attempts, cooldown ms}` when the breaker opened, reopened or
+    /// closed, else false. The breaker's hash keeps its last transition and the token that
+    /// caused it (`by`, `tk`, `tf`, `ta`, `tc`), so that an `r` answers the transition its lost
+    /// reply carried: each opening and closing is logged once, by the worker that caused it. A type's breaker settings and state
     /// are read once per call and kept in the script's table; transitions are written at once,
     /// and `flowSettled(prefix)`, run after the call's releases, writes the freed slots (one
     /// `ZREM` per type and 500) and the window counts (one `HSET` per breaker).
@@ -230,6 +233,10 @@ enum FlowScripts {
           breakerStates[k] = b
           return b
         end
+        local function transition(k, token, kind, failed, attempts, cooldown)
+          redis.call('HSET', k, 'by', token, 'tk', kind, 'tf', failed, 'ta', attempts, 'tc', cooldown)
+          return { kind, failed, attempts, cooldown }
+        end
         local function flowSettle(prefix, t, token, result, now)
           freedSlots[t] = freedSlots[t] or {}
           table.insert(freedSlots[t], token)
@@ -246,17 +253,22 @@ enum FlowScripts {
             if result == 's' then
               redis.call('DEL', k)
               breakerStates[k] = { ct = 0, cf = 0, pt = 0, pf = 0 }
-              return { 'closed', 0, 1, 0 }
+              return transition(k, token, 'closed', 0, 1, 0)
             elseif result == 'f' then
               cooldown = math.min(cooldown * 2, 3600000)
               redis.call('HSET', k, 'state', 'open', 'until', now + cooldown, 'cooldown', cooldown)
               redis.call('HDEL', k, 'probe', 'probe_until')
               b.state, b.probe, b.cooldown = 'open', nil, cooldown
-              return { 'reopened', 1, 1, cooldown }
+              return transition(k, token, 'reopened', 1, 1, cooldown)
             end
             redis.call('HSET', k, 'state', 'open', 'until', now)
             b.state = 'open'
             return false
+          end
+          if result == 'r' then
+            local last = redis.call('HMGET', k, 'by', 'tk', 'tf', 'ta', 'tc')
+            if last[1] ~= token then return false end
+            return { last[2], tonumber(last[3]), tonumber(last[4]), tonumber(last[5]) }
           end
           if (b.state and b.state ~= 'closed') or result == '-' then return false end
           local w = c['window_ms']
@@ -271,7 +283,7 @@ enum FlowScripts {
             redis.call('DEL', k)
             redis.call('HSET', k, 'state', 'open', 'until', now + c['cooldown_ms'], 'cooldown', c['cooldown_ms'], 'opened_at', now)
             breakerStates[k] = { state = 'open', cooldown = c['cooldown_ms'], ct = 0, cf = 0, pt = 0, pf = 0 }
-            return { 'opened', math.floor(failed + 0.5), math.floor(total + 0.5), c['cooldown_ms'] }
+            return transition(k, token, 'opened', math.floor(failed + 0.5), math.floor(total + 0.5), c['cooldown_ms'])
           end
           b.state, b.ws, b.ct, b.cf, b.pt, b.pf, b.dirty = 'closed', ws, ct, cf, pt, pf, true
           return false

@@ -21,9 +21,14 @@ public struct FlowRelease: Sendable {
 
     public let ticket: FlowTicket
     public let result: Result
+    /// The index of the attempt's step among the settle's settlements: a settle sent again
+    /// after a lost reply gives the breaker nothing twice for a step the first call ran. Nil:
+    /// no step of this call (the result always counts).
+    public let settlement: Int?
 
-    public init(_ ticket: FlowTicket, _ result: Result) {
+    public init(_ ticket: FlowTicket, _ result: Result, settlement: Int? = nil) {
         self.ticket = ticket
         self.result = result
+        self.settlement = settlement
     }
 }

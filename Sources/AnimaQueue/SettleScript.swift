@@ -19,8 +19,9 @@ enum SettleScript {
     /// KEYS: processing, pending, retry set, dead, paused set, order waits, history stream,
     /// receipts, then the history's index keys. ARGV: the number of steps, the done TTL, the
     /// prefix, the steps' fields, the number of flow releases, whether the call is sent again
-    /// after a lost reply ('1'/'0'), the releases (type, token, result:
-    /// ``FlowScripts/settle``), then (when recording) the arguments of ``HistoryBatch``.
+    /// after a lost reply ('1'/'0'), the releases (type, token, result: ``FlowScripts/settle``;
+    /// the number of the attempt's step, 0 none), then (when recording) the arguments of
+    /// ``HistoryBatch``.
     /// Reply: `{results, receipts, flows}`, one result per step as its own script answered;
     /// receipts nil when nothing was recorded; one breaker transition (or nil) per release.
     static let script = RedisScript(
@@ -121,23 +122,18 @@ enum SettleScript {
         local flows = {}
         if m > 0 then
           -- Sent again after a lost reply: an attempt whose step found its work done (the first
-          -- call ran) frees its slot again but gives the breaker no second result.
-          local ran = {}
-          if again then
-            for i = 1, n do
-              local token = ARGV[4 + (i - 1) * 8 + 3]
-              if token ~= '' and results[i] ~= 1 then ran[token] = true end
-            end
-          end
+          -- call ran) frees its slot again and gives the breaker no second result ('r'), only
+          -- asks for the transition the first call's reply carried.
           local fnow = flowNow()
           for j = 1, m do
-            local g = h + 2 + (j - 1) * 3
-            local result = ran[ARGV[g + 1]] and '-' or ARGV[g + 2]
+            local g = h + 2 + (j - 1) * 4
+            local step = tonumber(ARGV[g + 3])
+            local result = (again and step > 0 and results[step] ~= 1) and 'r' or ARGV[g + 2]
             flows[j] = answer(pcall(flowSettle, ARGV[3], ARGV[g], ARGV[g + 1], result, fnow))
           end
           pcall(flowSettled, ARGV[3])
         end
-        h = h + 2 + m * 3
+        h = h + 2 + m * 4
         local receipts = false
         if #ARGV >= h then
           local done = { prefix = prefix, marked = marked, entry = now and string.format('%.0f-*', now), ttl = tonumber(ttl) * 1000 }
@@ -162,6 +158,7 @@ enum SettleScript {
             arguments.append(flow.ticket.type)
             arguments.append(flow.ticket.token)
             arguments.append(flow.result.rawValue)
+            arguments.append(flow.settlement.map { $0 + 1 } ?? 0)
         }
         if let history = again ? history?.sentAgain : history { scriptKeys += history.parts(keys: keys, maxLength: maxLength, appendingTo: &arguments) }
         return script.call(keys: scriptKeys, arguments: [settlements.count, WorkerQueue.doneTTLSeconds, keys.prefix], encoded: arguments)

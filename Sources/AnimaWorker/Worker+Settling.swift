@@ -29,7 +29,7 @@ extension Worker {
             let outcome = events[index].outcome
             settlements.append(Settlement(entry: events[index].stored, step: outcome.step, handover: outcome.isFinal ? events[index].hold : nil))
             items.append(historyItem(of: events[index], outcome))
-            if let ticket = events[index].flow { flows.append(FlowRelease(ticket, outcome.breakerResult)) }
+            if let ticket = events[index].flow { flows.append(FlowRelease(ticket, outcome.breakerResult, settlement: index)) }
             outcomes.append(outcome)
         }
         let history = HistoryBatch(items)

@@ -11,15 +11,31 @@ struct BreakerTests {
     static let settings = BreakerSettings(failureRate: 0.5, minAttempts: 4, window: .seconds(60), cooldown: .milliseconds(300))
 
     /// Opens the breaker with four failed attempts of e1…e4 (split between the two workers).
-    private func open(_ f: F) async throws -> [BreakerTransition?] {
+    /// `lastReplyLost`: the fourth settle is sent again, as after a lost reply.
+    private func open(_ f: F, lastReplyLost: Bool = false) async throws -> [BreakerTransition?] {
         try await f.controls.setBreaker(Self.settings, for: F.type)
         try await f.push(["e1", "e2", "e3", "e4"])
         let first = try await f.take(f.a, limit: 2)
         let second = try await f.take(f.b, limit: 2)
         var transitions: [BreakerTransition?] = []
         for taken in first { transitions.append(try await f.finish(f.a, taken, failed: true)) }
-        for taken in second { transitions.append(try await f.finish(f.b, taken, failed: true)) }
+        for taken in second {
+            transitions.append(try await f.finish(f.b, taken, failed: true, replyLost: lastReplyLost && taken.parsed == "e4"))
+        }
         return transitions
+    }
+
+    /// Takes the probe once the cooldown of a breaker that `open` opened is over.
+    private func probe(_ f: F) async throws -> WorkerQueue.Taken<String> {
+        try await f.push(["n1"])
+        _ = try await f.take(f.b)
+        var probe: [WorkerQueue.Taken<String>] = []
+        let probed = try await eventually(timeout: .seconds(10)) {
+            probe = try await f.takeHeld(f.a)
+            return !probe.isEmpty
+        }
+        try #require(probed && probe.count == 1, "expected one probe, saw \(probe.map(\.parsed))")
+        return probe[0]
     }
 
     @Test func failuresOverTheRateOpenItOnce() async throws {
@@ -54,11 +70,70 @@ struct BreakerTests {
             try await f.push(["e1", "e2"])
             let taken = try await f.take(f.a)
             let settlements = taken.map { Settlement(entry: $0.stored, step: .schedule($0.stored, after: .seconds(60), releasing: $0.lease)) }
-            let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .failure) } }
+            let releases = taken.enumerated().compactMap { index, event in event.flow.map { FlowRelease($0, .failure, settlement: index) } }
             if firstCallArrived { _ = try await f.a.settle(settlements, flows: releases, recording: nil) }
             _ = try await f.a.settle(settlements, flows: releases, recording: nil, again: true)
             let (attempts, failed) = (try await f.breakerField("ct"), try await f.breakerField("cf"))
             #expect(attempts == "2" && failed == "2", "expected 2 attempts, 2 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
+        }
+    }
+
+    /// The settle that opened the breaker lost its reply: the call sent again answers the
+    /// opening (the worker's one log line for it), and counts nothing twice.
+    @Test func aSettleSentAgainAnswersTheOpeningItsLostReplyCarried() async throws {
+        try await F.run { f in
+            let transitions = try await open(f, lastReplyLost: true)
+            #expect(transitions.map { $0?.kind } == [nil, nil, nil, .opened], "expected the resent 4th settle to answer the opening, saw \(transitions.map { $0?.kind })")
+            let counts = (transitions.last??.failed, transitions.last??.attempts)
+            #expect(counts == (4, 4), "expected 4 of 4 failed, saw \(String(describing: counts))")
+            #expect(try await f.breakerField("state") == "open")
+        }
+    }
+
+    /// The probe's success closed the breaker and its reply was lost: the call sent again
+    /// answers the closing.
+    @Test func aProbesSettleSentAgainAnswersTheClosing() async throws {
+        try await F.run { f in
+            _ = try await open(f)
+            let transition = try await f.finish(f.a, try await probe(f), replyLost: true)
+            #expect(transition?.kind == .closed, "expected the resent probe settle to answer the closing, saw \(String(describing: transition))")
+            #expect(try await f.breakerField("state") == nil, "expected the breaker closed")
+        }
+    }
+
+    /// An event taken back from held has a slot of its own (not its lease's token): a settle
+    /// of it sent again still counts its attempt once.
+    @Test func aSettleSentAgainOfAnEventTakenBackFromHeldCountsOnce() async throws {
+        try await F.run { f in
+            try await f.controls.setBreaker(Self.settings, for: F.type)
+            try await f.controls.setLimit(FlowLimit(concurrency: 1), for: F.type)
+            try await f.push(["e1", "e2"])
+            let taken = try await f.take(f.a)
+            try #require(taken.map(\.claim) == [.claimed, .heldBack(.limit)], "expected e1 run and e2 held, saw \(taken.map(\.claim))")
+            try await f.finish(f.a, taken[0])
+            let back = try await f.takeHeld(f.a)
+            try #require(back.map(\.parsed) == ["e2"], "expected e2 taken back, saw \(back.map(\.parsed))")
+            try await f.finish(f.a, back[0], failed: true, replyLost: true)
+            let (attempts, failed) = (try await f.breakerField("ct"), try await f.breakerField("cf"))
+            #expect(attempts == "2" && failed == "1", "expected 2 attempts, 1 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
+        }
+    }
+
+    /// A settle sent again whose first call changed nothing answers no transition, though the
+    /// breaker's last change (another attempt's) came after it.
+    @Test func aSettleSentAgainAnswersOnlyItsOwnTransition() async throws {
+        try await F.run { f in
+            try await f.controls.setBreaker(Self.settings, for: F.type)
+            try await f.push(["e1", "e2", "e3", "e4"])
+            let taken = try await f.take(f.a)
+            var transitions: [BreakerTransition?] = []
+            for event in taken { transitions.append(try await f.finish(f.a, event, failed: true)) }
+            try #require(transitions.map { $0?.kind } == [nil, nil, nil, .opened], "expected e4 to open it, saw \(transitions.map { $0?.kind })")
+            let third = taken[2]
+            let resent = try await f.a.settle(
+                [Settlement(entry: third.stored, step: .schedule(third.stored, after: .seconds(60), releasing: third.lease))],
+                flows: [FlowRelease(third.flow!, .failure, settlement: 0)], recording: nil, again: true)
+            #expect(resent.transitions == [nil], "expected no transition for e3's resent settle, saw \(resent.transitions)")
         }
     }
 

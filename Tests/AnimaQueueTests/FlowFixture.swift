@@ -63,12 +63,18 @@ struct FlowFixture {
     }
 
     /// Settles a taken event as done (or failed: scheduled again), releasing its admission.
+    /// `replyLost`: the call runs, then is sent again as after a lost reply; the second reply
+    /// is the one returned.
     @discardableResult
-    func finish(_ queue: WorkerQueue, _ taken: WorkerQueue.Taken<String>, failed: Bool = false) async throws -> BreakerTransition? {
+    func finish(
+        _ queue: WorkerQueue, _ taken: WorkerQueue.Taken<String>, failed: Bool = false, replyLost: Bool = false
+    ) async throws -> BreakerTransition? {
         let step: Settlement.Step =
             failed ? .schedule(taken.stored, after: .seconds(60), releasing: taken.lease) : .complete(taken.lease!)
-        let flows = taken.flow.map { [FlowRelease($0, failed ? .failure : .success)] } ?? []
-        return try await queue.settle([Settlement(entry: taken.stored, step: step)], flows: flows, recording: nil).transitions.first ?? nil
+        let flows = taken.flow.map { [FlowRelease($0, failed ? .failure : .success, settlement: 0)] } ?? []
+        let settlements = [Settlement(entry: taken.stored, step: step)]
+        if replyLost { _ = try await queue.settle(settlements, flows: flows, recording: nil) }
+        return try await queue.settle(settlements, flows: flows, recording: nil, again: replyLost).transitions.first ?? nil
     }
 
     /// The ids held back for `type`, oldest first.
