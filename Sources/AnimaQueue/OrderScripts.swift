@@ -120,6 +120,8 @@ enum OrderScripts {
     static let take = RedisScript(
         keyOf + "\n"
             + """
+            -- Locals, not globals: the hints are read from ARGV several times per entry.
+            local ARGV, KEYS = ARGV, KEYS
             local segments = tonumber(ARGV[3])
             local path = {}
             for i = 4, 3 + segments do path[#path + 1] = ARGV[i] end
@@ -146,7 +148,7 @@ enum OrderScripts {
                 end
                 moved = moved + 1
                 local waits = false
-                if held and not call('SET', held, holder, 'NX') then
+                if held and call('SETNX', held, holder) == 0 then
                   local h = call('GET', held)
                   if string.sub(h, 2) ~= string.sub(holder, 2) then
                     waits = true

@@ -32,6 +32,8 @@ enum SettleScript {
     /// The steps, by their letter (complete, acknowledge, schedule, dead letter, put back, park,
     /// none).
     private static let steps = """
+        -- Locals, not globals: every step reads its fields from ARGV.
+        local ARGV, KEYS = ARGV, KEYS
         local ttl, prefix, now, doneAt = ARGV[2], ARGV[3], nil, nil
         local function clock()
           if not now then
