@@ -1,0 +1,16 @@
+/// A small seeded generator, so a failing barrage can be replayed (ANIMA_HOSTILE_SEED).
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
+    mutating func byte() -> UInt8 { UInt8.random(in: 0...255, using: &self) }
+    mutating func bytes(count: Int) -> [UInt8] { (0..<count).map { _ in byte() } }
+    mutating func shuffle<T>(_ array: inout [T]) { array.shuffle(using: &self) }
+}
