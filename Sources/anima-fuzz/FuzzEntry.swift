@@ -18,7 +18,7 @@ private let verifier = SignatureVerifier(secrets: secrets, tolerance: .seconds(3
 private let now = Date(timeIntervalSince1970: 1_700_000_000)
 
 /// The input is `TIMESTAMP \n SIGNATURE \n BODY`; with fewer newlines the missing headers are
-/// absent (nil). Every function must return without crashing; the checks below are oracles.
+/// absent (nil). Every function must return without crashing; the checks are oracles.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
@@ -26,44 +26,55 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let timestamp = parts.count > 1 ? String(decoding: parts[0], as: UTF8.self) : nil
     let signature = parts.count > 2 ? String(decoding: parts[1], as: UTF8.self) : nil
     let body = Array(parts.last ?? [])
+    fuzzSignature(timestamp: timestamp, signature: signature, body: body)
+    for bytes in [input, body] { fuzzIdentify(bytes) }
+    fuzzLocate(body)
+    fuzzQueueEntry(input: input, body: body)
+    // Redis URLs: any text either parses or throws.
+    _ = try? RedisConfiguration(url: String(decoding: input, as: UTF8.self))
+    if let timestamp { _ = try? RedisConfiguration(url: timestamp) }
+    return 0
+}
 
-    // As given, at the fixed clock, and at the clock of the timestamp itself (so that a
-    // parsable timestamp always reaches the signature check).
+/// The headers as given, at the fixed clock, and at the clock of the timestamp itself (so that
+/// a parsable timestamp always reaches the signature check).
+private func fuzzSignature(timestamp: String?, signature: String?, body: [UInt8]) {
     if case .success = verifier.verify(timestamp: timestamp, signature: signature, body: body, now: now) {
         check(signature != nil, "accepted without a signature")
     }
-    if let timestamp, let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)), seconds >= 0,
+    guard let timestamp, let seconds = Int64(timestamp.trimmingCharacters(in: .whitespaces)), seconds >= 0,
         seconds <= 999_999_999_999_999  // the verifier takes at most 15 digits
-    {
-        let then = Date(timeIntervalSince1970: Double(seconds))
-        _ = verifier.verify(timestamp: timestamp, signature: signature, body: body, now: then)
-        // Round trip: the signature of each secret over this body verifies; a changed one does not.
-        for secret in secrets {
-            let good = WebhookSigner(secret: secret).signature(timestamp: seconds, body: body)
-            let result = verifier.verify(timestamp: String(seconds), signature: good, body: body, now: then)
-            check((try? result.get()) == seconds, "a correct signature was rejected: \(result)")
-            let flipped = String(good.dropLast()) + (good.last == "0" ? "1" : "0")
-            let bad = verifier.verify(timestamp: String(seconds), signature: flipped, body: body, now: then)
-            check((try? bad.get()) == nil, "a wrong signature was accepted")
-        }
+    else { return }
+    let then = Date(timeIntervalSince1970: Double(seconds))
+    _ = verifier.verify(timestamp: timestamp, signature: signature, body: body, now: then)
+    // Round trip: the signature of each secret over this body verifies; a changed one does not.
+    for secret in secrets {
+        let good = WebhookSigner(secret: secret).signature(timestamp: seconds, body: body)
+        let result = verifier.verify(timestamp: String(seconds), signature: good, body: body, now: then)
+        check((try? result.get()) == seconds, "a correct signature was rejected: \(result)")
+        let flipped = String(good.dropLast()) + (good.last == "0" ? "1" : "0")
+        let bad = verifier.verify(timestamp: String(seconds), signature: flipped, body: body, now: then)
+        check((try? bad.get()) == nil, "a wrong signature was accepted")
     }
+}
 
-    // The event-identity scanner over the whole input and over the body.
-    for bytes in [input, body] {
-        let fromData = WebhookEvent.identify(Data(bytes))
-        let fromBytes = bytes.withUnsafeBytes { WebhookEvent.identify(bytes: $0) }
-        switch (fromData, fromBytes) {
-        case (.success(let a), .success(let b)): check(a.id == b.id && a.type == b.type, "identify differs by input form")
-        case (.failure, .failure): break
-        default: check(false, "identify differs by input form")
-        }
-        if case .success(let event) = fromBytes {
-            check(!event.id.isEmpty && !event.type.isEmpty, "identified an empty id or type")
-        }
+/// The event-identity scanner reads the same from `Data` and from raw bytes.
+private func fuzzIdentify(_ bytes: [UInt8]) {
+    let fromData = WebhookEvent.identify(Data(bytes))
+    let fromBytes = bytes.withUnsafeBytes { WebhookEvent.identify(bytes: $0) }
+    switch (fromData, fromBytes) {
+    case (.success(let a), .success(let b)): check(a.id == b.id && a.type == b.type, "identify differs by input form")
+    case (.failure, .failure): break
+    default: check(false, "identify differs by input form")
     }
+    if case .success(let event) = fromBytes {
+        check(!event.id.isEmpty && !event.type.isEmpty, "identified an empty id or type")
+    }
+}
 
-    // The field locator (the ordered take's hints): what it locates is where it says, and
-    // its id is the one identify reads.
+/// The field locator (the ordered take's hints): what it locates is where it says, and its id
+/// is the one identify reads.
+private func fuzzLocate(_ body: [UInt8]) {
     for path in [["data", "key"], ["id"]].map({ $0.map { Array($0.utf8) } }) {
         guard let found = body.withUnsafeBytes({ EventFieldLocations.locate(in: $0, path: path) }) else { continue }
         check(found.id.lowerBound >= 0 && found.id.upperBound <= body.count && found.id.count > 2, "id token out of place")
@@ -79,18 +90,15 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         case .absent: break
         }
     }
+}
 
-    // Queue entries: any stored bytes parse; an encoded entry round-trips.
+/// Queue entries: any stored bytes parse; an encoded entry round-trips.
+private func fuzzQueueEntry(input: [UInt8], body: [UInt8]) {
     let entry = QueueEntry(stored: ByteBuffer(bytes: input))
     check(entry.body.readableBytes <= input.count && entry.attempts >= 0, "queue entry larger than its input")
     let attempts = input.count % 1000
     let encoded = QueueEntry(stored: QueueEntry.encode(body: ByteBuffer(bytes: body), attempts: attempts))
     check(encoded.attempts == attempts && Array(buffer: encoded.body) == body, "queue entry did not round-trip")
-
-    // Redis URLs: any text either parses or throws.
-    _ = try? RedisConfiguration(url: String(decoding: input, as: UTF8.self))
-    if let timestamp { _ = try? RedisConfiguration(url: timestamp) }
-    return 0
 }
 
 /// libFuzzer's driver, from the runtime that `-sanitize=fuzzer` links.
