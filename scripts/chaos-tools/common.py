@@ -1,6 +1,20 @@
-"""What the chaos runs share (chaos.py, chaos_sentinel.py): ports, the runs file, the recording
-command handler, and signed POSTs to the ingress."""
-import hashlib, hmac, http.client, json, os, socket, time
+"""What the chaos runs share (chaos.py, chaos_sentinel.py): the log, ports, the runs file, the
+recording command handler, signed POSTs to the ingress and the events' done marks."""
+import hashlib, hmac, http.client, json, os, socket, sys, time
+
+SECRET = "chaos-secret"
+SENDERS = 16
+# ANIMA_TEST_TIME_SCALE (default 1; scripts/sanitize sets it) stretches the workers' recovery
+# time and the windows and waits that follow from it.
+SCALE = max(1.0, float(os.environ.get("ANIMA_TEST_TIME_SCALE", "1")))
+T0 = time.time()
+
+
+def logger(name):
+    """A log function: `[NAME SECONDS] message` on standard error, seconds since the run began."""
+    def log(message):
+        print("[%s %6.1fs] %s" % (name, time.time() - T0, message), file=sys.stderr, flush=True)
+    return log
 
 
 def free_port():
@@ -87,3 +101,11 @@ class Poster:
         if self.connection is not None:
             self.connection.close()
         self.connection = None
+
+
+def done_marks(redis, ids):
+    """GET anima:event:<id> for each id (pipelined in chunks)."""
+    replies = []
+    for start in range(0, len(ids), 500):
+        replies += redis.pipeline([("GET", "anima:event:" + i) for i in ids[start:start + 500]])
+    return replies
