@@ -83,7 +83,9 @@ struct BreakerTests {
     @Test func aSettleSentAgainAnswersTheOpeningItsLostReplyCarried() async throws {
         try await F.run { f in
             let transitions = try await open(f, lastReplyLost: true)
-            #expect(transitions.map { $0?.kind } == [nil, nil, nil, .opened], "expected the resent 4th settle to answer the opening, saw \(transitions.map { $0?.kind })")
+            #expect(
+                transitions.map { $0?.kind } == [nil, nil, nil, .opened],
+                "expected the resent 4th settle to answer the opening, saw \(transitions.map { $0?.kind })")
             let counts = (transitions.last??.failed, transitions.last??.attempts)
             #expect(counts == (4, 4), "expected 4 of 4 failed, saw \(String(describing: counts))")
             #expect(try await f.breakerField("state") == "open")
@@ -96,7 +98,8 @@ struct BreakerTests {
         try await F.run { f in
             _ = try await open(f)
             let transition = try await f.finish(f.a, try await probe(f), replyLost: true)
-            #expect(transition?.kind == .closed, "expected the resent probe settle to answer the closing, saw \(String(describing: transition))")
+            #expect(
+                transition?.kind == .closed, "expected the resent probe settle to answer the closing, saw \(String(describing: transition))")
             #expect(try await f.breakerField("state") == nil, "expected the breaker closed")
         }
     }
@@ -115,7 +118,8 @@ struct BreakerTests {
             try #require(back.map(\.parsed) == ["e2"], "expected e2 taken back, saw \(back.map(\.parsed))")
             try await f.finish(f.a, back[0], failed: true, replyLost: true)
             let (attempts, failed) = (try await f.breakerField("ct"), try await f.breakerField("cf"))
-            #expect(attempts == "2" && failed == "1", "expected 2 attempts, 1 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
+            #expect(
+                attempts == "2" && failed == "1", "expected 2 attempts, 1 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
         }
     }
 
@@ -128,7 +132,8 @@ struct BreakerTests {
             let taken = try await f.take(f.a)
             var transitions: [BreakerTransition?] = []
             for event in taken { transitions.append(try await f.finish(f.a, event, failed: true)) }
-            try #require(transitions.map { $0?.kind } == [nil, nil, nil, .opened], "expected e4 to open it, saw \(transitions.map { $0?.kind })")
+            try #require(
+                transitions.map { $0?.kind } == [nil, nil, nil, .opened], "expected e4 to open it, saw \(transitions.map { $0?.kind })")
             let third = taken[2]
             let resent = try await f.a.settle(
                 [Settlement(entry: third.stored, step: .schedule(third.stored, after: .seconds(60), releasing: third.lease))],
