@@ -208,10 +208,11 @@ enum FlowScripts {
     /// Returns `{transition, failed, attempts, cooldown ms}` when the breaker opened, reopened or
     /// closed, else false. The breaker's hash keeps its last transition and the token that
     /// caused it (`by`, `tk`, `tf`, `ta`, `tc`), so that an `r` answers the transition its lost
-    /// reply carried: each opening and closing is logged once, by the worker that caused it. A type's breaker settings and state
-    /// are read once per call and kept in the script's table; transitions are written at once,
-    /// and `flowSettled(prefix)`, run after the call's releases, writes the freed slots (one
-    /// `ZREM` per type and 500) and the window counts (one `HSET` per breaker).
+    /// reply carried: each opening and closing is logged once, by the worker that caused it. A
+    /// type's breaker settings and state are read once per call and kept in the script's table;
+    /// transitions are written at once, and `flowSettled(prefix)`, run after the call's
+    /// releases, writes the freed slots (one `ZREM` per type and 500) and the window counts (one
+    /// `HSET` per breaker).
     static let settle = """
         local breakerSettings, breakerStates, freedSlots = {}, {}, {}
         local function flowSettled(prefix)
