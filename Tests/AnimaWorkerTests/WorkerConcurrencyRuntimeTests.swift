@@ -36,8 +36,10 @@ struct WorkerConcurrencyRuntimeTests {
 
     /// After a run of builtin-handler events the worker takes up to 64 at once; the slower
     /// events in such a batch get the free slots, and those beyond them go back to the front of
-    /// the queue untried: never more handlers at once than the concurrency, each event once, in
-    /// the order they came.
+    /// the queue untried: never more handlers at once than the concurrency, each event once.
+    /// (Not in the order they came: a batch taken ahead meanwhile passes them, as the worker's
+    /// fetch loop says; order is kept per key, with `ANIMA_ORDER_KEY`. A slow machine, as under
+    /// ThreadSanitizer, shows it.)
     @Test func eventsBeyondTheFreeSlotsOfALargeBatchGoBackAndRunLater() async throws {
         let marks = Marks()
         var handlers = HandlerRegistry()
@@ -56,7 +58,8 @@ struct WorkerConcurrencyRuntimeTests {
             #expect(await eventually { fixture.events("processed") == 150 }, "expected processed 150, saw \(fixture.events("processed"))")
             #expect(marks.mostAtOnce == 1, "expected one handler at a time, saw \(marks.mostAtOnce) at once")
             let expected = stride(from: 0, to: 150, by: 10).map { "evt_\($0)" }
-            #expect(marks.started == expected, "expected each slow event run once, in order, saw \(marks.started)")
+            #expect(
+                marks.started.sorted() == expected.sorted(), "expected each slow event run once, saw \(marks.started)")
         }
     }
 }

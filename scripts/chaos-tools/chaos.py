@@ -127,14 +127,13 @@ def monkey(processes, faults):
             redis_down.clear()
             faults["redis_restarts"] += 1
             continue
-        if not faults["sigterm"] and progress > 0.3 and kills >= 1:
-            # The oldest worker, once it has run a while: one started an instant ago may not have
-            # its signal handling installed yet (before it touches Redis), and dies of the signal
-            # like any process would. On a loaded machine (the suite beside a build) the oldest of
-            # three workers killed every 0.2-0.8 s can be that young: then not this round.
-            pid = next(iter(processes.workers))
-            if processes.age(pid) < 2 * SCALE:
-                continue
+        # The SIGTERM goes to the oldest worker once it has run a while: one started an instant
+        # ago may not have its signal handling installed yet (before it touches Redis), and dies
+        # of the signal like any process would. Until then the kills spare it, and the other
+        # faults go on (a sanitized run's 2 s × SCALE is long).
+        oldest = next(iter(processes.workers))
+        if not faults["sigterm"] and progress > 0.3 and kills >= 1 and processes.age(oldest) >= 2 * SCALE:
+            pid = oldest
             log("SIGTERM worker %d" % pid)
             status = processes.term_worker(pid)
             if status != 0:
@@ -142,7 +141,8 @@ def monkey(processes, faults):
             processes.start_worker()
             faults["sigterm"] += 1
             continue
-        pid = random.choice(list(processes.workers))
+        victims = [p for p in processes.workers if faults["sigterm"] or p != oldest]
+        pid = random.choice(victims or list(processes.workers))
         processes.kill_worker(pid)
         kills += 1
         processes.start_worker()
