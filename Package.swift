@@ -243,7 +243,7 @@ let package = Package(
         .target(
             name: "AnimaTestSupport",
             dependencies: [
-                "AnimaRedis", "AnimaWebhooks",
+                "AnimaQueue", "AnimaRedis", "AnimaWebhooks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
