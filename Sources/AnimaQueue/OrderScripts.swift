@@ -15,7 +15,7 @@ import AnimaRedis
 /// worker's ``OrderHint`` when one fits, else by decoding it): one that finds its key held by
 /// another event goes to the key's waiting list instead of to the worker. The steps of final
 /// outcomes (done, duplicate, unhandled, dead; in ``SettleScript``,
-/// with ``handOver`` and ``mayHandOver`` from here) hand the key to
+/// with ``handOver`` from here) hand the key to
 /// the oldest waiting event, which goes to the taking end of the pending list as the key's new
 /// holder; with nobody waiting they delete the key. A retry, a deferral, a park, a put-back and
 /// a recovery leave the key held, so the event that holds it keeps its place. Every step costs
@@ -134,8 +134,17 @@ enum OrderScripts {
             while admitted < limit and moved < limit * 4 + 64 do
               local taken = call('RPOP', KEYS[1], math.min(limit - admitted, limit * 4 + 64 - moved))
               if not taken then break end
-              for _, e in ipairs(taken) do
-                local j, b = hintFor(e)
+              for t = 1, #taken do
+                local e, j, b = taken[t], nil, nil
+                -- The hint at the cursor usually fits: checked here, without a call.
+                if not astray and hintCursor <= hintCount then
+                  b = hintBase + (hintCursor - 1) * \(argumentsPerHint)
+                  local length, io, ko = unpackNumbers('>I4I4I4', ARGV[b])
+                  if #e == length and find(e, ARGV[b + 1], io, true) == io and (ko == 0 or find(e, ARGV[b + 2], ko, true) == ko) then
+                    j, hintCursor = hintCursor, hintCursor + 1
+                  end
+                end
+                if not j then j, b = hintFor(e) end
                 local key, id, held, holder
                 if j then
                   if hinted == 0 then out[2], out[3] = j, moved end
@@ -174,10 +183,6 @@ enum OrderScripts {
             return out
             """
     )
-
-    /// `mayHandOver(v, tok)`: whether the event's mark, holding `v`, allows handing over:
-    /// nobody else's lease runs the same id (the mark is absent, done, or our token `tok`).
-    static let mayHandOver = "local function mayHandOver(v, tok) return (not v) or v == 'done' or v == tok end"
 
     /// Deletes an entry ARGV[1] from the retry set KEYS[1] and, when it held its key, hands
     /// the key over. The path is the live workers' `order_key` (from their heartbeats, KEYS[4]

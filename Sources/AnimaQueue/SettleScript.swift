@@ -25,7 +25,7 @@ enum SettleScript {
     /// Reply: `{results, receipts, flows}`, one result per step as its own script answered;
     /// receipts nil when nothing was recorded; one breaker transition (or nil) per release.
     static let script = RedisScript(
-        [OrderScripts.handOver, OrderScripts.mayHandOver, HistoryBatch.recordOutcomes, FlowScripts.basics, FlowScripts.settle, steps, main]
+        [OrderScripts.handOver, HistoryBatch.recordOutcomes, FlowScripts.basics, FlowScripts.settle, steps, main]
             .joined(separator: "\n")
     )
 
@@ -49,14 +49,18 @@ enum SettleScript {
           if mark ~= '' and token ~= '' and redis.call('GET', mark) == token then redis.call('DEL', mark) end
         end
         local function remove(e) return redis.call('LREM', KEYS[1], '-1', e) end
+        -- A key is handed over when nobody else's lease runs the same id: the event's mark `v`
+        -- is absent, done, or our token.
         local function handOverIf(v, token, held, holder)
-          if held ~= '' and mayHandOver(v, token) then handOver(prefix, KEYS[2], KEYS[6], held, holder) end
+          if held ~= '' and ((not v) or v == 'done' or v == token) then handOver(prefix, KEYS[2], KEYS[6], held, holder) end
         end
         local steps = {}
+        -- The step of most events: written out, without calls to the helpers above.
         steps.c = function(e, mark, token, a, b, held, holder)
           local v = redis.call('GET', mark)
-          local removed, result = remove(e), 0
-          if (not v) or v == token then
+          local removed, result = redis.call('LREM', KEYS[1], '-1', e), 0
+          local mine = (not v) or v == token
+          if mine then
             doneAt = doneAt or string.format('%.0f', clock() + tonumber(ttl) * 1000)
             redis.call('SET', mark, 'done', 'PXAT', doneAt)
             marked[string.sub(mark, #prefix + 8)] = true
@@ -64,7 +68,7 @@ enum SettleScript {
           elseif v == 'done' and removed == 0 then
             result = 2
           end
-          handOverIf(v, token, held, holder)
+          if held ~= '' and (mine or v == 'done') then handOver(prefix, KEYS[2], KEYS[6], held, holder) end
           return result
         end
         steps.a = function(e, mark, token, a, b, held, holder)
@@ -117,7 +121,8 @@ enum SettleScript {
         for i = 1, n do
           local f = 4 + (i - 1) * 8
           local step = steps[ARGV[f]] or function() error('unknown step ' .. ARGV[f]) end
-          results[i] = answer(pcall(step, ARGV[f + 1], ARGV[f + 2], ARGV[f + 3], ARGV[f + 4], ARGV[f + 5], ARGV[f + 6], ARGV[f + 7]))
+          local ok, r = pcall(step, ARGV[f + 1], ARGV[f + 2], ARGV[f + 3], ARGV[f + 4], ARGV[f + 5], ARGV[f + 6], ARGV[f + 7])
+          if ok then results[i] = r else results[i] = answer(ok, r) end
         end
         local h = 4 + n * 8
         local m, again = tonumber(ARGV[h]) or 0, ARGV[h + 1] == '1'
