@@ -46,6 +46,18 @@ struct OrderedHandOverTests {
         }
     }
 
+    /// Another worker finished the event (its lease had expired), and no lease of the id runs:
+    /// the late completion still hands the key on.
+    @Test func aCompletionThatFindsItsEventAlreadyDoneHandsTheKeyToTheNextEvent() async throws {
+        try await withQueue { queue, redis in
+            let first = try await takeFirstOfTwo(queue, redis)
+            _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "e1"), "done"))
+            _ = try await queue.settle([Settlement(entry: first.stored, step: .complete(first.lease!), handover: first.hold)])
+            let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }
+            #expect(holder == "e2", "expected e2 to hold K after e1's late completion, saw \(String(describing: holder))")
+        }
+    }
+
     @Test func onceEveryEventOfAKeyIsDoneNothingIsLeftForTheKey() async throws {
         try await withQueue { queue, redis in
             let first = try await takeFirstOfTwo(queue, redis)
