@@ -206,9 +206,11 @@ enum FlowScripts {
     /// frees the attempt's slot and gives its result (`s` success, `f` failure, `-` not an
     /// attempt, `r` counted by an earlier call whose reply was lost) to the type's breaker.
     /// Returns `{transition, failed, attempts, cooldown ms}` when the breaker opened, reopened or
-    /// closed, else false. The breaker's hash keeps its last transition and the token that
-    /// caused it (`by`, `tk`, `tf`, `ta`, `tc`), so that an `r` answers the transition its lost
-    /// reply carried: each opening and closing is logged once, by the worker that caused it. A
+    /// closed, else false. The breaker's hash keeps its last two transitions, each with the token
+    /// that caused it (`by`, `tk`, `tf`, `ta`, `tc`; the one before with `2` appended), so that an
+    /// `r` answers the transition its lost reply carried, even after the next one (the probe's,
+    /// once the cooldown is over): each opening and closing is logged once, by the worker that
+    /// caused it. A
     /// type's breaker settings and state are read once per call and kept in the script's table;
     /// transitions are written at once, and `flowSettled(prefix)`, run after the call's
     /// releases, writes the freed slots (one `ZREM` per type and 500) and the window counts (one
@@ -234,8 +236,15 @@ enum FlowScripts {
           breakerStates[k] = b
           return b
         end
-        local function transition(k, token, kind, failed, attempts, cooldown)
-          redis.call('HSET', k, 'by', token, 'tk', kind, 'tf', failed, 'ta', attempts, 'tc', cooldown)
+        local function lastTransition(k) return redis.call('HMGET', k, 'by', 'tk', 'tf', 'ta', 'tc') end
+        -- `before`: the breaker's last transition (lastTransition), kept as the one before.
+        local function transition(k, token, kind, failed, attempts, cooldown, before)
+          if before[1] then
+            redis.call('HSET', k, 'by', token, 'tk', kind, 'tf', failed, 'ta', attempts, 'tc', cooldown,
+              'by2', before[1], 'tk2', before[2], 'tf2', before[3], 'ta2', before[4], 'tc2', before[5])
+          else
+            redis.call('HSET', k, 'by', token, 'tk', kind, 'tf', failed, 'ta', attempts, 'tc', cooldown)
+          end
           return { kind, failed, attempts, cooldown }
         end
         local function flowSettle(prefix, t, token, result, now)
@@ -252,24 +261,26 @@ enum FlowScripts {
           local cooldown = b.cooldown or c['cooldown_ms']
           if b.state == 'probing' and b.probe == token then
             if result == 's' then
+              local before = lastTransition(k)
               redis.call('DEL', k)
               breakerStates[k] = { ct = 0, cf = 0, pt = 0, pf = 0 }
-              return transition(k, token, 'closed', 0, 1, 0)
+              return transition(k, token, 'closed', 0, 1, 0, before)
             elseif result == 'f' then
               cooldown = math.min(cooldown * 2, 3600000)
               redis.call('HSET', k, 'state', 'open', 'until', now + cooldown, 'cooldown', cooldown)
               redis.call('HDEL', k, 'probe', 'probe_until')
               b.state, b.probe, b.cooldown = 'open', nil, cooldown
-              return transition(k, token, 'reopened', 1, 1, cooldown)
+              return transition(k, token, 'reopened', 1, 1, cooldown, lastTransition(k))
             end
             redis.call('HSET', k, 'state', 'open', 'until', now)
             b.state = 'open'
             return false
           end
           if result == 'r' then
-            local last = redis.call('HMGET', k, 'by', 'tk', 'tf', 'ta', 'tc')
-            if last[1] ~= token then return false end
-            return { last[2], tonumber(last[3]), tonumber(last[4]), tonumber(last[5]) }
+            local last = redis.call('HMGET', k, 'by', 'tk', 'tf', 'ta', 'tc', 'by2', 'tk2', 'tf2', 'ta2', 'tc2')
+            local i = (last[1] == token and 1) or (last[6] == token and 6)
+            if not i then return false end
+            return { last[i + 1], tonumber(last[i + 2]), tonumber(last[i + 3]), tonumber(last[i + 4]) }
           end
           if (b.state and b.state ~= 'closed') or result == '-' then return false end
           local w = c['window_ms']
@@ -281,10 +292,11 @@ enum FlowScripts {
           local weight = math.max(0, 1 - (now - ws) / w)
           local total, failed = ct + pt * weight, cf + pf * weight
           if total >= c['min_attempts'] and failed >= c['failure_rate'] * total then
+            local before = lastTransition(k)
             redis.call('DEL', k)
             redis.call('HSET', k, 'state', 'open', 'until', now + c['cooldown_ms'], 'cooldown', c['cooldown_ms'], 'opened_at', now)
             breakerStates[k] = { state = 'open', cooldown = c['cooldown_ms'], ct = 0, cf = 0, pt = 0, pf = 0 }
-            return transition(k, token, 'opened', math.floor(failed + 0.5), math.floor(total + 0.5), c['cooldown_ms'])
+            return transition(k, token, 'opened', math.floor(failed + 0.5), math.floor(total + 0.5), c['cooldown_ms'], before)
           end
           b.state, b.ws, b.ct, b.cf, b.pt, b.pf, b.dirty = 'closed', ws, ct, cf, pt, pf, true
           return false

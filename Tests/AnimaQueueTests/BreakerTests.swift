@@ -142,6 +142,26 @@ struct BreakerTests {
         }
     }
 
+    /// The opening's reply is lost, and the probe closes the breaker before the settle is sent
+    /// again: the resent settle still answers the opening it caused.
+    @Test func aSettleSentAgainAnswersItsOpeningAfterTheProbeClosedIt() async throws {
+        try await F.run { f in
+            try await f.controls.setBreaker(Self.settings, for: F.type)
+            try await f.push(["e1", "e2", "e3", "e4"])
+            let taken = try await f.take(f.a)
+            for event in taken.dropLast() { _ = try await f.finish(f.a, event, failed: true) }
+            let fourth = try #require(taken.last)
+            let settlements = [Settlement(entry: fourth.stored, step: .schedule(fourth.stored, after: .seconds(60), releasing: fourth.lease))]
+            let flows = [FlowRelease(try #require(fourth.flow), .failure, settlement: 0)]
+            let lost = try await f.a.settle(settlements, flows: flows, recording: nil).transitions
+            try #require(lost.map { $0?.kind } == [.opened], "expected e4's settle to open it, saw \(lost.map { $0?.kind })")
+            let closing = try await f.finish(f.a, try await probe(f))
+            try #require(closing?.kind == .closed, "expected the probe to close it, saw \(String(describing: closing))")
+            let resent = try await f.a.settle(settlements, flows: flows, recording: nil, again: true).transitions
+            #expect(resent.map { $0?.kind } == [.opened], "expected e4's resent settle to answer its opening, saw \(resent.map { $0?.kind })")
+        }
+    }
+
     @Test func successesKeepItClosed() async throws {
         try await F.run { f in
             try await f.controls.setBreaker(Self.settings, for: F.type)
