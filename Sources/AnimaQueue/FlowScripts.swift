@@ -210,11 +210,10 @@ enum FlowScripts {
     /// that caused it (`by`, `tk`, `tf`, `ta`, `tc`; the one before with `2` appended), so that an
     /// `r` answers the transition its lost reply carried, even after the next one (the probe's,
     /// once the cooldown is over): each opening and closing is logged once, by the worker that
-    /// caused it. A
-    /// type's breaker settings and state are read once per call and kept in the script's table;
-    /// transitions are written at once, and `flowSettled(prefix)`, run after the call's
-    /// releases, writes the freed slots (one `ZREM` per type and 500) and the window counts (one
-    /// `HSET` per breaker).
+    /// caused it. A type's breaker settings and state are read once per call and kept in the
+    /// script's table; transitions are written at once, and `flowSettled(prefix)`, run after the
+    /// call's releases, writes the freed slots (one `ZREM` per type and 500) and the window
+    /// counts (one `HSET` per breaker).
     static let settle = """
         local breakerSettings, breakerStates, freedSlots = {}, {}, {}
         local function flowSettled(prefix)
