@@ -58,6 +58,14 @@ def recording_handler(runs, failing=False):
             'echo "end $ANIMA_EVENT_ID $CHAOS_WORKER $(date +%%s.%%N)" >> %s' % (runs, fail, runs))
 
 
+def worker_env(redis_url, **extra):
+    """The environment of a chaos worker: a recovery time that SCALE stretches, quick retries,
+    a shutdown grace longer than any handler, 16 slots, notice logging; `extra` on top."""
+    return dict(os.environ, REDIS_URL=redis_url, ANIMA_RECOVERY_SECONDS="%g" % (2 * SCALE), ANIMA_RETRY_BASE_SECONDS="0.2",
+                ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
+                ANIMA_LOG_LEVEL="notice", **extra)
+
+
 def worker_command(bin_dir, runs, failing=False):
     """argv of a worker whose handlers record their runs; its PID is the worker's own (exec)."""
     return ["/bin/sh", "-c", 'CHAOS_WORKER=$$ exec "$0" "$@"',

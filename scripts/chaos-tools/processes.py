@@ -7,7 +7,7 @@ With `scripts/chaos --tls`, `tls_dir` is the directory of ca.crt, server.crt, se
 rediss:// (the run's own look-ups keep the plain port, `redis_port`)."""
 import os, signal, subprocess, time
 
-from common import SCALE, SECRET, append_line, free_port, wait_for_port
+from common import SECRET, append_line, free_port, wait_for_port, worker_env
 
 
 class Processes:
@@ -52,9 +52,7 @@ class Processes:
 
     def start_worker(self):
         self.serial += 1
-        env = dict(os.environ, REDIS_URL=self.redis_url, ANIMA_RECOVERY_SECONDS="%g" % (2 * SCALE),
-                   ANIMA_RETRY_BASE_SECONDS="0.2", ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10",
-                   ANIMA_WORKER_CONCURRENCY="16", ANIMA_LOG_LEVEL="notice", **self.tls_env)
+        env = worker_env(self.redis_url, **self.tls_env)
         env.update(self.worker_env)
         worker = subprocess.Popen(self.worker_command, env=env,
                                   stdout=subprocess.DEVNULL,

@@ -10,7 +10,7 @@ load, and failed over again while the ingress and workers still wrote to it."""
 import os, signal, subprocess, time, urllib.error, urllib.request
 
 from resp import Redis
-from common import SCALE, SECRET, free_port, wait_for_port, worker_command
+from common import SCALE, SECRET, free_port, wait_for_port, worker_command, worker_env
 
 MASTER_NAME = "anima"
 DOWN_AFTER_MS = 2000
@@ -183,9 +183,7 @@ class Apps:
         wait_until(ready, seconds, "the ingress on port %d to be ready" % port)
 
     def start_worker(self):
-        env = dict(os.environ, REDIS_URL=self.url, ANIMA_RECOVERY_SECONDS="%g" % (2 * SCALE), ANIMA_RETRY_BASE_SECONDS="0.2",
-                   ANIMA_RETRY_MAX_SECONDS="2", ANIMA_SHUTDOWN_GRACE_SECONDS="10", ANIMA_WORKER_CONCURRENCY="16",
-                   ANIMA_LOG_LEVEL="notice")
+        env = worker_env(self.url)
         worker = subprocess.Popen(worker_command(self.bin_dir, self.runs), env=env, stdout=subprocess.DEVNULL,
                                   stderr=open(os.path.join(self.work, "worker-%d.log" % (len(self.workers) + 1)), "ab"))
         self.workers.append(worker)
