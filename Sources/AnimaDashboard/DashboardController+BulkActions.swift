@@ -7,7 +7,10 @@ extension DashboardController {
     /// The dry run shown before a bulk replay or a purge: the form carries the filter, the count
     /// and the digest of exactly this set.
     struct ConfirmPage {
-        struct TypeCount { let type: String; let count: Int }
+        struct TypeCount {
+            let type: String
+            let count: Int
+        }
         let purge: Bool
         let action: String
         let filterFields: [Field]
@@ -90,14 +93,16 @@ extension DashboardController {
         }
         let confirmLink = FormData.link(purge ? "/dead/purge" : "/dead/replay-matching", filter.pairs)
         if purge && form["confirm"]?.trimmingCharacters(in: .whitespaces).lowercased() != Self.purgeWord {
-            return renderer.message("Type “\(Self.purgeWord)” to confirm; nothing was deleted.", title: "Not confirmed", status: .badRequest, back: confirmLink)
+            return renderer.message(
+                "Type “\(Self.purgeWord)” to confirm; nothing was deleted.", title: "Not confirmed", status: .badRequest, back: confirmLink)
         }
         guard let expectedCount = form["count"].flatMap({ Int($0) }), let expectedDigest = form["digest"] else {
             return renderer.message("The form carries no count; count first.", title: "Count first", status: .badRequest, back: confirmLink)
         }
         let result = try await scan.run(filter)
         guard result.matches.count == expectedCount, result.digest == expectedDigest else {
-            let text = "The dead letters matching \(Self.describe(filter)) changed since they were counted (\(expectedCount) then, \(result.matches.count) now); nothing was \(purge ? "deleted" : "replayed"). Count again."
+            let text =
+                "The dead letters matching \(Self.describe(filter)) changed since they were counted (\(expectedCount) then, \(result.matches.count) now); nothing was \(purge ? "deleted" : "replayed"). Count again."
             return renderer.message(text, title: "Changed since the count", status: .conflict, back: confirmLink)
         }
         var acted = 0
@@ -107,7 +112,9 @@ extension DashboardController {
         }
         let missed = result.matches.count - acted
         let verb = purge ? "Deleted" : "Replayed"
-        return renderer.redirect(FormData.link("/dead", filter.pairs), notice: "\(verb) \(acted) dead letters" + (missed > 0 ? "; \(missed) had changed meanwhile." : "."))
+        return renderer.redirect(
+            FormData.link("/dead", filter.pairs),
+            notice: "\(verb) \(acted) dead letters" + (missed > 0 ? "; \(missed) had changed meanwhile." : "."))
     }
 
     /// `POST /dead/selected`: `action` (`replay` or `delete`) on the ticked `ids` (dead_ids).
@@ -124,6 +131,7 @@ extension DashboardController {
             let done = try await action == "replay" ? deadLetters.replay(entry) : deadLetters.delete(entry)
             if done { acted += 1 }
         }
-        return renderer.redirect(back, notice: "\(action == "replay" ? "Replayed" : "Deleted") \(acted) of \(ids.count) selected dead letters.")
+        return renderer.redirect(
+            back, notice: "\(action == "replay" ? "Replayed" : "Deleted") \(acted) of \(ids.count) selected dead letters.")
     }
 }

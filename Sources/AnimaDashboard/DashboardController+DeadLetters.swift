@@ -36,7 +36,10 @@ extension DashboardController {
         let hasRows: Bool
     }
 
-    struct Field { let name: String; let value: String }
+    struct Field {
+        let name: String
+        let value: String
+    }
 
     struct DeadLetterPage {
         let deadID: String
@@ -116,7 +119,8 @@ extension DashboardController {
     /// The body pretty-printed with sorted keys, or nil when it is not JSON.
     static func prettyJSON(_ data: Data) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-            let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+            let pretty = try? JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
         else { return nil }
         return String(decoding: pretty, as: UTF8.self)
     }
@@ -126,7 +130,11 @@ extension DashboardController {
             return renderer.message("No dead letter with dead_id or event id \(id).", title: "Not found", status: .notFound, back: "/dead")
         }
         let done = try await deadLetters.replay(entry)
-        return renderer.redirect("/dead", notice: done ? "Replayed \(entry.letter?.deadID ?? id) (event \(entry.letter?.id ?? "-"))." : "\(id) changed meanwhile; nothing replayed.")
+        return renderer.redirect(
+            "/dead",
+            notice: done
+                ? "Replayed \(entry.letter?.deadID ?? id) (event \(entry.letter?.id ?? "-"))."
+                : "\(id) changed meanwhile; nothing replayed.")
     }
 
     func deleteOne(_ id: String) async throws -> Response {
@@ -134,6 +142,7 @@ extension DashboardController {
             return renderer.message("No dead letter with dead_id or event id \(id).", title: "Not found", status: .notFound, back: "/dead")
         }
         let done = try await deadLetters.delete(entry)
-        return renderer.redirect("/dead", notice: done ? "Deleted \(entry.letter?.deadID ?? id)." : "\(id) changed meanwhile; nothing deleted.")
+        return renderer.redirect(
+            "/dead", notice: done ? "Deleted \(entry.letter?.deadID ?? id)." : "\(id) changed meanwhile; nothing deleted.")
     }
 }

@@ -4,8 +4,17 @@ import Hummingbird
 
 extension DashboardController {
     struct OverviewPage {
-        struct Worker { let id: String; let heartbeat: String; let inFlight: Int; let concurrency: String; let pid: String }
-        struct Paused { let type: String; let parked: Int }
+        struct Worker {
+            let id: String
+            let heartbeat: String
+            let inFlight: Int
+            let concurrency: String
+            let pid: String
+        }
+        struct Paused {
+            let type: String
+            let parked: Int
+        }
         let pending: Int
         let scheduled: Int
         let inFlight: Int
@@ -63,7 +72,8 @@ extension DashboardController {
         guard let type = Self.formType(try await FormData.body(request)) else { return noType() }
         if resume {
             let (wasPaused, released) = try await paused.resume(type)
-            return renderer.redirect("/", notice: wasPaused ? "Resumed \(type): \(released) waiting events queued again." : "\(type) was not paused.")
+            return renderer.redirect(
+                "/", notice: wasPaused ? "Resumed \(type): \(released) waiting events queued again." : "\(type) was not paused.")
         }
         let added = try await paused.pause(type)
         return renderer.redirect("/", notice: added ? "Paused \(type)." : "\(type) was already paused.")

@@ -44,7 +44,9 @@ extension DashboardController {
                 eventLink: retry.eventID.map { renderer.basePath + FormData.link("/events", [("id", $0)]) }
             )
         }
-        func link(_ page: Int) -> String { renderer.basePath + FormData.link("/retries", [("size", String(size)), ("page", String(page))]) }
+        func link(_ page: Int) -> String {
+            renderer.basePath + FormData.link("/retries", [("size", String(size)), ("page", String(page))])
+        }
         let page = RetriesPage(
             rows: rows, total: total, from: rows.isEmpty ? 0 : offset + 1, to: offset + rows.count,
             previous: pageNumber > 1 ? link(pageNumber - 1) : nil,
@@ -57,7 +59,8 @@ extension DashboardController {
     /// `POST /retries/KEY/run` (move to pending now) and `/retries/KEY/delete`.
     func retryAction(_ key: String, run: Bool) async throws -> Response {
         guard let retry = try await retries.find(key: key, scanLimit: configuration.scanLimit) else {
-            return renderer.message("That retry is no longer waiting (it ran, or was deleted).", title: "Not found", status: .notFound, back: "/retries")
+            return renderer.message(
+                "That retry is no longer waiting (it ran, or was deleted).", title: "Not found", status: .notFound, back: "/retries")
         }
         let done = try await run ? retries.runNow(retry) : retries.delete(retry)
         let what = retry.eventID ?? "the event"

@@ -61,7 +61,10 @@ struct DashboardRenderer: Sendable {
 
     /// A page that only says something: a refusal, a missing entry.
     func message(_ text: String, title: String, status: HTTPResponse.Status, back: String? = nil) -> Response {
-        struct Message { let text: String; let back: String? }
+        struct Message {
+            let text: String
+            let back: String?
+        }
         return html("message", title: title, section: "", page: Message(text: text, back: back), status: status)
     }
 

@@ -55,7 +55,7 @@ struct ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, output, 2)
         posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         let arguments = request.arguments.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
+        defer { for argument in arguments { free(argument) } }
         let size = request.environment.reduce(0) { $0 + $1.count }
         let block = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
         defer { block.deallocate() }

@@ -18,8 +18,10 @@ final class ChildWatch {
     private let limit: Int
     private var termination: ChildOutcome.Termination?
 
-    init(child: ChildProcess, input: [UInt8], outputLimit: Int,
-         finish: @escaping (Result<ChildOutcome, SpawnError>) -> Void) {
+    init(
+        child: ChildProcess, input: [UInt8], outputLimit: Int,
+        finish: @escaping (Result<ChildOutcome, SpawnError>) -> Void
+    ) {
         self.child = child
         self.finish = finish
         self.input = child.input

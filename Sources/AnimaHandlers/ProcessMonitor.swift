@@ -103,7 +103,10 @@ final class ProcessMonitor: Sendable {
         var drain = [UInt8](repeating: 0, count: 64)
         while read(wakeRead, &drain, drain.count) > 0 {}
         let requests = queue.withLockedValue { queue in
-            defer { queue.requests = []; queue.signalled = false }
+            defer {
+                queue.requests = []
+                queue.signalled = false
+            }
             return queue.requests
         }
         for (request, outcome, waiter) in requests {

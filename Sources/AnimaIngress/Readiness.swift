@@ -35,7 +35,7 @@ struct Readiness: Sendable {
     private func role() async throws(RedisError) -> [RedisValue] {
         do {
             return try await probe.send(RedisCommand("ROLE")).array ?? []
-        } catch where error.isConnectionProblem && error.code != .timeout {
+        } catch  where error.isConnectionProblem && error.code != .timeout {
             return try await probe.send(RedisCommand("ROLE")).array ?? []
         }
     }

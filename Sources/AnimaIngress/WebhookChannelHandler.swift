@@ -219,7 +219,8 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             let started = ContinuousClock.now
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
             let (timeout, trace) = (controller.pushTimeout, span.flatMap { controller.tracer?.headers(of: $0) })
-            controller.pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, trace: trace, timeout: timeout, on: context.eventLoop) { outcome in
+            controller.pusher.push(body, receivedAt: receivedAt, sentAt: sentAt, trace: trace, timeout: timeout, on: context.eventLoop) {
+                outcome in
                 let (handler, context) = bound.value
                 let answer = handler.controller.answer(to: outcome, started: started, logger: handler.logger)
                 if let span { handler.controller.tracer?.end(span, status: answer.status) }

@@ -68,7 +68,9 @@ public struct EventHistory: Sendable {
 
     /// Recorded outcomes, newest first, that match every given filter.
     /// - Parameter since: milliseconds since 1970; older outcomes are not read at all.
-    public func list(type: String? = nil, result: HistoryRecord.Result? = nil, since: Int64? = nil, limit: Int) async throws(RedisError) -> [HistoryRecord] {
+    public func list(
+        type: String? = nil, result: HistoryRecord.Result? = nil, since: Int64? = nil, limit: Int
+    ) async throws(RedisError) -> [HistoryRecord] {
         var found: [HistoryRecord] = []
         var end = "+"
         let start = since.map(String.init) ?? "-"
@@ -176,9 +178,10 @@ public struct EventHistory: Sendable {
     private func findScheduled(_ needle: Needle) async throws(RedisError) -> Int64? {
         var start = 0
         while start < Self.scanLimit {
-            let page = try await client.send(
-                RedisCommand("ZRANGE", keys.scheduled, start, start + Self.chunk - 1, "WITHSCORES")
-            ).array ?? []
+            let page =
+                try await client.send(
+                    RedisCommand("ZRANGE", keys.scheduled, start, start + Self.chunk - 1, "WITHSCORES")
+                ).array ?? []
             var pairs = page.makeIterator()
             while let member = pairs.next(), let score = pairs.next() {
                 if needle.matches(member.bytes) { return score.string.flatMap(Double.init).map { Int64($0) } }

@@ -1,5 +1,5 @@
-public import Foundation
 public import AnimaRedis
+public import Foundation
 public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
@@ -201,7 +201,8 @@ public final class EventPusher: Service, Sendable {
         do {
             let started = ContinuousClock.now
             let wait = minReplicas > 0 ? RedisCommand("WAIT", minReplicas, waitMilliseconds) : nil
-            let (stored, confirmed) = try Self.store(bodies, in: key, maxPending: maxPending, receipts: receipts, then: wait, on: connection)
+            let (stored, confirmed) = try Self.store(
+                bodies, in: key, maxPending: maxPending, receipts: receipts, then: wait, on: connection)
             if let confirmed {
                 onReplicaWait(confirmed >= minReplicas, .now - started)
             }

@@ -36,66 +36,67 @@ enum FlowScripts {
     /// call; `room` and `start` keep that state up to date in the table, so the later events of
     /// the type in the same call cost no read, and `finish` writes the call's new slots (one
     /// `ZADD` per 500) and the rate's next-due time once.
-    static let gates = basics + "\n" + """
-        local function flowOf(prefix, t, now)
-          local f = { slots = prefix .. ':flow:slots:' .. t, rateKey = prefix .. ':flow:rate:' .. t,
-            state = prefix .. ':breaker:' .. t, held = prefix .. ':held:' .. t }
-          local limit = decoded(redis.call('HGET', prefix .. ':limits', t))
-          if limit then
-            f.concurrency = tonumber(limit['concurrency'])
-            f.rate, f.per = tonumber(limit['rate']), tonumber(limit['per_ms']) or 1000
-          end
-          if decoded(redis.call('HGET', prefix .. ':breakers', t)) then
-            local s = redis.call('HMGET', f.state, 'state', 'until', 'probe_until')
-            f.breakerState, f.due = s[1], tonumber(s[1] == 'open' and s[2] or s[3]) or 0
-          end
-          if f.concurrency then
-            redis.call('ZREMRANGEBYSCORE', f.slots, '-inf', now)
-            f.inUse = redis.call('ZCARD', f.slots)
-          end
-          if f.rate and f.rate > 0 then
-            f.T = f.per / f.rate
-            f.burst = math.max(1, math.floor(f.rate * 100 / f.per))
-            f.tat = math.max(tonumber(redis.call('GET', f.rateKey)) or now, now)
-          end
-          return f
-        end
-        -- How many attempts may start now (math.huge: no bound), whether the first is the
-        -- breaker's probe, and why none may (3: a limit, 4: the breaker).
-        local function room(f, now)
-          local n, probe = math.huge, false
-          if f.breakerState == 'open' or f.breakerState == 'probing' then
-            if now < f.due then return 0, false, 4 end
-            n, probe = 1, true
-          end
-          if f.concurrency then n = math.min(n, math.max(f.concurrency - f.inUse, 0)) end
-          if f.T then
-            n = math.min(n, math.max(math.floor((f.T * (f.burst - 1) - (f.tat - now)) / f.T) + 1, 0))
-          end
-          return n, probe, n == 0 and 3 or 0
-        end
-        local function start(f, now, token, probe, lease)
-          if f.concurrency then
-            f.inUse = f.inUse + 1
-            f.newSlots = f.newSlots or {}
-            f.newSlots[#f.newSlots + 1] = now + lease
-            f.newSlots[#f.newSlots + 1] = token
-          end
-          if f.T then f.tat, f.started = f.tat + f.T, true end
-          if probe then
-            redis.call('HSET', f.state, 'state', 'probing', 'probe', token, 'probe_until', now + lease)
-            f.breakerState, f.due = 'probing', now + lease
-          end
-        end
-        local function finish(f, now)
-          local slots = f.newSlots or {}
-          for from = 1, #slots, 1000 do redis.call('ZADD', f.slots, unpack(slots, from, math.min(from + 999, #slots))) end
-          if f.started then
-            redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
-          end
-          f.newSlots, f.started = nil, false
-        end
-        """
+    static let gates =
+        basics + "\n" + """
+            local function flowOf(prefix, t, now)
+              local f = { slots = prefix .. ':flow:slots:' .. t, rateKey = prefix .. ':flow:rate:' .. t,
+                state = prefix .. ':breaker:' .. t, held = prefix .. ':held:' .. t }
+              local limit = decoded(redis.call('HGET', prefix .. ':limits', t))
+              if limit then
+                f.concurrency = tonumber(limit['concurrency'])
+                f.rate, f.per = tonumber(limit['rate']), tonumber(limit['per_ms']) or 1000
+              end
+              if decoded(redis.call('HGET', prefix .. ':breakers', t)) then
+                local s = redis.call('HMGET', f.state, 'state', 'until', 'probe_until')
+                f.breakerState, f.due = s[1], tonumber(s[1] == 'open' and s[2] or s[3]) or 0
+              end
+              if f.concurrency then
+                redis.call('ZREMRANGEBYSCORE', f.slots, '-inf', now)
+                f.inUse = redis.call('ZCARD', f.slots)
+              end
+              if f.rate and f.rate > 0 then
+                f.T = f.per / f.rate
+                f.burst = math.max(1, math.floor(f.rate * 100 / f.per))
+                f.tat = math.max(tonumber(redis.call('GET', f.rateKey)) or now, now)
+              end
+              return f
+            end
+            -- How many attempts may start now (math.huge: no bound), whether the first is the
+            -- breaker's probe, and why none may (3: a limit, 4: the breaker).
+            local function room(f, now)
+              local n, probe = math.huge, false
+              if f.breakerState == 'open' or f.breakerState == 'probing' then
+                if now < f.due then return 0, false, 4 end
+                n, probe = 1, true
+              end
+              if f.concurrency then n = math.min(n, math.max(f.concurrency - f.inUse, 0)) end
+              if f.T then
+                n = math.min(n, math.max(math.floor((f.T * (f.burst - 1) - (f.tat - now)) / f.T) + 1, 0))
+              end
+              return n, probe, n == 0 and 3 or 0
+            end
+            local function start(f, now, token, probe, lease)
+              if f.concurrency then
+                f.inUse = f.inUse + 1
+                f.newSlots = f.newSlots or {}
+                f.newSlots[#f.newSlots + 1] = now + lease
+                f.newSlots[#f.newSlots + 1] = token
+              end
+              if f.T then f.tat, f.started = f.tat + f.T, true end
+              if probe then
+                redis.call('HSET', f.state, 'state', 'probing', 'probe', token, 'probe_until', now + lease)
+                f.breakerState, f.due = 'probing', now + lease
+              end
+            end
+            local function finish(f, now)
+              local slots = f.newSlots or {}
+              for from = 1, #slots, 1000 do redis.call('ZADD', f.slots, unpack(slots, from, math.min(from + 999, #slots))) end
+              if f.started then
+                redis.call('SET', f.rateKey, string.format('%.3f', f.tat), 'PX', math.ceil(f.tat - now) + 1000)
+              end
+              f.newSlots, f.started = nil, false
+            end
+            """
 
     /// Claims a batch as ``QueueScripts/claimBatch`` does, admitting the events of limited
     /// types. KEYS: the marks. ARGV: lease (ms), prefix, processing list, then per mark: token,

@@ -114,82 +114,83 @@ public struct HistoryBatch: Sendable {
     /// at K[k0 + 1…]. Returns the receipts. ``SettleScript`` runs it too, with `done`: the key
     /// prefix, the ids whose done marks it wrote (`marked`), the entry id at their time
     /// (`entry`, `<ms>-*`) and the marks' TTL in milliseconds (`ttl`).
-    static let recordOutcomes = indexedIDs + "\n" + """
-        local function alreadyRecorded(index, stream, record, mark, ttl)
-          local entries = {}
-          for _, id in ipairs(indexedIDs(index)) do entries[#entries + 1] = redis.call('XRANGE', stream, id, id)[1] end
-          local expiry = mark and redis.call('PEXPIRETIME', mark) or -1
-          if expiry > 0 then
-            local at = string.format('%.0f', expiry - ttl)
-            for _, entry in ipairs(redis.call('XRANGE', stream, at, at)) do entries[#entries + 1] = entry end
-          end
-          for _, entry in ipairs(entries) do
-            if entry[2][1] == 'r' and entry[2][2] == record then return true end
-          end
-          return false
-        end
-        local function addRecord(stream, cap, id, record, receipt)
-          if receipt then return redis.pcall('XADD', stream, 'MAXLEN', '~', cap, id, 'r', record, 'rcv', receipt) end
-          return redis.pcall('XADD', stream, 'MAXLEN', '~', cap, id, 'r', record)
-        end
-        local function recordOutcomes(stream, received, K, k0, A, first, done)
-          local cap = A[first]
-          local recording = tonumber(cap) > 0
-          local again = A[first + 1] == '1'
-          first = first + 1
-          local digests, finals = {}, {}
-          for i = first + 1, #A, 3 do
-            if A[i] ~= '' then
-              digests[#digests + 1] = A[i]
-              if A[i + 1] == '1' then finals[#finals + 1] = A[i] end
+    static let recordOutcomes =
+        indexedIDs + "\n" + """
+            local function alreadyRecorded(index, stream, record, mark, ttl)
+              local entries = {}
+              for _, id in ipairs(indexedIDs(index)) do entries[#entries + 1] = redis.call('XRANGE', stream, id, id)[1] end
+              local expiry = mark and redis.call('PEXPIRETIME', mark) or -1
+              if expiry > 0 then
+                local at = string.format('%.0f', expiry - ttl)
+                for _, entry in ipairs(redis.call('XRANGE', stream, at, at)) do entries[#entries + 1] = entry end
+              end
+              for _, entry in ipairs(entries) do
+                if entry[2][1] == 'r' and entry[2][2] == record then return true end
+              end
+              return false
             end
-          end
-          local found = {}
-          for from = 1, #digests, 500 do
-            local last = math.min(from + 499, #digests)
-            local values = redis.call('HMGET', received, unpack(digests, from, last))
-            for j = from, last do found[digests[j]] = values[j - from + 1] end
-          end
-          for from = 1, #finals, 500 do
-            redis.call('HDEL', received, unpack(finals, from, math.min(from + 499, #finals)))
-          end
-          local receipts = {}
-          local k = k0
-          for i = first + 1, #A, 3 do
-            local record = A[i + 2]
-            local receipt = A[i] ~= '' and found[A[i]] or false
-            receipts[#receipts + 1] = receipt
-            if record ~= '' then
-              k = k + 1
-              local id = done and string.sub(K[k], #done.prefix + 10)
-              local mark = again and done and (done.prefix .. ':event:' .. id)
-              if recording and not (again and alreadyRecorded(K[k], stream, record, mark, done and done.ttl)) then
-                -- An outcome whose done mark this call wrote goes in at the mark's `now`: found
-                -- through the mark, it needs no index. (Not when the stream's newest entry is
-                -- later, as after a failover to a server whose clock is behind.)
-                local entry, indexed = nil, true
-                if done and done.marked[id] then
-                  local added = addRecord(stream, cap, done.entry, record, receipt)
-                  if type(added) ~= 'table' then entry, indexed = added, false end
-                end
-                if not entry then
-                  entry = addRecord(stream, cap, '*', record, receipt)
-                  if type(entry) == 'table' then error(entry) end
-                end
-                if indexed and not redis.call('SET', K[k], entry, 'NX', 'EX', '604800') then
-                  if redis.call('TYPE', K[k]).ok == 'list' then
-                    if redis.call('RPUSH', K[k], entry) > 100 then redis.call('LTRIM', K[k], -100, -1) end
-                  elseif redis.call('APPEND', K[k], ' ' .. entry) > 4096 then
-                    local ids = {}
-                    for id in string.gmatch(redis.call('GET', K[k]), '%S+') do ids[#ids + 1] = id end
-                    redis.call('SET', K[k], table.concat(ids, ' ', #ids - 99, #ids))
-                  end
-                  redis.call('EXPIRE', K[k], '604800')
+            local function addRecord(stream, cap, id, record, receipt)
+              if receipt then return redis.pcall('XADD', stream, 'MAXLEN', '~', cap, id, 'r', record, 'rcv', receipt) end
+              return redis.pcall('XADD', stream, 'MAXLEN', '~', cap, id, 'r', record)
+            end
+            local function recordOutcomes(stream, received, K, k0, A, first, done)
+              local cap = A[first]
+              local recording = tonumber(cap) > 0
+              local again = A[first + 1] == '1'
+              first = first + 1
+              local digests, finals = {}, {}
+              for i = first + 1, #A, 3 do
+                if A[i] ~= '' then
+                  digests[#digests + 1] = A[i]
+                  if A[i + 1] == '1' then finals[#finals + 1] = A[i] end
                 end
               end
+              local found = {}
+              for from = 1, #digests, 500 do
+                local last = math.min(from + 499, #digests)
+                local values = redis.call('HMGET', received, unpack(digests, from, last))
+                for j = from, last do found[digests[j]] = values[j - from + 1] end
+              end
+              for from = 1, #finals, 500 do
+                redis.call('HDEL', received, unpack(finals, from, math.min(from + 499, #finals)))
+              end
+              local receipts = {}
+              local k = k0
+              for i = first + 1, #A, 3 do
+                local record = A[i + 2]
+                local receipt = A[i] ~= '' and found[A[i]] or false
+                receipts[#receipts + 1] = receipt
+                if record ~= '' then
+                  k = k + 1
+                  local id = done and string.sub(K[k], #done.prefix + 10)
+                  local mark = again and done and (done.prefix .. ':event:' .. id)
+                  if recording and not (again and alreadyRecorded(K[k], stream, record, mark, done and done.ttl)) then
+                    -- An outcome whose done mark this call wrote goes in at the mark's `now`: found
+                    -- through the mark, it needs no index. (Not when the stream's newest entry is
+                    -- later, as after a failover to a server whose clock is behind.)
+                    local entry, indexed = nil, true
+                    if done and done.marked[id] then
+                      local added = addRecord(stream, cap, done.entry, record, receipt)
+                      if type(added) ~= 'table' then entry, indexed = added, false end
+                    end
+                    if not entry then
+                      entry = addRecord(stream, cap, '*', record, receipt)
+                      if type(entry) == 'table' then error(entry) end
+                    end
+                    if indexed and not redis.call('SET', K[k], entry, 'NX', 'EX', '604800') then
+                      if redis.call('TYPE', K[k]).ok == 'list' then
+                        if redis.call('RPUSH', K[k], entry) > 100 then redis.call('LTRIM', K[k], -100, -1) end
+                      elseif redis.call('APPEND', K[k], ' ' .. entry) > 4096 then
+                        local ids = {}
+                        for id in string.gmatch(redis.call('GET', K[k]), '%S+') do ids[#ids + 1] = id end
+                        redis.call('SET', K[k], table.concat(ids, ' ', #ids - 99, #ids))
+                      end
+                      redis.call('EXPIRE', K[k], '604800')
+                    end
+                  end
+                end
+              end
+              return receipts
             end
-          end
-          return receipts
-        end
-        """
+            """
 }

@@ -123,7 +123,11 @@ public struct HistoryRecord: Sendable, Hashable {
         if let record = values.removeValue(forKey: "r") {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(record.utf8))) as? [String: Any] else { return nil }
             for (name, value) in object {
-                if let text = value as? String { values[name] = text } else if let number = value as? NSNumber { values[name] = number.stringValue }
+                if let text = value as? String {
+                    values[name] = text
+                } else if let number = value as? NSNumber {
+                    values[name] = number.stringValue
+                }
             }
         }
         if let receipt = values.removeValue(forKey: "rcv").flatMap(Receipt.init) {

@@ -34,7 +34,10 @@ struct OrderHint: Sendable, Equatable {
         // The script reads the length and the offsets as 32-bit numbers.
         guard let (body, fields) = found, stored.readableBytes <= UInt32.max else { return nil }
         func token(_ range: Range<Int>) -> (offset: Int, bytes: ByteBuffer) {
-            (body + range.lowerBound + 1, stored.getSlice(at: stored.readerIndex + body + range.lowerBound, length: range.count) ?? ByteBuffer())
+            (
+                body + range.lowerBound + 1,
+                stored.getSlice(at: stored.readerIndex + body + range.lowerBound, length: range.count) ?? ByteBuffer()
+            )
         }
         length = stored.readableBytes
         (idOffset, idToken) = token(fields.id)

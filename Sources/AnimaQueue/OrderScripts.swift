@@ -129,60 +129,60 @@ enum OrderScripts {
             local hintBase = 4 + segments
             local hintCount, hintCursor = math.floor((#ARGV - hintBase + 1) / \(argumentsPerHint)), 1
             """ + "\n" + hintFor + "\n"
-            + """
-            local limit, call = tonumber(ARGV[1]), redis.call
-            local out, o, admitted, moved, hinted, toProcessing = {0, 0, 0}, 3, 0, 0, 0, {}
-            while admitted < limit and moved < limit * 4 + 64 do
-              local taken = call('RPOP', KEYS[1], math.min(limit - admitted, limit * 4 + 64 - moved))
-              if not taken then break end
-              for t = 1, #taken do
-                local e, j, b = taken[t], nil, nil
-                -- The hint at the cursor usually fits: checked here, without a call.
-                if not astray and hintCursor <= hintCount then
-                  b = hintBase + (hintCursor - 1) * \(argumentsPerHint)
-                  local length, io, ko = unpackNumbers('>I4I4I4', ARGV[b])
-                  if #e == length and find(e, ARGV[b + 1], io, true) == io and (ko == 0 or find(e, ARGV[b + 2], ko, true) == ko) then
-                    j, hintCursor = hintCursor, hintCursor + 1
+                + """
+                local limit, call = tonumber(ARGV[1]), redis.call
+                local out, o, admitted, moved, hinted, toProcessing = {0, 0, 0}, 3, 0, 0, 0, {}
+                while admitted < limit and moved < limit * 4 + 64 do
+                  local taken = call('RPOP', KEYS[1], math.min(limit - admitted, limit * 4 + 64 - moved))
+                  if not taken then break end
+                  for t = 1, #taken do
+                    local e, j, b = taken[t], nil, nil
+                    -- The hint at the cursor usually fits: checked here, without a call.
+                    if not astray and hintCursor <= hintCount then
+                      b = hintBase + (hintCursor - 1) * \(argumentsPerHint)
+                      local length, io, ko = unpackNumbers('>I4I4I4', ARGV[b])
+                      if #e == length and find(e, ARGV[b + 1], io, true) == io and (ko == 0 or find(e, ARGV[b + 2], ko, true) == ko) then
+                        j, hintCursor = hintCursor, hintCursor + 1
+                      end
+                    end
+                    if not j then j, b = hintFor(e) end
+                    local key, id, held, holder
+                    if j then
+                      if hinted == 0 then out[2], out[3] = j, moved end
+                      hinted = hinted + 1
+                      held = ARGV[b + 3]
+                      if held == '' then held = nil else holder = ARGV[b + 4] end
+                    else
+                      key, id = keyOf(e, path)
+                      if key then held, holder = ARGV[2] .. ':ordered:held:' .. key, '0' .. id end
+                    end
+                    moved = moved + 1
+                    local waits = false
+                    if held and call('SETNX', held, holder) == 0 then
+                      local h = call('GET', held)
+                      if string.sub(h, 2) ~= string.sub(holder, 2) then
+                        waits = true
+                        if string.sub(h, 1, 1) == '0' then call('SET', held, '1' .. string.sub(h, 2)) end
+                      end
+                    end
+                    if waits then
+                      if j then key, id = string.sub(ARGV[b + 2], 2, -2), string.sub(ARGV[b + 1], 2, -2) end
+                      call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
+                      call('HSET', KEYS[3], id, key)
+                    else
+                      admitted = admitted + 1
+                      toProcessing[admitted] = e
+                      out[o + 1], out[o + 2], out[o + 3] = e, j or key or false, j and true or id or false
+                      o = o + 3
+                    end
                   end
                 end
-                if not j then j, b = hintFor(e) end
-                local key, id, held, holder
-                if j then
-                  if hinted == 0 then out[2], out[3] = j, moved end
-                  hinted = hinted + 1
-                  held = ARGV[b + 3]
-                  if held == '' then held = nil else holder = ARGV[b + 4] end
-                else
-                  key, id = keyOf(e, path)
-                  if key then held, holder = ARGV[2] .. ':ordered:held:' .. key, '0' .. id end
-                end
-                moved = moved + 1
-                local waits = false
-                if held and call('SETNX', held, holder) == 0 then
-                  local h = call('GET', held)
-                  if string.sub(h, 2) ~= string.sub(holder, 2) then
-                    waits = true
-                    if string.sub(h, 1, 1) == '0' then call('SET', held, '1' .. string.sub(h, 2)) end
-                  end
-                end
-                if waits then
-                  if j then key, id = string.sub(ARGV[b + 2], 2, -2), string.sub(ARGV[b + 1], 2, -2) end
-                  call('RPUSH', ARGV[2] .. ':ordered:waiting:' .. key, id, e)
-                  call('HSET', KEYS[3], id, key)
-                else
-                  admitted = admitted + 1
-                  toProcessing[admitted] = e
-                  out[o + 1], out[o + 2], out[o + 3] = e, j or key or false, j and true or id or false
-                  o = o + 3
-                end
-              end
-            end
-            for c = 1, admitted, 500 do redis.call('LPUSH', KEYS[2], unpack(toProcessing, c, math.min(c + 499, admitted))) end
-            -- Registered in the step that moves events to its list (see QueueScripts.take).
-            if admitted > 0 then redis.call('SADD', ARGV[2] .. ':workers', string.sub(KEYS[2], #ARGV[2] + 13)) end
-            out[1] = hinted
-            return out
-            """
+                for c = 1, admitted, 500 do redis.call('LPUSH', KEYS[2], unpack(toProcessing, c, math.min(c + 499, admitted))) end
+                -- Registered in the step that moves events to its list (see QueueScripts.take).
+                if admitted > 0 then redis.call('SADD', ARGV[2] .. ':workers', string.sub(KEYS[2], #ARGV[2] + 13)) end
+                out[1] = hinted
+                return out
+                """
     )
 
     /// Deletes an entry ARGV[1] from the retry set KEYS[1] and, when it held its key, hands

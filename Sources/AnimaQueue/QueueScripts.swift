@@ -27,7 +27,6 @@ enum QueueScripts {
         """
     )
 
-
     /// Claims one event id, as ``claimBatch`` does it for a batch (kept for the C reference of
     /// `scripts/bench`, which runs it): 1 claimed (lease set), 0 already done, 2 held by
     /// another lease.

@@ -91,7 +91,8 @@ public struct QueueStats: Sendable, Codable {
             pending: counts.pending, scheduled: counts.scheduled, inFlight: inFlight, dead: counts.dead, workers: list.count,
             workerList: list, paused: counts.paused, pausedEvents: counts.pausedEvents, orderedWaiting: counts.orderedWaiting,
             oldestPendingAgeSeconds: counts.oldestPendingAgeSeconds, limited: controls.filter { $0.limit != nil }.map(\.type),
-            openBreakers: controls.filter { $0.breaker != nil && $0.state.isOpen }.map(\.type), heldBack: controls.reduce(0) { $0 + $1.held }
+            openBreakers: controls.filter { $0.breaker != nil && $0.state.isOpen }.map(\.type),
+            heldBack: controls.reduce(0) { $0 + $1.held }
         )
     }
 }

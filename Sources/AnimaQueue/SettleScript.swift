@@ -151,7 +151,8 @@ enum SettleScript {
 
     /// The call settling `settlements` from `processing`, recording `history` when given.
     static func call(
-        _ settlements: [Settlement], flows: [FlowRelease] = [], history: HistoryBatch?, maxLength: Int, again: Bool = false, keys: QueueKeys,
+        _ settlements: [Settlement], flows: [FlowRelease] = [], history: HistoryBatch?, maxLength: Int, again: Bool = false,
+        keys: QueueKeys,
         processing: String
     ) -> RedisCommand {
         var scriptKeys = [processing, keys.events, keys.scheduled, keys.dead, keys.paused, keys.orderWaits, keys.history, keys.received]
@@ -167,7 +168,9 @@ enum SettleScript {
             arguments.append(flow.result.rawValue)
             arguments.append(flow.settlement.map { $0 + 1 } ?? 0)
         }
-        if let history = again ? history?.sentAgain : history { scriptKeys += history.parts(keys: keys, maxLength: maxLength, appendingTo: &arguments) }
+        if let history = again ? history?.sentAgain : history {
+            scriptKeys += history.parts(keys: keys, maxLength: maxLength, appendingTo: &arguments)
+        }
         return script.call(keys: scriptKeys, arguments: [settlements.count, WorkerQueue.doneTTLSeconds, keys.prefix], encoded: arguments)
     }
 
@@ -193,7 +196,9 @@ enum SettleScript {
         case .schedule(let scheduled, let delay, let held):
             add("s", mark(held), held?.token ?? "", scheduled, delay.milliseconds, handsOver: false)
         case .deadLetter(let letter, let held):
-            add("d", held.map { keys.event(id: $0.eventID) } ?? hold.map { keys.event(id: $0.eventID) } ?? "", held?.token ?? "", letter, "", handsOver: true)
+            add(
+                "d", held.map { keys.event(id: $0.eventID) } ?? hold.map { keys.event(id: $0.eventID) } ?? "", held?.token ?? "", letter,
+                "", handsOver: true)
         case .putBack(let held):
             add("p", mark(held), held?.token ?? "", "", "", handsOver: false)
         case .park(let type, let held):

@@ -11,7 +11,9 @@ struct TakenGroups: Sendable {
     /// A hint number in an entry's group names the hint's key and id (the script did not repeat
     /// them).
     init(_ reply: RedisValue, of size: Int, flowType: String?, hints: [OrderHint] = []) throws(RedisError) {
-        if case .error(let message) = reply { throw RedisError.reply(message, to: flowType == nil ? "ordered take" : "take of held events") }
+        if case .error(let message) = reply {
+            throw RedisError.reply(message, to: flowType == nil ? "ordered take" : "take of held events")
+        }
         let items = reply.array ?? []
         for index in stride(from: 0, to: items.count - size + 1, by: size) {
             guard let entry = items[index].bytes else { continue }

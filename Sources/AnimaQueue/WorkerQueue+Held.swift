@@ -28,7 +28,8 @@ extension WorkerQueue {
     /// Extends the slots of running attempts (and a probe's deadline) by `lease`.
     public func renew(_ tickets: [FlowTicket], lease: Duration) async throws(RedisError) {
         if tickets.isEmpty { return }
-        let arguments: [any RedisArgument] = [keys.prefix, lease.milliseconds] + tickets.flatMap { [$0.type, $0.token] as [any RedisArgument] }
+        let arguments: [any RedisArgument] =
+            [keys.prefix, lease.milliseconds] + tickets.flatMap { [$0.type, $0.token] as [any RedisArgument] }
         _ = try await operations.evaluate(FlowScripts.renew, keys: [], arguments: arguments)
     }
 }

@@ -99,7 +99,9 @@ extension WorkerQueue {
     /// `commands` after a wait of up to `block` for an event, in one round trip: the wait is a
     /// `BLMOVE` of the pending list onto itself, which moves nothing (the commands after it do,
     /// each in its own step). Replies: the wait's, then the commands'.
-    private func pipeline(_ commands: [RedisCommand], waitingUpTo block: Duration, on connection: RedisConnection) throws(RedisError)
+    private func pipeline(
+        _ commands: [RedisCommand], waitingUpTo block: Duration, on connection: RedisConnection
+    ) throws(RedisError)
         -> [RedisValue]
     {
         let wait = RedisCommand("BLMOVE", keys.events, keys.events, "RIGHT", "RIGHT", String(block.seconds))

@@ -50,6 +50,7 @@ extension WorkerQueue {
         guard let order else {
             return TakenAhead.Take(count: count, take: plainTake(count))
         }
-        return TakenAhead.Take(count: count, ordered: OrderedTake(limit: count, order: order, keys: keys, processing: processing, hints: orderHints))
+        return TakenAhead.Take(
+            count: count, ordered: OrderedTake(limit: count, order: order, keys: keys, processing: processing, hints: orderHints))
     }
 }

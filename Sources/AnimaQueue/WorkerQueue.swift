@@ -105,7 +105,9 @@ public struct WorkerQueue: Sendable {
         }
         let settled = try zip(settlements, results).map { (settlement, result) throws(RedisError) in try Self.settled(settlement, result) }
         let transitions = (parts[2].array ?? []).map(BreakerTransition.init(reply:))
-        return (settled, history == nil ? nil : parts[1], transitions + Array(repeating: nil, count: max(0, flows.count - transitions.count)))
+        return (
+            settled, history == nil ? nil : parts[1], transitions + Array(repeating: nil, count: max(0, flows.count - transitions.count))
+        )
     }
 
     private static func settled(_ settlement: Settlement, _ reply: RedisValue) throws(RedisError) -> Settled {
@@ -124,7 +126,9 @@ public struct WorkerQueue: Sendable {
     /// Records success and acknowledges the entry.
     @discardableResult
     public func complete(entry: ByteBuffer, eventID: String, token: String) async throws(RedisError) -> Completion {
-        guard case .completed(let completion) = try await settle(Settlement(entry: entry, step: .complete(EventLease(eventID: eventID, token: token))))
+        guard
+            case .completed(let completion) = try await settle(
+                Settlement(entry: entry, step: .complete(EventLease(eventID: eventID, token: token))))
         else { throw RedisError(.unexpectedReply, "complete") }
         return completion
     }

@@ -173,7 +173,11 @@ struct EventIdentityScanner {
         }
         if isType {
             found.typeCount += 1
-            if case .string(let text, _) = scalar { (found.type, found.typeIsString) = (text, true) } else { (found.type, found.typeIsString) = (nil, false) }
+            if case .string(let text, _) = scalar {
+                (found.type, found.typeIsString) = (text, true)
+            } else {
+                (found.type, found.typeIsString) = (nil, false)
+            }
         }
         if isLast { note(scalar, at: start..<index) }
     }

@@ -34,7 +34,10 @@ struct JudgedEvent: Sendable {
     }
 
     /// `taken` with its verdict.
-    init(_ taken: WorkerQueue.Taken<ParsedEntry>, _ verdict: Verdict, lease: EventLease? = nil, handlerDuration: Duration? = nil, startedAt: Double? = nil) {
+    init(
+        _ taken: WorkerQueue.Taken<ParsedEntry>, _ verdict: Verdict, lease: EventLease? = nil, handlerDuration: Duration? = nil,
+        startedAt: Double? = nil
+    ) {
         self.init(
             stored: taken.stored, parsed: taken.parsed, verdict: verdict, lease: lease, handlerDuration: handlerDuration,
             startedAt: startedAt, hold: taken.hold)

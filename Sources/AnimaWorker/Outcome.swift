@@ -64,7 +64,8 @@ extension JudgedEvent {
         let entry = parsed.entry
         switch verdict {
         case .complete:
-            return Outcome(step: completion, isFinal: true, record: .init(result: .ok, error: nil, due: nil), counters: .processed, log: nil)
+            return Outcome(
+                step: completion, isFinal: true, record: .init(result: .ok, error: nil, due: nil), counters: .processed, log: nil)
         case .unhandled:
             return Outcome(
                 step: completion, isFinal: true, record: .init(result: .unhandled, error: nil, due: nil), counters: .unhandled,
@@ -90,7 +91,8 @@ extension JudgedEvent {
                 counters: handlerDuration == nil ? .deadLettered : [.failed, .deadLettered], log: deadLetterLine(letter))
         case .putBack:
             return Outcome(
-                step: .putBack(releasing: lease), isFinal: false, record: .init(result: .interrupted, error: "interrupted by shutdown", due: nil),
+                step: .putBack(releasing: lease), isFinal: false,
+                record: .init(result: .interrupted, error: "interrupted by shutdown", due: nil),
                 counters: [], log: .init(level: .notice, message: "interrupted by shutdown: put back on the queue", result: "interrupted"))
         case .returnUntried:
             return Outcome(step: .putBack(releasing: lease), isFinal: false, record: nil, counters: [], log: nil)
@@ -108,7 +110,6 @@ extension JudgedEvent {
                 log: .init(level: .debug, message: "held back: its type's breaker is open", result: "breaker-open"))
         }
     }
-
 
     /// Done: the done mark under our lease; without a lease only the acknowledgement.
     private var completion: Settlement.Step { lease.map { .complete($0) } ?? .acknowledge }

@@ -16,7 +16,9 @@ extension Worker {
         var delay = Duration.milliseconds(50)
         // The paused types, limits and breakers before the first take (a worker that took
         // without them would run a limited type unchecked); upkeep refreshes them every tick.
-        _ = await persist("read the paused types and limits", until: stopping) { () throws(RedisError) in try await self.refreshQueueView() }
+        _ = await persist("read the paused types and limits", until: stopping) { () throws(RedisError) in
+            try await self.refreshQueueView()
+        }
         // While the events taken need no handler slot (builtin handlers, duplicates), take up
         // to `quickBatch` at once rather than as many as there are free slots, and a round ahead.
         var quickLately = false
@@ -231,11 +233,13 @@ extension Worker {
         case .claimed:
             let handler = handlers.handler(for: identity.type)
             if let handler, !handler.runsInline { return nil }
-            let judged = JudgedEvent(taken, handler == nil ? .unhandled : .complete, lease: taken.lease, startedAt: Date().timeIntervalSince1970)
+            let judged = JudgedEvent(
+                taken, handler == nil ? .unhandled : .complete, lease: taken.lease, startedAt: Date().timeIntervalSince1970)
             let span = attemptTracer?.start(id: identity.id, type: identity.type, attempt: judged.attempt, receipt: taken.receipt)
             // `builtin:ack` looks at nothing: spare it the copy of the body and the logger.
             if let handler, !(handler is AckHandler) {
-                let event = WebhookEvent(id: identity.id, type: identity.type, attempt: judged.attempt, body: Data(buffer: taken.parsed.entry.body))
+                let event = WebhookEvent(
+                    id: identity.id, type: identity.type, attempt: judged.attempt, body: Data(buffer: taken.parsed.entry.body))
                 let context = HandlerContext(logger: eventLogger(judged), timeout: configuration.handlerTimeout)
                 if let span {
                     ServiceContext.withValue(span.context) { handler.handleInline(event, context: context) }

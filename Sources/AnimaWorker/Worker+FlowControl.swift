@@ -80,7 +80,9 @@ extension Worker {
 
     /// One warning line and the gauge, for a breaker that this worker's settle opened or closed.
     func observe(_ transition: BreakerTransition, type: String) {
-        let metadata: Logger.Metadata = ["anima.event.type": "\(type)", "anima.breaker": "\(transition.kind == .closed ? "closed" : "open")"]
+        let metadata: Logger.Metadata = [
+            "anima.event.type": "\(type)", "anima.breaker": "\(transition.kind == .closed ? "closed" : "open")",
+        ]
         switch transition.kind {
         case .opened:
             logger.warning(
@@ -88,7 +90,8 @@ extension Worker {
                 metadata: metadata)
         case .reopened:
             logger.warning(
-                "breaker for \(type) opened again: the probe failed; the next probe in \(transition.cooldown.formattedSeconds)", metadata: metadata)
+                "breaker for \(type) opened again: the probe failed; the next probe in \(transition.cooldown.formattedSeconds)",
+                metadata: metadata)
         case .closed:
             logger.warning("breaker for \(type) closed: the probe succeeded; events of \(type) run again", metadata: metadata)
         }

@@ -38,7 +38,9 @@ extension Worker {
             return failing != (failure != nil)
         }
         if changed, let failure {
-            logger.warning("recording outcomes in the history failed: \(failure); events are still settled, their history is missing until this is fixed")
+            logger.warning(
+                "recording outcomes in the history failed: \(failure); events are still settled, their history is missing until this is fixed"
+            )
         } else if changed {
             logger.notice("recording outcomes in the history works again")
         }

@@ -70,14 +70,16 @@ extension Worker {
     }
 
     /// Runs the event's handler under our lease, renewed meanwhile.
-    private func run(_ taken: WorkerQueue.Taken<ParsedEntry>, identity: (id: String, type: String), lease: EventLease) async -> JudgedEvent {
+    private func run(_ taken: WorkerQueue.Taken<ParsedEntry>, identity: (id: String, type: String), lease: EventLease) async -> JudgedEvent
+    {
         let parsed = taken.parsed
         guard let handler = handlers.handler(for: identity.type) else {
             return JudgedEvent(taken, .unhandled, lease: lease)
         }
         let attempt = parsed.entry.attempts + 1
         let event = WebhookEvent(id: identity.id, type: identity.type, attempt: attempt, body: Data(buffer: parsed.entry.body))
-        let context = HandlerContext(logger: eventLogger(id: identity.id, type: identity.type, attempt: attempt), timeout: configuration.handlerTimeout)
+        let context = HandlerContext(
+            logger: eventLogger(id: identity.id, type: identity.type, attempt: attempt), timeout: configuration.handlerTimeout)
         leases.add(eventID: lease.eventID, token: lease.token, entry: taken.stored, flow: taken.flow)
         let startedAt = Date().timeIntervalSince1970
         let started = ContinuousClock.now
@@ -110,6 +112,7 @@ extension Worker {
     }
 
     private func deadLetter(_ parsed: ParsedEntry, id: String?, type: String?, error: String, attempts: Int) -> DeadLetter {
-        DeadLetter(id: id, type: type, body: Data(buffer: parsed.entry.body), error: error, attempts: attempts, worker: configuration.workerID)
+        DeadLetter(
+            id: id, type: type, body: Data(buffer: parsed.entry.body), error: error, attempts: attempts, worker: configuration.workerID)
     }
 }

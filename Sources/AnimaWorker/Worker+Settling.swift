@@ -27,7 +27,8 @@ extension Worker {
         items.reserveCapacity(events.count)
         for index in events.indices {
             let outcome = events[index].outcome
-            settlements.append(Settlement(entry: events[index].stored, step: outcome.step, handover: outcome.isFinal ? events[index].hold : nil))
+            settlements.append(
+                Settlement(entry: events[index].stored, step: outcome.step, handover: outcome.isFinal ? events[index].hold : nil))
             items.append(historyItem(of: events[index], outcome))
             if let ticket = events[index].flow { flows.append(FlowRelease(ticket, outcome.breakerResult, settlement: index)) }
             outcomes.append(outcome)
@@ -41,7 +42,8 @@ extension Worker {
                 { () throws(RedisError) in
                     tries += 1
                     // A retry follows a lost reply: the first call may have run.
-                    return try await self.queue.settle(settlements, flows: flows, recording: recording, maxLength: maxLength, again: tries > 1)
+                    return try await self.queue.settle(
+                        settlements, flows: flows, recording: recording, maxLength: maxLength, again: tries > 1)
                 }
             )
         else { return nil }

@@ -22,7 +22,8 @@ extension Worker {
 
     private var currentBeat: WorkerHeartbeat {
         WorkerHeartbeat(
-            pid: Int(getpid()), concurrency: configuration.concurrency, started: Self.processStart, orderKey: configuration.orderKey?.description)
+            pid: Int(getpid()), concurrency: configuration.concurrency, started: Self.processStart,
+            orderKey: configuration.orderKey?.description)
     }
 
     private static let processStart = Date().formatted(.iso8601)

@@ -10,7 +10,8 @@ struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "Serve the web dashboard: queue overview, dead letters, retries, event history, pause/resume.",
-        discussion: "Every option can also be set by its environment variable; the flag wins. Without a password it only listens on a loopback host."
+        discussion:
+            "Every option can also be set by its environment variable; the flag wins. Without a password it only listens on a loopback host."
     )
 
     @Option(name: .customLong("dashboard-host"), help: "Listen address (env ANIMA_DASHBOARD_HOST; default 127.0.0.1).")
@@ -23,9 +24,13 @@ struct DashboardCommand: AsyncParsableCommand {
         name: .customLong("dashboard-password"),
         help: "HTTP Basic password (env ANIMA_DASHBOARD_PASSWORD). Prefer the variable: flags show in ps.")
     var password: String?
-    @Flag(name: .customLong("dashboard-read-only"), help: "Refuse every change with 403 and show no controls (env ANIMA_DASHBOARD_READ_ONLY=1).")
+    @Flag(
+        name: .customLong("dashboard-read-only"),
+        help: "Refuse every change with 403 and show no controls (env ANIMA_DASHBOARD_READ_ONLY=1).")
     var readOnly = false
-    @Option(name: .customLong("dashboard-base-path"), help: "Prefix of every link and route, behind a reverse proxy (env ANIMA_DASHBOARD_BASE_PATH).")
+    @Option(
+        name: .customLong("dashboard-base-path"),
+        help: "Prefix of every link and route, behind a reverse proxy (env ANIMA_DASHBOARD_BASE_PATH).")
     var basePath: String?
     @OptionGroup var redis: RedisOptions
     @OptionGroup var log: LogOptions

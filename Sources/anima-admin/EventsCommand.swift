@@ -46,7 +46,8 @@ struct EventsCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let result, HistoryRecord.Result(rawValue: result) == nil {
-                throw ValidationError("--result must be one of \(HistoryRecord.Result.allCases.map(\.rawValue).joined(separator: ", ")), got '\(result)'")
+                throw ValidationError(
+                    "--result must be one of \(HistoryRecord.Result.allCases.map(\.rawValue).joined(separator: ", ")), got '\(result)'")
             }
             guard (1...100_000).contains(limit) else { throw ValidationError("--limit must be 1…100000, got \(limit)") }
             if let since { _ = try Self.sinceMilliseconds(since) }

@@ -33,6 +33,9 @@ struct ResumeCommand: AsyncParsableCommand {
         let (wasPaused, released) = try await AdminContext(redis).run { context in
             try await PausedTypes(keys: context.keys, client: context.client).resume(type)
         }
-        print(wasPaused ? "resumed \(type): \(released) waiting events queued again" : "\(type) was not paused (\(released) waiting events queued again)")
+        print(
+            wasPaused
+                ? "resumed \(type): \(released) waiting events queued again"
+                : "\(type) was not paused (\(released) waiting events queued again)")
     }
 }

@@ -40,7 +40,8 @@ struct StatsCommand: AsyncParsableCommand {
         }
         if !stats.limited.isEmpty || !stats.openBreakers.isEmpty || stats.heldBack > 0 {
             lines.append("limited    \(stats.limited.isEmpty ? "-" : stats.limited.joined(separator: ", "))")
-            lines.append("breakers   open: \(stats.openBreakers.isEmpty ? "none" : stats.openBreakers.joined(separator: ", "))   (open or probing)")
+            lines.append(
+                "breakers   open: \(stats.openBreakers.isEmpty ? "none" : stats.openBreakers.joined(separator: ", "))   (open or probing)")
             lines.append("held back  \(stats.heldBack)   (waiting for a limit or a breaker)")
         }
         if !stats.workerList.isEmpty {

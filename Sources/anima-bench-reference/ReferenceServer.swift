@@ -35,7 +35,9 @@ struct ReferenceServer {
                 verify(key: key, timestamp: request.headers[timestampField], signature: request.headers[signatureField], body: $0)
             }
             return ok
-                ? Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
+                ? Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"received":true}"#)))
                 : Response(
                     status: .unauthorized, headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(string: #"{"error":"Invalid signature"}"#)))

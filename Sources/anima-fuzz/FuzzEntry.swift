@@ -81,10 +81,13 @@ private func fuzzLocate(_ body: [UInt8]) {
         let idToken = body[found.id]
         check(idToken.first == UInt8(ascii: "\"") && idToken.last == UInt8(ascii: "\""), "id token is not a string")
         let identified = body.withUnsafeBytes { WebhookEvent.identify(bytes: $0) }
-        check((try? identified.get().id).map { Array($0.utf8) } == Array(idToken.dropFirst().dropLast()), "locate and identify read different ids")
+        check(
+            (try? identified.get().id).map { Array($0.utf8) } == Array(idToken.dropFirst().dropLast()),
+            "locate and identify read different ids")
         switch found.value {
         case .string(let range):
-            check(range.upperBound <= body.count && range.count > 2 && body[range.lowerBound] == UInt8(ascii: "\""), "key token out of place")
+            check(
+                range.upperBound <= body.count && range.count > 2 && body[range.lowerBound] == UInt8(ascii: "\""), "key token out of place")
         case .integer(let range):
             check(range.lowerBound > 0 && range.upperBound < body.count && !range.isEmpty, "integer key out of place")
         case .absent: break

@@ -30,7 +30,8 @@ extension WorkerConfiguration {
         var orderKey: OrderKeyPath?
         if let path = settings.text(options.orderKey, "ANIMA_ORDER_KEY"), !path.isEmpty {
             guard let parsed = OrderKeyPath(path) else {
-                throw ConfigurationError("--order-key (ANIMA_ORDER_KEY) must be a dotted path such as data.id, without empty parts, got '\(path)'")
+                throw ConfigurationError(
+                    "--order-key (ANIMA_ORDER_KEY) must be a dotted path such as data.id, without empty parts, got '\(path)'")
             }
             orderKey = parsed
         }

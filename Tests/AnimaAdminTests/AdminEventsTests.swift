@@ -21,7 +21,8 @@ struct AdminEventsTests {
             #expect(attempts.map { $0["result"] as? String } == ["retry", "dead"], "saw \(attempts)")
             #expect(attempts.map { $0["attempt"] as? Int } == [1, 2], "saw \(attempts)")
             for attempt in attempts {
-                #expect((attempt["error"] as? String)?.contains("status 3") == true, "expected the exit status in the error, saw \(attempt)")
+                #expect(
+                    (attempt["error"] as? String)?.contains("status 3") == true, "expected the exit status in the error, saw \(attempt)")
                 #expect(attempt["duration_ms"] is Int && attempt["worker"] is String && attempt["at"] is String, "saw \(attempt)")
             }
         }
@@ -81,7 +82,9 @@ struct AdminEventsTests {
             // One at a time, so that the order of the runs is the order of the takes.
             try await f.startWorker(["*=\(f.record())"], environment: ["ANIMA_WORKER_CONCURRENCY": "1"])
             let stats = try #require(jsonObject(try await f.admin("stats", "--json").standardOutput))
-            #expect(stats["paused"] as? [String] == ["crm.sync"], "expected crm.sync paused after the restart, saw \(stats["paused"] ?? "none")")
+            #expect(
+                stats["paused"] as? [String] == ["crm.sync"], "expected crm.sync paused after the restart, saw \(stats["paused"] ?? "none")"
+            )
             let shown = try #require(jsonObject(try await f.admin("events", "show", paused[0].id, "--json").standardOutput))
             #expect(shown["state"] as? String == "paused", "expected state paused, saw \(shown["state"] ?? "none")")
             #expect(try await f.count("anima:dead") == 0, "a paused event reached the dead letters")

@@ -28,7 +28,9 @@ struct AdminReplayDryRunTests {
             #expect(Set(object.keys) == ["matched", "by_type", "already_done", "ids"], "keys: \(object.keys.sorted())")
             #expect(object["matched"] as? Int == 3, "matched: expected 3, saw \(object["matched"] ?? "missing")")
             let byType = object["by_type"] as? [String: Int]
-            #expect(byType == ["a.created": 2, "b.created": 1], "by_type: expected a.created 2, b.created 1, saw \(object["by_type"] ?? "missing")")
+            #expect(
+                byType == ["a.created": 2, "b.created": 1],
+                "by_type: expected a.created 2, b.created 1, saw \(object["by_type"] ?? "missing")")
             #expect(object["already_done"] as? Int == 2, "already_done: expected 2, saw \(object["already_done"] ?? "missing")")
             let ids = object["ids"] as? [String]
             #expect(ids == ["evt_a1", "evt_b2", "evt_a3"], "ids: expected oldest first, saw \(object["ids"] ?? "missing")")

@@ -1,6 +1,7 @@
-@testable import AnimaCLI
 import Logging
 import Testing
+
+@testable import AnimaCLI
 
 @Suite("Logs: the text line's metadata")
 struct TextLogLineTests {
@@ -11,7 +12,8 @@ struct TextLogLineTests {
     @Test func aLineReadsAsStreamLogHandlersAfterItsTime() {
         var handler = TextLogHandler(label: "anima-worker")
         handler.metadata = ["anima.worker": "w1"]
-        let line = String(decoding: handler.line(for: Self.event(["anima.result": "ok", "anima.event.attempt": .stringConvertible(2)])), as: UTF8.self)
+        let line = String(
+            decoding: handler.line(for: Self.event(["anima.result": "ok", "anima.event.attempt": .stringConvertible(2)])), as: UTF8.self)
         let expected = " info anima-worker: anima.event.attempt=2 anima.result=ok anima.worker=w1 [test] handled\n"
         #expect(line.hasSuffix(expected), "expected the line to end \(expected.debugDescription), saw \(line.debugDescription)")
         #expect(line.count == LogClock.local.text().count + expected.count, "expected the time, then that; saw \(line.debugDescription)")

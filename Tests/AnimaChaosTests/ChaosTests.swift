@@ -33,7 +33,8 @@ struct ChaosTests {
     /// Workers that need no slot take full batches and the next batch ahead: a backlog of 50,000
     /// ordered events keeps them at it while they are killed and Redis restarts.
     @Test func quickWorkersTakingAheadThroughKillsKeepOrderAndHandleEachEventOnce() async throws {
-        let run = try await ChaosScript.run(["--quick", "--ordered", "1000"], variables: ["CHAOS_REDIS_FREEZE": "0"], timeout: .seconds(240))
+        let run = try await ChaosScript.run(
+            ["--quick", "--ordered", "1000"], variables: ["CHAOS_REDIS_FREEZE": "0"], timeout: .seconds(240))
         #expect(run.status == .exited(0), "expected exit 0, saw \(run.statusText); output:\n\(run.output)")
         #expect(
             run.lastLine.contains("sent=51000 accepted=51000") && run.lastLine.contains("duplicates=0 lost=0 order_violations=0"),

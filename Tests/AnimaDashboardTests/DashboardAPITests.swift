@@ -1,9 +1,9 @@
 import AnimaQueue
 import AnimaRedis
 import Foundation
-import NIOCore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("Dashboard JSON API")
@@ -31,7 +31,9 @@ struct DashboardAPITests {
             try await dashboard.addDeadLetter(id: "evt_3", type: "a")
             try await dashboard.addDeadLetter(id: "evt_4", type: "a")
             let answer = try await dashboard.get("/api/dead?type=a&limit=2")
-            let array = try #require((try? JSONSerialization.jsonObject(with: Data(answer.text.utf8))) as? [[String: Any]], "expected an array, saw \(answer.text)")
+            let array = try #require(
+                (try? JSONSerialization.jsonObject(with: Data(answer.text.utf8))) as? [[String: Any]],
+                "expected an array, saw \(answer.text)")
             let ids = array.compactMap { $0["id"] as? String }
             #expect(ids == ["evt_4", "evt_3"], "expected [evt_4, evt_3], saw \(ids)")
         }
@@ -55,7 +57,8 @@ struct DashboardAPITests {
     @Test func eventIsTheObjectOfEventsShowJSON() async throws {
         try await withDashboard { dashboard in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            try await dashboard.record(HistoryRecord(eventID: "evt_e", type: "t", attempt: 1, result: .ok, durationMilliseconds: 12, worker: "w", at: now))
+            try await dashboard.record(
+                HistoryRecord(eventID: "evt_e", type: "t", attempt: 1, result: .ok, durationMilliseconds: 12, worker: "w", at: now))
             _ = try await dashboard.redis.send(RedisCommand("SET", dashboard.keys.event(id: "evt_e"), "done"))
             let answer = try await dashboard.get("/api/events/evt_e")
             let object = try #require(Self.object(answer), "expected a JSON object, saw \(answer.text)")

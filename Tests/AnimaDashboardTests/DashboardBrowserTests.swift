@@ -21,7 +21,8 @@ struct DashboardBrowserTests {
         )
         guard let status = await process.waitForExit(timeout: .seconds(240)) else {
             _ = await process.terminate()
-            Issue.record("expected the browser test to finish within 240 s; output so far:\n\(process.standardOutput)\n\(process.standardError)")
+            Issue.record(
+                "expected the browser test to finish within 240 s; output so far:\n\(process.standardOutput)\n\(process.standardError)")
             return
         }
         #expect(

@@ -1,9 +1,9 @@
 import AnimaQueue
 import AnimaRedis
 import Foundation
-import NIOCore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("Dashboard bulk replay and purge")
@@ -24,7 +24,8 @@ struct DashboardBulkActionTests {
             try await dashboard.addDeadLetter(id: "evt_b", type: "invoice.paid")
             try await dashboard.addDeadLetter(id: "evt_c", type: "resource.created")
             let page = try await dashboard.get("/dead/replay-matching?type=invoice.paid").text
-            #expect(Self.confirmFields(page)?.count == "2", "expected count 2 in the form, saw \(String(describing: Self.confirmFields(page)))")
+            #expect(
+                Self.confirmFields(page)?.count == "2", "expected count 2 in the form, saw \(String(describing: Self.confirmFields(page)))")
             #expect(try await dashboard.count("LLEN", dashboard.keys.dead) == 3, "expected the dry run to change nothing")
         }
     }
@@ -80,7 +81,8 @@ struct DashboardBulkActionTests {
         try await withDashboard { dashboard in
             try await dashboard.addDeadLetter(id: "evt_a")
             let fields = try #require(Self.confirmFields(try await dashboard.get("/dead/purge").text), "expected a purge form")
-            let answer = try await dashboard.post("/dead/purge", form: [("count", fields.count), ("digest", fields.digest), ("confirm", "yes")])
+            let answer = try await dashboard.post(
+                "/dead/purge", form: [("count", fields.count), ("digest", fields.digest), ("confirm", "yes")])
             #expect(answer.status == .badRequest, "expected 400, saw \(answer.status)")
             #expect(try await dashboard.count("LLEN", dashboard.keys.dead) == 1, "expected the dead letter kept")
         }

@@ -1,9 +1,9 @@
 import AnimaQueue
 import AnimaRedis
 import Foundation
-import NIOCore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("Dashboard dead letters")
@@ -106,7 +106,8 @@ struct DashboardDeadLetterTests {
             let first = try await dashboard.addDeadLetter(id: "evt_1")
             try await dashboard.addDeadLetter(id: "evt_2")
             let third = try await dashboard.addDeadLetter(id: "evt_3")
-            let answer = try await dashboard.post("/dead/selected", form: [("ids", first.deadID), ("ids", third.deadID), ("action", "replay")])
+            let answer = try await dashboard.post(
+                "/dead/selected", form: [("ids", first.deadID), ("ids", third.deadID), ("action", "replay")])
             #expect(answer.status == .seeOther, "expected 303, saw \(answer.status)")
             #expect(try await dashboard.count("LLEN", dashboard.keys.events) == 2, "expected 2 queued")
             #expect(try await dashboard.count("LLEN", dashboard.keys.dead) == 1, "expected evt_2 left")

@@ -1,9 +1,9 @@
 import AnimaQueue
 import AnimaRedis
 import Foundation
-import NIOCore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("Dashboard pages")
@@ -23,9 +23,11 @@ struct DashboardPageTests {
         try await withDashboard { dashboard in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             for attempt in 1...3 {
-                try await dashboard.record(HistoryRecord(eventID: "e\(attempt)", type: "t", attempt: 1, result: .ok, worker: "w", at: now - 1000))
+                try await dashboard.record(
+                    HistoryRecord(eventID: "e\(attempt)", type: "t", attempt: 1, result: .ok, worker: "w", at: now - 1000))
             }
-            try await dashboard.record(HistoryRecord(eventID: "f", type: "t", attempt: 1, result: .retry, error: "boom", worker: "w", at: now - 1000))
+            try await dashboard.record(
+                HistoryRecord(eventID: "f", type: "t", attempt: 1, result: .retry, error: "boom", worker: "w", at: now - 1000))
             let text = try await dashboard.get("/").text
             #expect(text.contains(#"class="bar-handled""#), "expected a handled bar in the SVG")
             #expect(text.contains(#"class="bar-failed""#), "expected a failed bar in the SVG")
@@ -65,7 +67,8 @@ struct DashboardPageTests {
     @Test func eventPageShowsTheAttemptsAndTheStateNow() async throws {
         try await withDashboard { dashboard in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            try await dashboard.record(HistoryRecord(eventID: "evt_h", type: "t", attempt: 1, result: .retry, error: "timeout", worker: "w1", at: now - 2000))
+            try await dashboard.record(
+                HistoryRecord(eventID: "evt_h", type: "t", attempt: 1, result: .retry, error: "timeout", worker: "w1", at: now - 2000))
             try await dashboard.record(HistoryRecord(eventID: "evt_h", type: "t", attempt: 2, result: .ok, worker: "w1", at: now - 1000))
             _ = try await dashboard.redis.send(RedisCommand("SET", dashboard.keys.event(id: "evt_h"), "done"))
             let page = try await dashboard.get("/events?id=evt_h")
@@ -120,7 +123,8 @@ struct DashboardPageTests {
     @Test func assetsAreServedWithDarkModeAndNoInlineScriptNeeded() async throws {
         try await withDashboard { dashboard in
             let css = try await dashboard.get("/assets/dashboard.css")
-            #expect(css.headers[.contentType]?.hasPrefix("text/css") == true, "expected text/css, saw \(css.headers[.contentType] ?? "none")")
+            #expect(
+                css.headers[.contentType]?.hasPrefix("text/css") == true, "expected text/css, saw \(css.headers[.contentType] ?? "none")")
             #expect(css.text.contains("prefers-color-scheme: dark"), "expected a dark-mode media query")
             let script = try await dashboard.get("/assets/dashboard.js")
             #expect(script.text.contains("/api/stats"), "expected the script to poll /api/stats")

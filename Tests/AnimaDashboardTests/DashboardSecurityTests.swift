@@ -1,9 +1,9 @@
 import AnimaQueue
 import AnimaRedis
 import Foundation
-import NIOCore
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("Dashboard security")
@@ -16,7 +16,9 @@ struct DashboardSecurityTests {
         try await withDashboard(password: "s3cret") { dashboard in
             let answer = try await dashboard.client.execute(uri: "/", method: .get)
             #expect(answer.status == .unauthorized, "expected 401, saw \(answer.status)")
-            #expect(answer.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true, "expected WWW-Authenticate: Basic, saw \(answer.headers[.wwwAuthenticate] ?? "none")")
+            #expect(
+                answer.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true,
+                "expected WWW-Authenticate: Basic, saw \(answer.headers[.wwwAuthenticate] ?? "none")")
         }
     }
 
@@ -87,7 +89,8 @@ struct DashboardSecurityTests {
     @Test func aPostMarkedCrossSiteIsRefusedAndChangesNothing() async throws {
         try await withDashboard { dashboard in
             let letter = try await dashboard.addDeadLetter(id: "evt_a")
-            let answer = try await dashboard.post("/dead/\(letter.deadID)/delete", headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
+            let answer = try await dashboard.post(
+                "/dead/\(letter.deadID)/delete", headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
             #expect(answer.status == .forbidden, "expected 403, saw \(answer.status)")
             #expect(try await dashboard.count("LLEN", dashboard.keys.dead) == 1, "expected the dead letter kept")
         }
@@ -107,10 +110,13 @@ struct DashboardSecurityTests {
         try await withDashboard { dashboard in
             let answer = try await dashboard.get("/dead")
             let policy = answer.headers[.contentSecurityPolicy] ?? ""
-            #expect(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "expected script-src 'self' only, saw \(policy)")
+            #expect(
+                policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "expected script-src 'self' only, saw \(policy)")
             #expect(policy.contains("frame-ancestors 'none'"), "expected frame-ancestors 'none', saw \(policy)")
             #expect(answer.headers[.xContentTypeOptions] == "nosniff", "expected nosniff")
-            #expect(answer.headers[.cacheControl] == "private, no-store", "expected private, no-store, saw \(answer.headers[.cacheControl] ?? "none")")
+            #expect(
+                answer.headers[.cacheControl] == "private, no-store",
+                "expected private, no-store, saw \(answer.headers[.cacheControl] ?? "none")")
         }
     }
 

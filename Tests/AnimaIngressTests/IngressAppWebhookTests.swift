@@ -14,9 +14,11 @@ struct IngressAppWebhookTests {
             let answer = try await f.post(body)
             #expect(answer.status == .ok && answer.text == Answers.received, "expected 200 \(Answers.received), saw \(answer.summary)")
             let contentType = answer.headers[.contentType]
-            #expect(contentType?.hasPrefix("application/json") == true, "expected content-type application/json, saw \(contentType ?? "none")")
+            #expect(
+                contentType?.hasPrefix("application/json") == true, "expected content-type application/json, saw \(contentType ?? "none")")
             let queued = try await f.queued()
-            #expect(queued == [body], "expected exactly the body on the events list, saw \(queued.map { String(decoding: $0, as: UTF8.self) })")
+            #expect(
+                queued == [body], "expected exactly the body on the events list, saw \(queued.map { String(decoding: $0, as: UTF8.self) })")
         }
     }
 

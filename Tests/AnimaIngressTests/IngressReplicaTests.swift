@@ -58,8 +58,11 @@ struct IngressReplicaTests {
             t.pause(t.replicas[0])
             let answer = try await ingress.postSigned(eventBody())
             t.resume(t.replicas[0])
-            #expect(answer.status == 503 && answer.text == Answers.unavailable, "expected 503 \(Answers.unavailable), saw \(answer.summary)")
-            #expect(Int(answer.header("retry-after") ?? "") != nil, "expected a numeric Retry-After, saw \(String(describing: answer.header("retry-after")))")
+            #expect(
+                answer.status == 503 && answer.text == Answers.unavailable, "expected 503 \(Answers.unavailable), saw \(answer.summary)")
+            #expect(
+                Int(answer.header("retry-after") ?? "") != nil,
+                "expected a numeric Retry-After, saw \(String(describing: answer.header("retry-after")))")
             #expect(ingress.process.isRunning, "the ingress stopped")
         }
     }
@@ -67,8 +70,11 @@ struct IngressReplicaTests {
     @Test func twoReplicasRequiredWithOnlyOneAnswers503() async throws {
         try await withIngress(minReplicas: 2, pushTimeout: .seconds(1)) { _, ingress in
             let answer = try await ingress.postSigned(eventBody())
-            #expect(answer.status == 503 && answer.text == Answers.unavailable, "expected 503 \(Answers.unavailable), saw \(answer.summary)")
-            #expect(Int(answer.header("retry-after") ?? "") != nil, "expected a numeric Retry-After, saw \(String(describing: answer.header("retry-after")))")
+            #expect(
+                answer.status == 503 && answer.text == Answers.unavailable, "expected 503 \(Answers.unavailable), saw \(answer.summary)")
+            #expect(
+                Int(answer.header("retry-after") ?? "") != nil,
+                "expected a numeric Retry-After, saw \(String(describing: answer.header("retry-after")))")
         }
     }
 

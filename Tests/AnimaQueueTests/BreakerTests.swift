@@ -41,7 +41,9 @@ struct BreakerTests {
     @Test func failuresOverTheRateOpenItOnce() async throws {
         try await F.run { f in
             let transitions = try await open(f)
-            #expect(transitions.map { $0?.kind } == [nil, nil, nil, .opened], "expected the 4th failure to open it, saw \(transitions.map { $0?.kind })")
+            #expect(
+                transitions.map { $0?.kind } == [nil, nil, nil, .opened],
+                "expected the 4th failure to open it, saw \(transitions.map { $0?.kind })")
             #expect(transitions.last??.failed == 4 && transitions.last??.attempts == 4)
             #expect(try await f.breakerField("state") == "open")
         }
@@ -52,10 +54,14 @@ struct BreakerTests {
             try await f.controls.setBreaker(Self.settings, for: F.type)
             try await f.push(["e1", "e2", "e3", "e4", "e5"])
             let taken = try await f.take(f.a)
-            let settlements = taken.map { Settlement(entry: $0.stored, step: .schedule($0.stored, after: .seconds(60), releasing: $0.lease)) }
+            let settlements = taken.map {
+                Settlement(entry: $0.stored, step: .schedule($0.stored, after: .seconds(60), releasing: $0.lease))
+            }
             let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .failure) } }
             let transitions = try await f.a.settle(settlements, flows: releases, recording: nil).transitions
-            #expect(transitions.map { $0?.kind } == [nil, nil, nil, .opened, nil], "expected the 4th of 5 failures in one settle to open it, saw \(transitions.map { $0?.kind })")
+            #expect(
+                transitions.map { $0?.kind } == [nil, nil, nil, .opened, nil],
+                "expected the 4th of 5 failures in one settle to open it, saw \(transitions.map { $0?.kind })")
             #expect(try await f.breakerField("state") == "open")
             #expect(try await f.breakerField("ct") == nil, "expected no window counts written over the open state")
         }
@@ -69,12 +75,16 @@ struct BreakerTests {
             try await f.controls.setBreaker(Self.settings, for: F.type)
             try await f.push(["e1", "e2"])
             let taken = try await f.take(f.a)
-            let settlements = taken.map { Settlement(entry: $0.stored, step: .schedule($0.stored, after: .seconds(60), releasing: $0.lease)) }
+            let settlements = taken.map {
+                Settlement(entry: $0.stored, step: .schedule($0.stored, after: .seconds(60), releasing: $0.lease))
+            }
             let releases = taken.enumerated().compactMap { index, event in event.flow.map { FlowRelease($0, .failure, settlement: index) } }
             if firstCallArrived { _ = try await f.a.settle(settlements, flows: releases, recording: nil) }
             _ = try await f.a.settle(settlements, flows: releases, recording: nil, again: true)
             let (attempts, failed) = (try await f.breakerField("ct"), try await f.breakerField("cf"))
-            #expect(attempts == "2" && failed == "2", "expected 2 attempts, 2 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
+            #expect(
+                attempts == "2" && failed == "2",
+                "expected 2 attempts, 2 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
         }
     }
 
@@ -99,7 +109,8 @@ struct BreakerTests {
             _ = try await open(f)
             let transition = try await f.finish(f.a, try await probe(f), replyLost: true)
             #expect(
-                transition?.kind == .closed, "expected the resent probe settle to answer the closing, saw \(String(describing: transition))")
+                transition?.kind == .closed, "expected the resent probe settle to answer the closing, saw \(String(describing: transition))"
+            )
             #expect(try await f.breakerField("state") == nil, "expected the breaker closed")
         }
     }
@@ -119,7 +130,8 @@ struct BreakerTests {
             try await f.finish(f.a, back[0], failed: true, replyLost: true)
             let (attempts, failed) = (try await f.breakerField("ct"), try await f.breakerField("cf"))
             #expect(
-                attempts == "2" && failed == "1", "expected 2 attempts, 1 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
+                attempts == "2" && failed == "1",
+                "expected 2 attempts, 1 failed in the window, saw \(attempts ?? "none"), \(failed ?? "none")")
         }
     }
 
@@ -151,14 +163,17 @@ struct BreakerTests {
             let taken = try await f.take(f.a)
             for event in taken.dropLast() { _ = try await f.finish(f.a, event, failed: true) }
             let fourth = try #require(taken.last)
-            let settlements = [Settlement(entry: fourth.stored, step: .schedule(fourth.stored, after: .seconds(60), releasing: fourth.lease))]
+            let settlements = [
+                Settlement(entry: fourth.stored, step: .schedule(fourth.stored, after: .seconds(60), releasing: fourth.lease))
+            ]
             let flows = [FlowRelease(try #require(fourth.flow), .failure, settlement: 0)]
             let lost = try await f.a.settle(settlements, flows: flows, recording: nil).transitions
             try #require(lost.map { $0?.kind } == [.opened], "expected e4's settle to open it, saw \(lost.map { $0?.kind })")
             let closing = try await f.finish(f.a, try await probe(f))
             try #require(closing?.kind == .closed, "expected the probe to close it, saw \(String(describing: closing))")
             let resent = try await f.a.settle(settlements, flows: flows, recording: nil, again: true).transitions
-            #expect(resent.map { $0?.kind } == [.opened], "expected e4's resent settle to answer its opening, saw \(resent.map { $0?.kind })")
+            #expect(
+                resent.map { $0?.kind } == [.opened], "expected e4's resent settle to answer its opening, saw \(resent.map { $0?.kind })")
         }
     }
 
@@ -227,7 +242,9 @@ struct BreakerTests {
                 return !probe.isEmpty
             }
             let transition = try await f.finish(f.a, try #require(probe.first), failed: true)
-            #expect(transition?.kind == .reopened && transition?.cooldown == .milliseconds(600), "expected reopened for 600 ms, saw \(String(describing: transition))")
+            #expect(
+                transition?.kind == .reopened && transition?.cooldown == .milliseconds(600),
+                "expected reopened for 600 ms, saw \(String(describing: transition))")
             #expect(try await f.breakerField("cooldown") == "600")
         }
     }

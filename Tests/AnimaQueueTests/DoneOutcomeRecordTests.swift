@@ -11,7 +11,9 @@ struct DoneOutcomeRecordTests {
     static let processing = keys.processing(workerID: queueFixtureWorker)
 
     static func record(_ id: String, _ result: HistoryRecord.Result, attempt: Int) -> HistoryRecord {
-        HistoryRecord(eventID: id, type: "t", attempt: attempt, result: result, durationMilliseconds: 1, error: nil, worker: "w-test", at: 0, dueAt: nil)
+        HistoryRecord(
+            eventID: id, type: "t", attempt: attempt, result: result, durationMilliseconds: 1, error: nil, worker: "w-test", at: 0,
+            dueAt: nil)
     }
 
     /// Takes `id` into the processing list with a lease; the settlement of its success.
@@ -48,14 +50,17 @@ struct DoneOutcomeRecordTests {
             let expiry = try await redis.send(RedisCommand("PEXPIRETIME", Self.keys.event(id: "evt_1"))).int ?? -1
             let entry = try await redis.send(RedisCommand("XRANGE", Self.keys.history, "-", "+")).array?.first?.array?.first?.string
             let millisecond = entry?.split(separator: "-").first.flatMap { Int($0) }
-            #expect(millisecond.map { expiry - $0 } == WorkerQueue.doneTTLSeconds * 1000, "expected the mark to expire 7 days after entry \(entry ?? "none"), saw \(expiry)")
+            #expect(
+                millisecond.map { expiry - $0 } == WorkerQueue.doneTTLSeconds * 1000,
+                "expected the mark to expire 7 days after entry \(entry ?? "none"), saw \(expiry)")
         }
     }
 
     @Test func aRetriedEventListsItsIndexedFailureThenItsSuccessInOrder() async throws {
         try await withQueue { queue, redis in
             let settlement = try await Self.leased(redis, "evt_r")
-            _ = try await redis.send(Self.record("evt_r", .retry, attempt: 1).command(keys: Self.keys, maxLength: 1_000, digest: nil, final: false))
+            _ = try await redis.send(
+                Self.record("evt_r", .retry, attempt: 1).command(keys: Self.keys, maxLength: 1_000, digest: nil, final: false))
             try await Self.complete(queue, settlement, Self.record("evt_r", .ok, attempt: 2))
             let read = try await Self.attempts(redis, "evt_r").map(\.attempt)
             #expect(read == [1, 2], "expected attempts [1, 2], saw \(read)")
@@ -88,7 +93,10 @@ struct DoneOutcomeRecordTests {
     @Test func anotherEventsSuccessInTheSameMillisecondIsNotListed() async throws {
         try await withQueue { queue, redis in
             let (one, two) = (try await Self.leased(redis, "evt_x"), try await Self.leased(redis, "evt_y"))
-            let history = HistoryBatch([.init(record: Self.record("evt_x", .ok, attempt: 1), digest: nil, final: true), .init(record: Self.record("evt_y", .ok, attempt: 1), digest: nil, final: true)])
+            let history = HistoryBatch([
+                .init(record: Self.record("evt_x", .ok, attempt: 1), digest: nil, final: true),
+                .init(record: Self.record("evt_y", .ok, attempt: 1), digest: nil, final: true),
+            ])
             _ = try await queue.settle([one, two], recording: history, maxLength: 1_000)
             let read = try await Self.attempts(redis, "evt_x").map(\.eventID)
             #expect(read == ["evt_x"], "expected only evt_x's outcome, saw \(read)")

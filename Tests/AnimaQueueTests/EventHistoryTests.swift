@@ -10,7 +10,9 @@ import Testing
 struct EventHistoryTests {
     static let keys = QueueKeys()
 
-    func record(_ redis: RedisClient, _ id: String, _ result: HistoryRecord.Result, attempt: Int = 1, max: Int = 100_000, due: Int64? = nil) async throws {
+    func record(
+        _ redis: RedisClient, _ id: String, _ result: HistoryRecord.Result, attempt: Int = 1, max: Int = 100_000, due: Int64? = nil
+    ) async throws {
         let record = HistoryRecord(
             eventID: id, type: "resource.created", attempt: attempt, result: result, durationMilliseconds: 12,
             error: result == .ok ? nil : "exit 1", worker: "w-test", at: 1_764_000_000_000 + Int64(attempt), dueAt: due
@@ -32,7 +34,8 @@ struct EventHistoryTests {
     @Test func anyErrorTextComesBackAsWritten() async throws {
         try await withQueue { _, redis in
             let error = "line \"one\"\n\ttab \\ back\u{1}slash — ünïcode 🚀"
-            let written = HistoryRecord(eventID: "evt_\"q\"", type: "t", attempt: 1, result: .retry, error: error, worker: "w", at: 5, dueAt: 9)
+            let written = HistoryRecord(
+                eventID: "evt_\"q\"", type: "t", attempt: 1, result: .retry, error: error, worker: "w", at: 5, dueAt: 9)
             _ = try await redis.send(written.command(keys: Self.keys, maxLength: 100, digest: nil, final: false))
             let read = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_\"q\"")
             #expect(read == [written], "expected \([written]), saw \(read)")
@@ -41,13 +44,16 @@ struct EventHistoryTests {
 
     @Test func entriesInTheEarlierOneFieldPerValueLayoutStillRead() async throws {
         try await withQueue { _, redis in
-            let entry = try await redis.send(RedisCommand(
-                "XADD", Self.keys.history, "*", "id", "evt_v1", "attempt", 2, "result", "ok", "worker", "w", "at", 7, "type", "t",
-                "duration_ms", 3, "received_at", 1, "sent_at", 0
-            ))
+            let entry = try await redis.send(
+                RedisCommand(
+                    "XADD", Self.keys.history, "*", "id", "evt_v1", "attempt", 2, "result", "ok", "worker", "w", "at", 7, "type", "t",
+                    "duration_ms", 3, "received_at", 1, "sent_at", 0
+                ))
             _ = try await redis.send(RedisCommand("RPUSH", Self.keys.history(id: "evt_v1"), entry.string ?? ""))
             let read = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_v1")
-            let expected = HistoryRecord(eventID: "evt_v1", type: "t", attempt: 2, result: .ok, durationMilliseconds: 3, worker: "w", at: 7, receivedAt: 1, sentAt: 0)
+            let expected = HistoryRecord(
+                eventID: "evt_v1", type: "t", attempt: 2, result: .ok, durationMilliseconds: 3, worker: "w", at: 7, receivedAt: 1, sentAt: 0
+            )
             #expect(read == [expected], "expected \([expected]), saw \(read)")
         }
     }
@@ -59,7 +65,9 @@ struct EventHistoryTests {
             let length = try await redis.send(RedisCommand("XLEN", Self.keys.history)).int ?? -1
             #expect((200...300).contains(length), "expected 200 to 300 entries (approximate trimming), saw \(length)")
             let status = try await EventHistory(keys: Self.keys, client: redis).status(of: "evt_old")
-            #expect(status.attempts.isEmpty && status.state == .unknown && !status.isKnown, "saw \(status.state), \(status.attempts.count) attempts")
+            #expect(
+                status.attempts.isEmpty && status.state == .unknown && !status.isKnown,
+                "saw \(status.state), \(status.attempts.count) attempts")
         }
     }
 
@@ -67,19 +75,26 @@ struct EventHistoryTests {
         try await withQueue { _, redis in
             for attempt in 1...300 { try await record(redis, "evt_many", .retry, attempt: attempt) }
             let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_many").map(\.attempt)
-            #expect(Array(attempts.suffix(100)) == Array(201...300), "expected attempts 201 to 300 last, saw \(attempts.suffix(100).first ?? 0) to \(attempts.last ?? 0)")
-            #expect((100...256).contains(attempts.count), "expected 100 to 256 kept (4 KiB of ids, then back to 100), saw \(attempts.count)")
+            #expect(
+                Array(attempts.suffix(100)) == Array(201...300),
+                "expected attempts 201 to 300 last, saw \(attempts.suffix(100).first ?? 0) to \(attempts.last ?? 0)")
+            #expect(
+                (100...256).contains(attempts.count), "expected 100 to 256 kept (4 KiB of ids, then back to 100), saw \(attempts.count)")
         }
     }
 
     @Test func anIndexWrittenAsAListByAnEarlierVersionIsStillAppendedTo() async throws {
         try await withQueue { _, redis in
             let old = HistoryRecord(eventID: "evt_list", type: "t", attempt: 1, result: .retry, worker: "w", at: 1)
-            let entry = try await redis.send(RedisCommand("XADD", Self.keys.history, "*", "r", #"{"id":"evt_list","attempt":1,"result":"retry","worker":"w","at":1,"type":"t"}"#))
+            let entry = try await redis.send(
+                RedisCommand(
+                    "XADD", Self.keys.history, "*", "r", #"{"id":"evt_list","attempt":1,"result":"retry","worker":"w","at":1,"type":"t"}"#))
             _ = try await redis.send(RedisCommand("RPUSH", Self.keys.history(id: "evt_list"), entry.string ?? ""))
             try await record(redis, "evt_list", .ok, attempt: 2)
             let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_list")
-            #expect(attempts.map(\.attempt) == [1, 2] && attempts.first == old, "expected the listed attempt 1 and the new attempt 2, saw \(attempts)")
+            #expect(
+                attempts.map(\.attempt) == [1, 2] && attempts.first == old,
+                "expected the listed attempt 1 and the new attempt 2, saw \(attempts)")
         }
     }
 
@@ -97,7 +112,8 @@ struct EventHistoryTests {
             let ok = HistoryRecord(eventID: "evt_us", type: "t", attempt: 1, result: .ok, worker: "w", at: 1)
             _ = try await redis.send(ok.command(keys: Self.keys, maxLength: 100, digest: "d2", final: true))
             let attempts = try await EventHistory(keys: Self.keys, client: redis).attempts(of: "evt_us")
-            #expect(attempts.map(\.receivedAt) == [1_764_000_000_123], "expected the millisecond it fell in, saw \(attempts.map(\.receivedAt))")
+            #expect(
+                attempts.map(\.receivedAt) == [1_764_000_000_123], "expected the millisecond it fell in, saw \(attempts.map(\.receivedAt))")
         }
     }
 
@@ -122,9 +138,13 @@ struct EventHistoryTests {
         try await withQueue { _, redis in
             _ = try await redis.send(RedisCommand("HSET", Self.keys.received, "d1", "1 1", "d2", "2 2", "d3", "3 3"))
             func item(_ id: String, _ digest: String?, final: Bool) -> HistoryBatch.Item {
-                .init(record: HistoryRecord(eventID: id, type: "t", attempt: 1, result: final ? .ok : .retry, worker: "w", at: 1), digest: digest, final: final)
+                .init(
+                    record: HistoryRecord(eventID: id, type: "t", attempt: 1, result: final ? .ok : .retry, worker: "w", at: 1),
+                    digest: digest, final: final)
             }
-            let batch = HistoryBatch([item("e1", "d1", final: true), item("e2", nil, final: true), item("e3", "d3", final: false), item("e4", "dx", final: true)])
+            let batch = HistoryBatch([
+                item("e1", "d1", final: true), item("e2", nil, final: true), item("e3", "d3", final: false), item("e4", "dx", final: true),
+            ])
             let receipts = batch.receipts(try await redis.send(batch.command(keys: Self.keys, maxLength: 100)))
             #expect(receipts == ["1 1", nil, "3 3", nil], "expected each item's own receipt in order, saw \(receipts)")
             let left = try await redis.send(RedisCommand("HKEYS", Self.keys.received)).array?.compactMap(\.string).sorted()
@@ -133,7 +153,8 @@ struct EventHistoryTests {
     }
 
     @Test func errorsAreCutToOneKibibyte() {
-        let record = HistoryRecord(eventID: "e", type: nil, attempt: 1, result: .retry, error: String(repeating: "é", count: 2_000), worker: "w", at: 0)
+        let record = HistoryRecord(
+            eventID: "e", type: nil, attempt: 1, result: .retry, error: String(repeating: "é", count: 2_000), worker: "w", at: 0)
         let size = record.error?.utf8.count ?? 0
         #expect(size <= 1024 && size >= 1020, "expected about 1 KiB of whole characters, saw \(size) bytes")
     }
@@ -144,7 +165,8 @@ struct EventHistoryTests {
             _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "d"), "done"))
             _ = try await redis.send(RedisCommand("SET", Self.keys.event(id: "r"), "lease:w:1"))
             _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, #"{"id": "p","type":"t"}"#))
-            _ = try await redis.send(RedisCommand("ZADD", Self.keys.scheduled, 1_900_000_000_000, "#anima:v1 1 n\n{\"id\":\"s\",\"type\":\"t\"}"))
+            _ = try await redis.send(
+                RedisCommand("ZADD", Self.keys.scheduled, 1_900_000_000_000, "#anima:v1 1 n\n{\"id\":\"s\",\"type\":\"t\"}"))
             let letter = DeadLetter(id: "x", type: "t", body: Data(#"{"id":"x","type":"t"}"#.utf8), error: "boom", attempts: 3, worker: "w")
             _ = try await redis.send(RedisCommand("LPUSH", Self.keys.dead, Array(letter.encoded())))
             let states = try await ["d", "r", "p", "s", "x", "nothing"].asyncMap { try await history.status(of: $0).state }

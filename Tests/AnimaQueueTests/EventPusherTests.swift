@@ -38,11 +38,13 @@ struct EventPusherTests {
         let body = ByteBuffer(string: #"{"id":"p3"}"#)
         try await withCleanup {
             try await withPusher(configuration) { pusher in
-                let outcome = await pusher.push(body, receivedAt: Date(timeIntervalSince1970: 1_764_000_000.125), sentAt: 1_764_000_000, timeout: .seconds(10))
+                let outcome = await pusher.push(
+                    body, receivedAt: Date(timeIntervalSince1970: 1_764_000_000.125), sentAt: 1_764_000_000, timeout: .seconds(10))
                 #expect("\(outcome)" == "stored", "expected stored, saw \(outcome)")
             }
             let receipt = try await inspector.send(RedisCommand("HGET", "anima:received", SHA1Hex.of(body))).string
-            #expect(receipt == "1764000000125.000 1764000000", "expected received ms to the µs, then the sender's s; saw \(receipt ?? "none")")
+            #expect(
+                receipt == "1764000000125.000 1764000000", "expected received ms to the µs, then the sender's s; saw \(receipt ?? "none")")
         } cleanup: {
             await inspector.shutdown()
             await server.stop()
@@ -77,7 +79,8 @@ struct EventPusherTests {
 
     private func withPusher(_ configuration: RedisConfiguration, _ body: (EventPusher) async throws -> Void) async throws {
         let logger = Logger(label: "anima.test.pusher") { _ in SwiftLogNoOpLogHandler() }
-        let pusher = EventPusher(client: RedisClient(configuration: configuration), key: "anima:events", receivedKey: "anima:received", logger: logger)
+        let pusher = EventPusher(
+            client: RedisClient(configuration: configuration), key: "anima:events", receivedKey: "anima:received", logger: logger)
         let group = ServiceGroup(configuration: .init(services: [pusher], logger: logger))
         let running = Task { try await group.run() }
         try await withCleanup {

@@ -39,7 +39,8 @@ struct FlowFixture {
 
     /// The id and type of a stored entry, as the worker's parser reads them.
     static func parse(_ stored: ByteBuffer) -> (id: String, type: String) {
-        let object = try? JSONSerialization.jsonObject(with: Data(String(buffer: QueueEntry(stored: stored).body).utf8)) as? [String: String]
+        let object =
+            try? JSONSerialization.jsonObject(with: Data(String(buffer: QueueEntry(stored: stored).body).utf8)) as? [String: String]
         return (object?["id"] ?? "?", object?["type"] ?? "?")
     }
 
@@ -47,7 +48,10 @@ struct FlowFixture {
     func take(_ queue: WorkerQueue, limit: Int = 10, lease: Duration = .seconds(30)) async throws -> [WorkerQueue.Taken<String>] {
         try await queue.takeAndClaim(
             limit: limit, block: .milliseconds(50), lease: lease, token: Self.tokens(queue),
-            parse: { stored in let id = Self.parse(stored).id; return (id, id) },
+            parse: { stored in
+                let id = Self.parse(stored).id
+                return (id, id)
+            },
             admit: { _ in Self.type })
     }
 
@@ -55,7 +59,11 @@ struct FlowFixture {
     func takeHeld(_ queue: WorkerQueue, limit: Int = 10, lease: Duration = .seconds(30)) async throws -> [WorkerQueue.Taken<String>] {
         try await queue.takeHeld(
             type: Self.type, limit: limit, order: nil, lease: lease, slotStem: "slot:\(queue.workerID):\(UUID().uuidString):",
-            token: Self.tokens(queue), parse: { stored in let id = Self.parse(stored).id; return (id, id) })
+            token: Self.tokens(queue),
+            parse: { stored in
+                let id = Self.parse(stored).id
+                return (id, id)
+            })
     }
 
     private static func tokens(_ queue: WorkerQueue) -> @Sendable () -> String {

@@ -16,7 +16,8 @@ struct FlowLimitTests {
             let first = try await f.take(f.a, limit: 2)
             let second = try await f.take(f.b, limit: 2)
             #expect(first.map(\.claim) == [.claimed, .claimed], "expected worker a's two claims admitted, saw \(first.map(\.claim))")
-            #expect(second.map(\.claim) == [.heldBack(.limit), .heldBack(.limit)], "expected worker b's held back, saw \(second.map(\.claim))")
+            #expect(
+                second.map(\.claim) == [.heldBack(.limit), .heldBack(.limit)], "expected worker b's held back, saw \(second.map(\.claim))")
             #expect(try await f.held() == ["e3", "e4"], "expected e3, e4 held in order")
             #expect(try await f.takeHeld(f.b).isEmpty, "expected no room while a's two run")
             try await f.finish(f.a, first[0])
@@ -66,7 +67,9 @@ struct FlowLimitTests {
             let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .success) } }
             _ = try await f.a.settle(settlements, flows: releases, recording: nil)
             let slots = try await f.redis.send(RedisCommand("ZCARD", f.a.keys.flowSlots(type: F.type))).int
-            #expect(releases.count == 3 && slots == 0, "expected 3 slots taken and all freed by one settle, saw \(releases.count) taken and \(String(describing: slots)) left")
+            #expect(
+                releases.count == 3 && slots == 0,
+                "expected 3 slots taken and all freed by one settle, saw \(releases.count) taken and \(String(describing: slots)) left")
         }
     }
 
@@ -81,7 +84,9 @@ struct FlowLimitTests {
             let back = try await f.takeHeld(f.a, limit: count)
             let taken = first.filter { $0.claim == .claimed } + back
             let running = try await f.redis.send(RedisCommand("ZCARD", f.a.keys.flowSlots(type: F.type))).int
-            #expect(taken.count == count && running == count, "expected \(count) events running with a slot each, saw \(taken.count) taken and \(String(describing: running)) slots")
+            #expect(
+                taken.count == count && running == count,
+                "expected \(count) events running with a slot each, saw \(taken.count) taken and \(String(describing: running)) slots")
             let settlements = taken.map { Settlement(entry: $0.stored, step: .complete($0.lease!)) }
             let releases = taken.compactMap { $0.flow.map { FlowRelease($0, .success) } }
             _ = try await f.a.settle(settlements, flows: releases, recording: nil)
@@ -112,9 +117,12 @@ struct FlowLimitTests {
             try await f.push(["e1", "e2"])
             let taken = try await f.take(f.a, lease: .milliseconds(200))
             try await f.a.renew([taken[0].flow!], lease: .seconds(60))
-            let expiry = try await f.redis.send(RedisCommand("ZSCORE", f.a.keys.flowSlots(type: F.type), taken[0].flow!.token)).string.flatMap(Double.init)
+            let expiry = try await f.redis.send(RedisCommand("ZSCORE", f.a.keys.flowSlots(type: F.type), taken[0].flow!.token)).string
+                .flatMap(Double.init)
             let now = try await f.redis.send(RedisCommand("TIME")).array?.first?.string.flatMap(Double.init) ?? 0
-            #expect((expiry ?? 0) > (now + 30) * 1000, "expected the renewed slot to expire about 60 s from now, saw \(String(describing: expiry)) at \(now)")
+            #expect(
+                (expiry ?? 0) > (now + 30) * 1000,
+                "expected the renewed slot to expire about 60 s from now, saw \(String(describing: expiry)) at \(now)")
         }
     }
 
@@ -126,10 +134,14 @@ struct FlowLimitTests {
             let first = try await f.take(f.a, limit: 1)
             let second = try await f.take(f.b, limit: 2)
             #expect(first.map(\.claim) == [.claimed], "expected e1 admitted, saw \(first.map(\.claim))")
-            #expect(second.map(\.claim) == [.heldBack(.limit), .heldBack(.limit)], "expected b held back by the shared rate, saw \(second.map(\.claim))")
+            #expect(
+                second.map(\.claim) == [.heldBack(.limit), .heldBack(.limit)],
+                "expected b held back by the shared rate, saw \(second.map(\.claim))")
             let due = try await f.redis.send(RedisCommand("GET", f.a.keys.flowRate(type: F.type))).string.flatMap(Double.init)
             let now = try await f.redis.send(RedisCommand("TIME")).array?.first?.string.flatMap(Double.init) ?? 0
-            #expect(due.map { $0 > now * 1000 && $0 <= (now + 1) * 1000 + 100 } == true, "expected the next start due within 100 ms, saw \(String(describing: due)) at \(now) s")
+            #expect(
+                due.map { $0 > now * 1000 && $0 <= (now + 1) * 1000 + 100 } == true,
+                "expected the next start due within 100 ms, saw \(String(describing: due)) at \(now) s")
         }
     }
 
@@ -143,7 +155,9 @@ struct FlowLimitTests {
             #expect(taken.map(\.claim) == expected, "expected three admitted and two held in one claim, saw \(taken.map(\.claim))")
             let due = try await f.redis.send(RedisCommand("GET", f.a.keys.flowRate(type: F.type))).string.flatMap(Double.init)
             let now = try await f.redis.send(RedisCommand("TIME")).array?.first?.string.flatMap(Double.init) ?? 0
-            #expect(due.map { $0 >= now * 1000 + 50 } == true, "expected the next start due about 100 ms on (three starts written), saw \(String(describing: due)) at \(now) s")
+            #expect(
+                due.map { $0 >= now * 1000 + 50 } == true,
+                "expected the next start due about 100 ms on (three starts written), saw \(String(describing: due)) at \(now) s")
         }
     }
 
@@ -154,7 +168,8 @@ struct FlowLimitTests {
             _ = try await f.take(f.a)
             let cleared = try await f.controls.clearLimit(of: F.type)
             #expect(cleared.removed && cleared.released == 2, "expected the limit removed and 2 events released, saw \(cleared)")
-            let next = try await f.b.takeAndClaim(limit: 10, block: .milliseconds(50), lease: .seconds(30), token: { "t" }, parse: { (F.parse($0).id, nil) })
+            let next = try await f.b.takeAndClaim(
+                limit: 10, block: .milliseconds(50), lease: .seconds(30), token: { "t" }, parse: { (F.parse($0).id, nil) })
             #expect(next.map(\.parsed) == ["e2", "e3"], "expected e2 then e3 taken after the clear, saw \(next.map(\.parsed))")
         }
     }
@@ -166,9 +181,14 @@ struct FlowLimitTests {
             try await f.push(["o1", "o2"], type: "resource.created")
             let taken = try await f.a.takeAndClaim(
                 limit: 10, block: .milliseconds(50), lease: .seconds(30), token: { "lease:\(Int.random(in: 0..<1_000_000))" },
-                parse: { stored in let id = F.parse(stored).id; return (id, id) },
+                parse: { stored in
+                    let id = F.parse(stored).id
+                    return (id, id)
+                },
                 admit: { id in id.hasPrefix("e") ? F.type : nil })
-            #expect(taken.map(\.claim) == [.claimed, .heldBack(.limit), .claimed, .claimed], "expected only e2 held back, saw \(taken.map(\.claim))")
+            #expect(
+                taken.map(\.claim) == [.claimed, .heldBack(.limit), .claimed, .claimed],
+                "expected only e2 held back, saw \(taken.map(\.claim))")
         }
     }
 }

@@ -1,8 +1,9 @@
-@testable import AnimaQueue
 import AnimaRedis
 import AnimaTestSupport
 import NIOCore
 import Testing
+
+@testable import AnimaQueue
 
 /// The ordered take reads an entry's key from a hint that the worker read in Swift when the
 /// hint's bytes fit the entry, and decodes the entry (`cjson`) otherwise: a hint must never
@@ -13,7 +14,9 @@ struct OrderHintTests {
 
     /// The take script run on `entry` alone, under its own prefix, offered `hints`:
     /// (hints used, key, id).
-    static func take(_ redis: RedisClient, _ entry: [UInt8], prefix: String, hints: [OrderHint]) async throws -> (used: Int?, key: String?, id: String?) {
+    static func take(
+        _ redis: RedisClient, _ entry: [UInt8], prefix: String, hints: [OrderHint]
+    ) async throws -> (used: Int?, key: String?, id: String?) {
         let keys = QueueKeys(prefix: prefix)
         _ = try await redis.send(RedisCommand("LPUSH", keys.events, entry))
         let items = try await Self.runTake(redis, keys: keys, arguments: [1, prefix, path.segments.count] + path.segments, hints: hints)
@@ -26,7 +29,9 @@ struct OrderHintTests {
     }
 
     /// The ordered take script's reply to `arguments` then the hints' own.
-    static func runTake(_ redis: RedisClient, keys: QueueKeys, arguments: [any RedisArgument], hints: [OrderHint]) async throws -> [RedisValue] {
+    static func runTake(
+        _ redis: RedisClient, keys: QueueKeys, arguments: [any RedisArgument], hints: [OrderHint]
+    ) async throws -> [RedisValue] {
         var encoded = EncodedArguments()
         for hint in hints { hint.append(to: &encoded, keys: keys) }
         let call = OrderScripts.take.call(
@@ -71,7 +76,9 @@ struct OrderHintTests {
                     "document \(index) \(text): the hint read key \(read.key ?? "none"), id \(read.id ?? "none"); the decode \(decoded.key ?? "none"), \(decoded.id ?? "none")"
                 )
             }
-            #expect(hinted >= documents.count / 4, "expected hints for at least a quarter of the documents, saw \(hinted) of \(documents.count)")
+            #expect(
+                hinted >= documents.count / 4, "expected hints for at least a quarter of the documents, saw \(hinted) of \(documents.count)"
+            )
         }
     }
 
@@ -151,7 +158,9 @@ struct OrderHintTests {
             let waiting = try await redis.send(RedisCommand("LRANGE", keys.orderWaiting(key: "K"), 0, -1)).array?.compactMap(\.string)
             let waits = try await redis.send(RedisCommand("HGET", keys.orderWaits, "evt_2")).string
             #expect(read.used == nil, "expected nothing taken, saw \(read)")
-            #expect(waiting == ["evt_2", second] && waits == "K", "expected evt_2 waiting for K, saw \(String(describing: waiting)), \(String(describing: waits))")
+            #expect(
+                waiting == ["evt_2", second] && waits == "K",
+                "expected evt_2 waiting for K, saw \(String(describing: waiting)), \(String(describing: waits))")
         }
     }
 
@@ -187,7 +196,9 @@ struct OrderHintTests {
     @Test(arguments: [2, 3])
     func takersInTurnLearnToReadTheEntriesTheyWillTake(takers: Int) async throws {
         try await withQueue { queue, redis in
-            let others = (1..<takers).map { WorkerQueue(keys: OrderedTakeTests.keys, workerID: "w-other-\($0)", operations: redis, fetcher: redis) }
+            let others = (1..<takers).map {
+                WorkerQueue(keys: OrderedTakeTests.keys, workerID: "w-other-\($0)", operations: redis, fetcher: redis)
+            }
             try await OrderedTakeTests.push(redis, (0..<(takers * 130)).map { OrderedTakeTests.event("e\($0)", key: "K\($0)") })
             func round() async throws {
                 for taker in [queue] + others { _ = try await OrderedTakeTests.take(taker, limit: 10) }

@@ -84,7 +84,9 @@ struct OrderedHandOverTests {
         try await withQueue { queue, redis in
             let first = try await takeFirstOfTwo(queue, redis)
             let retry = QueueEntry.encode(body: QueueEntry(stored: first.stored).body, attempts: 1)
-            _ = try await queue.settle([Settlement(entry: first.stored, step: .schedule(retry, after: .milliseconds(1), releasing: first.lease))])
+            _ = try await queue.settle([
+                Settlement(entry: first.stored, step: .schedule(retry, after: .milliseconds(1), releasing: first.lease))
+            ])
             let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }
             #expect(holder == "e1", "expected e1 to keep K through its retry, saw \(String(describing: holder))")
             try await Task.sleep(for: .milliseconds(5))
@@ -101,7 +103,9 @@ struct OrderedHandOverTests {
             let again = try await T.take(queue)
             #expect(again.map(\.parsed) == ["e1"], "expected e1 taken again after its put-back, saw \(again.map(\.parsed))")
             _ = try await redis.send(RedisCommand("SADD", Self.keys.paused, "resource.updated"))
-            _ = try await queue.settle([Settlement(entry: again[0].stored, step: .park(type: "resource.updated", releasing: again[0].lease))])
+            _ = try await queue.settle([
+                Settlement(entry: again[0].stored, step: .park(type: "resource.updated", releasing: again[0].lease))
+            ])
             let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }
             #expect(holder == "e1", "expected the parked e1 to keep K, saw \(String(describing: holder))")
             _ = try await PausedTypes(keys: Self.keys, client: redis).resume("resource.updated")
@@ -127,7 +131,9 @@ struct OrderedHandOverTests {
     @Test func aReplayedDeadLetterWaitsBehindNewerEventsOfItsKey() async throws {
         try await withQueue { queue, redis in
             let first = try await takeFirstOfTwo(queue, redis)
-            _ = try await queue.settle([Settlement(entry: first.stored, step: .deadLetter(ByteBuffer(string: "{}"), releasing: first.lease), handover: first.hold)])
+            _ = try await queue.settle([
+                Settlement(entry: first.stored, step: .deadLetter(ByteBuffer(string: "{}"), releasing: first.lease), handover: first.hold)
+            ])
             _ = try await redis.send(RedisCommand("LPUSH", Self.keys.events, T.event("e1", key: "K")))
             let next = try await T.take(queue)
             #expect(next.map(\.parsed) == ["e2"], "expected e2 (which now holds K) taken and the replay waiting; saw \(next.map(\.parsed))")
@@ -144,7 +150,9 @@ struct OrderedHandOverTests {
             #expect(try await queue.register(beat, ttl: .seconds(30)) == .registered)
             let first = try await takeFirstOfTwo(queue, redis)
             let retry = QueueEntry.encode(body: QueueEntry(stored: first.stored).body, attempts: 1)
-            _ = try await queue.settle([Settlement(entry: first.stored, step: .schedule(retry, after: .seconds(60), releasing: first.lease))])
+            _ = try await queue.settle([
+                Settlement(entry: first.stored, step: .schedule(retry, after: .seconds(60), releasing: first.lease))
+            ])
             let deleted = try await RetrySet(keys: Self.keys, client: redis).delete(retry)
             #expect(deleted, "expected the retry to be deleted")
             let holder = try await T.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "K"))).map { String($0.dropFirst()) }

@@ -80,7 +80,8 @@ struct OrderedTakeTests {
             _ = try await redis.send(RedisCommand("SET", Self.keys.orderHeld(key: "X"), "0someone-else"))
             try await Self.push(redis, [Self.event("x1", key: "X"), Self.event("y1", key: "Y"), Self.event("y2", key: "Y")])
             let taken = try await Self.take(queue, limit: 2)
-            #expect(taken.map(\.parsed) == ["y1"], "expected only y1 to run (x1 behind someone else, y2 behind y1), saw \(taken.map(\.parsed))")
+            #expect(
+                taken.map(\.parsed) == ["y1"], "expected only y1 to run (x1 behind someone else, y2 behind y1), saw \(taken.map(\.parsed))")
             let waiting = try await redis.send(RedisCommand("LRANGE", Self.keys.orderWaiting(key: "Y"), 0, -1)).array?.compactMap(\.string)
             #expect(waiting?.first == "y2", "expected y2 waiting for Y, saw \(String(describing: waiting))")
             let holder = try await Self.string(redis, RedisCommand("GET", Self.keys.orderHeld(key: "Y")))

@@ -73,7 +73,9 @@ struct SettleTests {
             let moved = try await queue.putBack(entry: Self.entry, releasing: Self.lease)
             #expect(moved, "expected the entry to move")
             let next = try await redis.send(RedisCommand("RPOP", Self.keys.events)).bytes
-            #expect(next == Self.entry, "expected the put-back entry to be taken next, unchanged; saw \(String(describing: next.map { String(buffer: $0) }))")
+            #expect(
+                next == Self.entry,
+                "expected the put-back entry to be taken next, unchanged; saw \(String(describing: next.map { String(buffer: $0) }))")
             #expect(try await redis.send(RedisCommand("GET", Self.eventKey)) == .null, "the lease was not released")
         }
     }
@@ -89,7 +91,10 @@ struct SettleTests {
 
     /// One record of `evt_s`'s outcome, for the recording settled with it.
     private static let history = HistoryBatch([
-        .init(record: HistoryRecord(eventID: "evt_s", type: "t", attempt: 1, result: .ok, durationMilliseconds: 1, error: nil, worker: "w-test", at: 0, dueAt: nil), digest: nil, final: true),
+        .init(
+            record: HistoryRecord(
+                eventID: "evt_s", type: "t", attempt: 1, result: .ok, durationMilliseconds: 1, error: nil, worker: "w-test", at: 0,
+                dueAt: nil), digest: nil, final: true),
         nil,
     ])
 
@@ -125,7 +130,8 @@ struct SettleTests {
                 recording: Self.history, maxLength: 100
             )
             #expect(settled == [.completed(.recorded), .moved(true)], "expected [recorded, moved], saw \(settled)")
-            #expect(recorded?.array?.count == 1, "expected one receipt slot for the one recording item, saw \(String(describing: recorded))")
+            #expect(
+                recorded?.array?.count == 1, "expected one receipt slot for the one recording item, saw \(String(describing: recorded))")
             #expect(try await count(redis, "XLEN", Self.keys.history) == 1, "expected one outcome in the history")
             let calls = try await scriptCalls(redis)
             #expect(calls == 1, "expected one script call for the batch, saw \(calls)")

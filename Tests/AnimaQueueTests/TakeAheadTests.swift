@@ -81,8 +81,10 @@ struct TakeAheadTests {
             let first = try await round(queue, limit: 2, next: 2, order: path)
             #expect(first.taken.map(\.parsed) == ["a1", "b1"], "expected [a1, b1] taken, saw \(first.taken.map(\.parsed))")
             let second = try await round(queue, ahead: first.ahead, limit: 2, next: 2, order: path)
-            #expect(second.taken.map(\.parsed) == ["c1"], "expected [c1] from the ahead (a2 waits for A), saw \(second.taken.map(\.parsed))")
-            #expect(second.taken.map(\.hold) == [OrderHold(key: "C", eventID: "c1")], "expected c1 to hold C, saw \(second.taken.map(\.hold))")
+            #expect(
+                second.taken.map(\.parsed) == ["c1"], "expected [c1] from the ahead (a2 waits for A), saw \(second.taken.map(\.parsed))")
+            #expect(
+                second.taken.map(\.hold) == [OrderHold(key: "C", eventID: "c1")], "expected c1 to hold C, saw \(second.taken.map(\.hold))")
             let waiting = try await redis.send(RedisCommand("LLEN", Self.keys.orderWaiting(key: "A"))).int
             #expect(waiting == 2, "expected a2 waiting for A (id and entry), saw \(String(describing: waiting)) items")
         }

@@ -45,7 +45,8 @@ struct TakeAndClaimTests {
             let entries = (0..<9_000).map { "e\($0)" }
             _ = try await redis.send(RedisCommand("LPUSH", arguments: [Self.keys.events] + entries))
             let taken = try await take(queue, limit: 9_000)
-            #expect(taken.map(\.parsed) == entries, "expected e0…e8999 in order, saw \(taken.count) starting \(taken.prefix(3).map(\.parsed))")
+            #expect(
+                taken.map(\.parsed) == entries, "expected e0…e8999 in order, saw \(taken.count) starting \(taken.prefix(3).map(\.parsed))")
             let processing = try await redis.send(RedisCommand("LRANGE", Self.processing, 0, -1)).array?.compactMap(\.string)
             #expect(processing == entries.reversed(), "expected the processing list newest first, saw \(processing?.prefix(3) ?? [])…")
         }
@@ -113,7 +114,9 @@ struct TakeAndClaimTests {
                 limit: 1, block: .milliseconds(100), lease: .seconds(30), token: { "lease:w-test:1" },
                 parse: { stored in (String(buffer: stored), nil) }
             )
-            #expect(taken.count == 1 && taken[0].claim == nil && taken[0].lease == nil, "expected one unclaimed entry, saw \(taken.map { ($0.parsed, $0.claim) })")
+            #expect(
+                taken.count == 1 && taken[0].claim == nil && taken[0].lease == nil,
+                "expected one unclaimed entry, saw \(taken.map { ($0.parsed, $0.claim) })")
         }
     }
 
@@ -174,7 +177,9 @@ struct TakeAndClaimTests {
             let blmoves = info.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("cmdstat_blmove:calls=1,") }.count
             let calls = try await scriptCalls(redis)
             #expect(taken.map(\.claim) == [.claimed], "expected evt_1 claimed, saw \(taken.map(\.claim))")
-            #expect(blmoves == 1 && calls == 2, "expected one BLMOVE and two script calls (claim, take of the rest), saw \(blmoves) and \(calls)")
+            #expect(
+                blmoves == 1 && calls == 2,
+                "expected one BLMOVE and two script calls (claim, take of the rest), saw \(blmoves) and \(calls)")
         }
     }
 }

@@ -66,7 +66,9 @@ struct TimeBoundTests {
             let seconds = Double(Int64.random(in: -2_000_000_000...4_000_000_000, using: &generator))
             let date = Date(timeIntervalSince1970: seconds)
             let text = date.formatted(.iso8601)
-            #expect(ISO8601Time.date(from: text) == date, "\(text): expected \(seconds), saw \(String(describing: ISO8601Time.date(from: text)?.timeIntervalSince1970))")
+            #expect(
+                ISO8601Time.date(from: text) == date,
+                "\(text): expected \(seconds), saw \(String(describing: ISO8601Time.date(from: text)?.timeIntervalSince1970))")
         }
     }
 }

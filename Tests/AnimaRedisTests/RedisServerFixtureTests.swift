@@ -9,7 +9,9 @@ struct RedisServerFixtureTests {
         let server = try await RedisServer()
         await server.stop()
         // Not a time bound (a loaded 2-core machine can take seconds): how the server ended.
-        #expect(server.lastStopOutcome == .exited(0), "expected the server to exit 0 on SIGTERM, saw \(String(describing: server.lastStopOutcome))")
+        #expect(
+            server.lastStopOutcome == .exited(0),
+            "expected the server to exit 0 on SIGTERM, saw \(String(describing: server.lastStopOutcome))")
         #expect(!server.isRunning)
     }
 

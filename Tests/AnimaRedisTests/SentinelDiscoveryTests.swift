@@ -100,7 +100,9 @@ struct SentinelDiscoveryTests {
                     // own: a key there was written there. Read first, then check that it still is.
                     let onOld = try? await SentinelTopology.send(RedisCommand("GET", key), to: old.port)
                     if await SentinelTopology.role(of: old.port) == "master" {
-                        #expect(onOld == RedisValue.null, "\(key) was written to the old master \(old.port) after the switch: \(String(describing: onOld))")
+                        #expect(
+                            onOld == RedisValue.null,
+                            "\(key) was written to the old master \(old.port) after the switch: \(String(describing: onOld))")
                     }
                 }
             }

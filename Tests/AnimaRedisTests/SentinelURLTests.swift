@@ -39,8 +39,12 @@ struct SentinelURLTests {
 
     @Test func userInfoIsTheDataNodesAndTheQueryTheSentinels() throws {
         let (c, s) = try sentinel("redis-sentinel://app:dat%40pw@[::1]:26379/anima?sentinel_password=s%26p&sentinel_user=watch")
-        #expect(c.username == "app" && c.password == "dat@pw", "saw data node credentials \(String(describing: c.username)) / \(String(describing: c.password))")
-        #expect(s.password == "s&p" && s.username == "watch", "saw Sentinel credentials \(String(describing: s.username)) / \(String(describing: s.password))")
+        #expect(
+            c.username == "app" && c.password == "dat@pw",
+            "saw data node credentials \(String(describing: c.username)) / \(String(describing: c.password))")
+        #expect(
+            s.password == "s&p" && s.username == "watch",
+            "saw Sentinel credentials \(String(describing: s.username)) / \(String(describing: s.password))")
         #expect(s.sentinels == [.init(host: "::1", port: 26379)], "saw \(s.sentinels)")
     }
 
@@ -65,7 +69,8 @@ struct SentinelURLTests {
     func badFormsAreOneClearError(url: String, reason: String) {
         let error = failure(url)
         #expect(error?.code == .invalidURL, "expected invalidURL for \(url), saw \(String(describing: error))")
-        #expect(error?.message.contains(reason) == true, "expected '\(reason)' in the error for \(url), saw '\(error?.message ?? "no error")'")
+        #expect(
+            error?.message.contains(reason) == true, "expected '\(reason)' in the error for \(url), saw '\(error?.message ?? "no error")'")
     }
 
     @Test func aSentinelPasswordNeverShowsInAnError() {
@@ -89,7 +94,9 @@ struct FailoverReplyTests {
         #expect(error.isConnectionProblem, "a failover must count as a connection problem")
     }
 
-    @Test(arguments: ["ERR unknown command 'FOO'", "WRONGTYPE Operation against a key holding the wrong kind of value", "NOSCRIPT No matching script"])
+    @Test(arguments: [
+        "ERR unknown command 'FOO'", "WRONGTYPE Operation against a key holding the wrong kind of value", "NOSCRIPT No matching script",
+    ])
     func otherErrorsStayServerErrors(message: String) {
         let error = RedisError.reply(message, to: "X")
         #expect(error.code == .server, "expected a server error for '\(message)', saw \(error.code)")

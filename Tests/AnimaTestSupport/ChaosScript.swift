@@ -22,7 +22,8 @@ public struct ChaosScript: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["ANIMA_BIN_DIR"] = ManagedProcess.binDirectory.path
         environment.merge(variables) { _, new in new }
-        let run = try await ManagedProcess(root.appendingPathComponent("scripts/chaos").path, arguments: arguments, environment: environment)
+        let run = try await ManagedProcess(
+            root.appendingPathComponent("scripts/chaos").path, arguments: arguments, environment: environment)
         let bound = TestTime.scaled(timeout)
         var status = await run.waitForExit(timeout: bound)
         if status == nil {
@@ -30,7 +31,8 @@ public struct ChaosScript: Sendable {
             kill(run.pid, SIGKILL)
             _ = await run.waitForExit(timeout: .seconds(10))
         }
-        return ChaosScript(status: status, standardOutput: run.standardOutput, output: run.standardOutput + run.standardError, timeout: bound)
+        return ChaosScript(
+            status: status, standardOutput: run.standardOutput, output: run.standardOutput + run.standardError, timeout: bound)
     }
 
     /// `status` for a failure message.

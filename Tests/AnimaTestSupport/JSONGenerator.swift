@@ -94,7 +94,9 @@ public struct JSONGenerator {
     /// object or is repeated; `id` and `type` as in ``document()``.
     public mutating func orderedEvent() -> [UInt8] {
         var members: [[UInt8]] = []
-        if chance(95) { members.append(member(key: pick(idKeys), value: chance(60) ? Array("\"evt_\(int(0...99_999))\"".utf8) : identityValue())) }
+        if chance(95) {
+            members.append(member(key: pick(idKeys), value: chance(60) ? Array("\"evt_\(int(0...99_999))\"".utf8) : identityValue()))
+        }
         if chance(95) { members.append(member(key: pick(typeKeys), value: identityValue())) }
         for _ in 0..<(chance(10) ? 2 : 1) {
             members.append(member(key: pick(dataKeys), value: chance(90) ? dataObject() : value(depth: 1)))

@@ -114,12 +114,13 @@ public final class RedisServer: Sendable {
     /// Starts the server (again, on the same port) and waits until it answers PING.
     public func start(timeout: Duration = TestTime.scaled(.seconds(30))) async throws {
         guard !isRunning else { return }
-        var arguments = (configFile.map { [$0.path] } ?? []) + [
-            "--port", String(port), "--bind", "127.0.0.1",
-            "--unixsocket", socketPath, "--unixsocketperm", "700",
-            "--dir", directory.path, "--save", "", "--appendonly", "no",
-            "--daemonize", "no", "--logfile", directory.appendingPathComponent("redis.log").path,
-        ]
+        var arguments =
+            (configFile.map { [$0.path] } ?? []) + [
+                "--port", String(port), "--bind", "127.0.0.1",
+                "--unixsocket", socketPath, "--unixsocketperm", "700",
+                "--dir", directory.path, "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--logfile", directory.appendingPathComponent("redis.log").path,
+            ]
         if let password { arguments += ["--requirepass", password] }
         if let user { arguments += ["--user", user.name, "on", ">" + user.password, "~*", "&*", "+@all"] }
         arguments += self.arguments

@@ -332,7 +332,8 @@ public final class SentinelTopology: Sendable {
                 let master = Self.fields(
                     try? await Self.send(RedisCommand("SENTINEL", "MASTER", masterName), to: sentinel.port)
                 )
-                let known = (try? await Self.send(RedisCommand("SENTINEL", "REPLICAS", masterName), to: sentinel.port))?
+                let known =
+                    (try? await Self.send(RedisCommand("SENTINEL", "REPLICAS", masterName), to: sentinel.port))?
                     .array?.map { Self.fields($0) } ?? []
                 state =
                     "Sentinel \(sentinel.port): master flags \(master["flags"] ?? "?"), "

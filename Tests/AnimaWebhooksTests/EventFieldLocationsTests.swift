@@ -18,14 +18,20 @@ struct EventFieldLocationsTests {
         let body = #"{"id":"evt_1","type":"t","data":{"pad":"xxxx","key":"k7"}}"#
         let found = try #require(Self.locate(body), "expected the fields located in \(body)")
         #expect(Self.text(body, found.id) == #""evt_1""#, "expected the id's token, saw \(Self.text(body, found.id))")
-        guard case .string(let key) = found.value else { Issue.record("expected a string key, saw \(found.value)"); return }
+        guard case .string(let key) = found.value else {
+            Issue.record("expected a string key, saw \(found.value)")
+            return
+        }
         #expect(Self.text(body, key) == #""k7""#, "expected the key's token, saw \(Self.text(body, key))")
     }
 
     @Test func anIntegerKeyIsLocatedWithItsSign() throws {
         let body = #"{"id":"e","type":"t","data":{"key": -42 }}"#
         let found = try #require(Self.locate(body))
-        guard case .integer(let key) = found.value else { Issue.record("expected an integer key, saw \(found.value)"); return }
+        guard case .integer(let key) = found.value else {
+            Issue.record("expected an integer key, saw \(found.value)")
+            return
+        }
         #expect(Self.text(body, key) == "-42", "expected -42, saw \(Self.text(body, key))")
     }
 

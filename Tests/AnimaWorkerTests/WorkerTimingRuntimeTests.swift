@@ -19,12 +19,15 @@ struct WorkerTimingRuntimeTests {
             let beforePush = Date().timeIntervalSince1970 * 1000
             try await fixture.push(RuntimeFixture.event("evt_wait"), receivedAt: received, sentAt: received / 1000)
             #expect(await eventually { fixture.events("processed") == 1 }, "expected processed 1, saw \(fixture.events("processed"))")
-            let sum = try #require(fixture.histogramSum("anima_worker_queue_wait_seconds", type: "test.event"), "expected a queue wait for test.event")
+            let sum = try #require(
+                fixture.histogramSum("anima_worker_queue_wait_seconds", type: "test.event"), "expected a queue wait for test.event")
             let start = try #require(handlerStarted.withLockedValue { $0 }, "expected the handler to have run")
             let waitEnded = Double(received) + sum * 1000
             // The wait is kept to the microsecond: allow that rounding, nothing more.
-            #expect(waitEnded <= start + 0.001, "expected the wait to end by the handler's start (\(start) ms), it ended at \(waitEnded) ms")
-            #expect(waitEnded >= beforePush - 0.001, "expected the wait to end after the push (\(beforePush) ms), it ended at \(waitEnded) ms")
+            #expect(
+                waitEnded <= start + 0.001, "expected the wait to end by the handler's start (\(start) ms), it ended at \(waitEnded) ms")
+            #expect(
+                waitEnded >= beforePush - 0.001, "expected the wait to end after the push (\(beforePush) ms), it ended at \(waitEnded) ms")
         }
     }
 }

@@ -22,7 +22,9 @@ struct WorkerTracingRuntimeTests {
             #expect(try await eventually { try await fixture.doneMark("evt_span") == "done" }, "expected evt_span done")
             let spans = tracer.finishedSpans.filter { $0.operationName == "handle test.event" }
             #expect(spans.count == 1, "expected one attempt span, saw \(spans.map(\.operationName))")
-            #expect(seen.withLockedValue { $0 } == spans.map(\.spanID), "expected the handler inside span \(spans.map(\.spanID)), saw \(seen.withLockedValue { $0 })")
+            #expect(
+                seen.withLockedValue { $0 } == spans.map(\.spanID),
+                "expected the handler inside span \(spans.map(\.spanID)), saw \(seen.withLockedValue { $0 })")
         }
     }
 
@@ -33,10 +35,14 @@ struct WorkerTracingRuntimeTests {
         try await withWorker(handlers: handlers, tracer: tracer) { fixture in
             try await fixture.push(RuntimeFixture.event("evt_fail"))
             let ended = await eventually { tracer.finishedSpans.contains { $0.operationName == "handle test.event" } }
-            let span = try #require(tracer.finishedSpans.first { $0.operationName == "handle test.event" }, "expected an attempt span (ended: \(ended))")
+            let span = try #require(
+                tracer.finishedSpans.first { $0.operationName == "handle test.event" }, "expected an attempt span (ended: \(ended))")
             #expect(span.status?.code == .error, "expected an error status, saw \(String(describing: span.status))")
-            #expect(span.status?.message == "downstream said no", "expected the failure as the message, saw \(String(describing: span.status))")
-            #expect(span.attributes["anima.result"]?.toSpanAttribute() == .string("retry"), "expected anima.result retry, saw \(span.attributes)")
+            #expect(
+                span.status?.message == "downstream said no", "expected the failure as the message, saw \(String(describing: span.status))")
+            #expect(
+                span.attributes["anima.result"]?.toSpanAttribute() == .string("retry"),
+                "expected anima.result retry, saw \(span.attributes)")
         }
     }
 

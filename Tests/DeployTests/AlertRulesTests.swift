@@ -29,12 +29,14 @@ struct AlertRulesTests {
 
     @Test func rulesPassPromtoolCheck() async throws {
         let (status, output) = try await promtool(["check", "rules", "alerts.yaml"])
-        #expect(status == 0 && output.contains("SUCCESS"), "promtool check rules: expected exit 0 and SUCCESS, saw exit \(status):\n\(output)")
+        #expect(
+            status == 0 && output.contains("SUCCESS"), "promtool check rules: expected exit 0 and SUCCESS, saw exit \(status):\n\(output)")
     }
 
     @Test func backlogAndDeadLetterAlertsFireOnTheQueueGauges() async throws {
         let (status, output) = try await promtool(["test", "rules", "alerts.test.yaml"])
-        #expect(status == 0 && output.contains("SUCCESS"), "promtool test rules: expected exit 0 and SUCCESS, saw exit \(status):\n\(output)")
+        #expect(
+            status == 0 && output.contains("SUCCESS"), "promtool test rules: expected exit 0 and SUCCESS, saw exit \(status):\n\(output)")
     }
 
     @Test func everyQueueGaugeTheRulesUseIsOneTheWorkerExports() throws {

@@ -37,7 +37,8 @@ struct HelpCoverageTests {
             let help = await HelpTexts.of(name)
             #expect(help.contains("USAGE"), "\(name) --help: expected a usage text, saw \(help.prefix(200).debugDescription)")
         }
-        #expect(await HelpTexts.of("anima-admin").contains("--yes"), "expected the dlq purge help (--yes) among anima-admin's subcommand helps")
+        #expect(
+            await HelpTexts.of("anima-admin").contains("--yes"), "expected the dlq purge help (--yes) among anima-admin's subcommand helps")
     }
 
     @Test(arguments: DeployFiles.all)

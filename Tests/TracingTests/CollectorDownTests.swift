@@ -34,7 +34,10 @@ struct CollectorDownTests {
                 metrics = (try? await ingress.http.request("GET", "/metrics").text) ?? ""
                 return Self.dropped(in: metrics) >= 1
             }
-            #expect(counted, "expected anima_ingress_trace_spans_dropped_total ≥ 1, saw: \(metrics.split(separator: "\n").filter { $0.contains("dropped") })")
+            #expect(
+                counted,
+                "expected anima_ingress_trace_spans_dropped_total ≥ 1, saw: \(metrics.split(separator: "\n").filter { $0.contains("dropped") })"
+            )
         }
     }
 

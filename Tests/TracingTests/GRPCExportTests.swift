@@ -18,7 +18,8 @@ struct GRPCExportTests {
                 let id = try await f.send()
                 let trace = await f.trace(of: id, attempts: 1)
                 let ingressSpan = try #require(trace.ingress, "expected the ingress's span over gRPC, saw \(trace)")
-                #expect(trace.attempts.first?.parentSpanID == ingressSpan.spanID, "expected the attempt under the ingress's span, saw \(trace)")
+                #expect(
+                    trace.attempts.first?.parentSpanID == ingressSpan.spanID, "expected the attempt under the ingress's span, saw \(trace)")
             } cleanup: {
                 await receiver.stop()
             }

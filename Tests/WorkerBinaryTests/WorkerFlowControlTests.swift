@@ -38,11 +38,14 @@ struct WorkerFlowControlTests {
                 }
                 #expect(reopened, "expected the breaker to open and a failed probe to reopen it; logs: \(f.workerLogs)")
                 service.answerOtherwise(.ok)
-                #expect(await f.waitUntilDone(ids, timeout: .seconds(60)), "expected every event handled after recovery; logs: \(f.workerLogs)")
+                #expect(
+                    await f.waitUntilDone(ids, timeout: .seconds(60)), "expected every event handled after recovery; logs: \(f.workerLogs)")
                 let dead = try await f.count("anima:dead")
                 #expect(dead == 0, "expected no dead letters with a breaker, saw \(dead)")
                 let failed = service.requests.count - ids.count
-                #expect(failed < ids.count * 2, "expected the breaker to spare the failing service, saw \(failed) failed requests for \(ids.count) events")
+                #expect(
+                    failed < ids.count * 2,
+                    "expected the breaker to spare the failing service, saw \(failed) failed requests for \(ids.count) events")
                 #expect(f.workerLogs.contains("breaker for \(Self.type) opened"), "expected a warning line for the opening")
                 #expect(f.workerLogs.contains("breaker for \(Self.type) closed"), "expected a warning line for the closing")
             }
@@ -55,7 +58,8 @@ struct WorkerFlowControlTests {
                 try await f.startWorker(["\(Self.type)=\(service.url())"], environment: Self.environment)
                 let ids = try await Self.push(f, count: 20)
                 #expect(await f.waitForDeadLetters(ids.count, timeout: .seconds(60)), "expected all 20 dead-lettered without a breaker")
-                #expect(service.requests.count == ids.count * 3, "expected 3 failed attempts per event, saw \(service.requests.count) requests")
+                #expect(
+                    service.requests.count == ids.count * 3, "expected 3 failed attempts per event, saw \(service.requests.count) requests")
             }
         }
     }
@@ -96,7 +100,8 @@ struct WorkerFlowControlTests {
             try await Self.controls(f).setBreaker(
                 BreakerSettings(failureRate: 0.5, minAttempts: 2, window: .seconds(60), cooldown: .seconds(3600)), for: Self.type)
             let port = FreePort.find()
-            try await f.startWorker(["\(Self.type)=exit 1"], environment: ["ANIMA_METRICS_PORT": String(port), "ANIMA_WORKER_CONCURRENCY": "1"])
+            try await f.startWorker(
+                ["\(Self.type)=exit 1"], environment: ["ANIMA_METRICS_PORT": String(port), "ANIMA_WORKER_CONCURRENCY": "1"])
             _ = try await Self.push(f, count: 4)
             let http = HTTPTestClient(port: port)
             let lines = [#"anima_breaker_open{type="resource.updated"} 1"#, #"anima_flow_held_events{type="resource.updated"} "#]

@@ -19,7 +19,8 @@ struct WorkerOrderingTests {
     /// Logs `start ID`, then `fail ID` (first attempt of a `-fail-` event, exit 1) or `end ID`.
     static func handler(_ f: PipelineFixture) -> String {
         let log = f.path("marks.log")
-        return #"echo "start $ANIMA_EVENT_ID" >> '\#(log)'; sleep 0.02; case "$ANIMA_EVENT_ID" in *-fail-*) if [ "$ANIMA_EVENT_ATTEMPT" = 1 ]; then echo "fail $ANIMA_EVENT_ID" >> '\#(log)'; exit 1; fi;; esac; echo "end $ANIMA_EVENT_ID" >> '\#(log)'"#
+        return
+            #"echo "start $ANIMA_EVENT_ID" >> '\#(log)'; sleep 0.02; case "$ANIMA_EVENT_ID" in *-fail-*) if [ "$ANIMA_EVENT_ATTEMPT" = 1 ]; then echo "fail $ANIMA_EVENT_ID" >> '\#(log)'; exit 1; fi;; esac; echo "end $ANIMA_EVENT_ID" >> '\#(log)'"#
     }
 
     /// What went wrong with one key's marks: two runs overlapping, or successes out of order.
@@ -96,7 +97,9 @@ struct WorkerOrderingTests {
             let status = await other.process.waitForExit(timeout: .seconds(30))
             #expect(status != nil && status != .exited(0), "expected a non-zero exit, saw \(String(describing: status))")
             let firstLine = other.process.standardError.split(separator: "\n").first { $0.contains("refusing to start") }
-            #expect(firstLine?.contains("ANIMA_ORDER_KEY=data.key") == true, "expected the refusal to name the live key; stderr: \(other.process.standardError)")
+            #expect(
+                firstLine?.contains("ANIMA_ORDER_KEY=data.key") == true,
+                "expected the refusal to name the live key; stderr: \(other.process.standardError)")
         }
     }
 }
