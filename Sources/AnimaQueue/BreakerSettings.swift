@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `anima-admin breaker TYPE`: when, within the last `window`, at least `minAttempts` attempts
 /// of the type ended and a share `failureRate` or more of them failed, the breaker opens; after
@@ -21,7 +21,10 @@ public struct BreakerSettings: Sendable, Equatable, Codable {
     public static let maxCooldown = Duration.seconds(3600)
 
     private enum CodingKeys: String, CodingKey {
-        case failureRate = "failure_rate", minAttempts = "min_attempts", window = "window_ms", cooldown = "cooldown_ms"
+        case failureRate = "failure_rate"
+        case minAttempts = "min_attempts"
+        case window = "window_ms"
+        case cooldown = "cooldown_ms"
     }
 
     public init(from decoder: any Decoder) throws {

@@ -1,5 +1,5 @@
 public import AnimaRedis
-public import Foundation
+import Foundation
 
 /// Limits and breakers per event type, kept in Redis (`anima:limits`, `anima:breakers`), as
 /// the admin sets them and workers read them (every tick). The rules themselves run in
@@ -53,7 +53,9 @@ public struct FlowControls: Sendable {
 
     /// Closes the breaker of `type` at once, its counts started afresh. False when it has none.
     public func resetBreaker(of type: String) async throws(RedisError) -> Bool {
-        let replies = try await client.send([RedisCommand("HEXISTS", keys.breakers, type), RedisCommand("DEL", keys.breakerState(type: type))])
+        let replies = try await client.send([
+            RedisCommand("HEXISTS", keys.breakers, type), RedisCommand("DEL", keys.breakerState(type: type)),
+        ])
         return replies[0].int == 1
     }
 

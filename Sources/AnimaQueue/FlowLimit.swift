@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `anima-admin limit TYPE`: how many attempts of a type may run at once across all workers,
 /// and how many may start per second or minute. Kept in Redis as JSON in `anima:limits`.
@@ -37,7 +37,8 @@ public struct FlowLimit: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case concurrency, rate, perMilliseconds = "per_ms"
+        case concurrency, rate
+        case perMilliseconds = "per_ms"
     }
 
     public init(from decoder: any Decoder) throws {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A throwaway ``RedisServer`` that also speaks TLS on a port of its own, with a certificate of
 /// ``TLSCertificates``. Its plain port and unix socket stay open for the fixture's own checks;

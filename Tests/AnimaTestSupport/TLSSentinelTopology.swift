@@ -1,4 +1,4 @@
-public import AnimaRedis
+import AnimaRedis
 import Foundation
 
 /// A master, one replica and one Sentinel that speak TLS to each other (`tls-replication yes`)
