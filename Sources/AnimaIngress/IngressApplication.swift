@@ -44,6 +44,28 @@ public func buildIngressApplication(
         tracer: WebhookTracer.bootstrapped()
     )
 
+    let router = ingressRouter(metrics: metrics, readiness: readiness)
+
+    let http1 = HTTP1Channel.Configuration(
+        idleTimeout: .seconds(30),
+        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
+    )
+    let server = HTTPServerBuilder { responder in
+        WebhookHTTP1Channel(responder: responder, configuration: http1, controller: controller, logger: logger)
+    }
+    return Application(
+        router: router,
+        server: server,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: [pusher, ClientCloser(client: readiness.probe)],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger
+    )
+}
+
+/// The ingress's routes other than the webhook's: health, readiness and metrics, with 405 for
+/// other methods (the webhook's included).
+private func ingressRouter(metrics: IngressMetrics, readiness: Readiness) -> Router<BasicRequestContext> {
     let router = Router()
     router.add(
         middleware: MethodNotAllowedMiddleware(allowed: [
@@ -66,20 +88,5 @@ public func buildIngressApplication(
             body: .init(byteBuffer: ByteBuffer(string: metrics.render()))
         )
     }
-
-    let http1 = HTTP1Channel.Configuration(
-        idleTimeout: .seconds(30),
-        httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
-    )
-    let server = HTTPServerBuilder { responder in
-        WebhookHTTP1Channel(responder: responder, configuration: http1, controller: controller, logger: logger)
-    }
-    return Application(
-        router: router,
-        server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [pusher, ClientCloser(client: readiness.probe)],
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
-        logger: logger
-    )
+    return router
 }
