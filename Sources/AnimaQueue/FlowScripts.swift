@@ -239,11 +239,9 @@ enum FlowScripts {
         local function lastTransition(k) return redis.call('HMGET', k, 'by', 'tk', 'tf', 'ta', 'tc') end
         -- `before`: the breaker's last transition (lastTransition), kept as the one before.
         local function transition(k, token, kind, failed, attempts, cooldown, before)
+          redis.call('HSET', k, 'by', token, 'tk', kind, 'tf', failed, 'ta', attempts, 'tc', cooldown)
           if before[1] then
-            redis.call('HSET', k, 'by', token, 'tk', kind, 'tf', failed, 'ta', attempts, 'tc', cooldown,
-              'by2', before[1], 'tk2', before[2], 'tf2', before[3], 'ta2', before[4], 'tc2', before[5])
-          else
-            redis.call('HSET', k, 'by', token, 'tk', kind, 'tf', failed, 'ta', attempts, 'tc', cooldown)
+            redis.call('HSET', k, 'by2', before[1], 'tk2', before[2], 'tf2', before[3], 'ta2', before[4], 'tc2', before[5])
           end
           return { kind, failed, attempts, cooldown }
         end
