@@ -19,6 +19,8 @@ final class OrphanReaper: Sendable {
     static let shared: OrphanReaper? = OrphanReaper()
 
     private let writeEnd: NIOLockedValueBox<Int32>
+    /// The `awk` process.
+    let pid: pid_t
 
     static let script = """
         /^\\+/ { live[substr($0, 2)] = 1; next }
@@ -26,7 +28,8 @@ final class OrphanReaper: Sendable {
         END { for (g in live) system("kill -9 -" g " 2>/dev/null") }
         """
 
-    private init?() {
+    /// Starts a reaper (``shared`` is the worker's one).
+    init?() {
         let candidates: [String] = ["/usr/bin/awk", "/bin/awk"]
         guard let awk = candidates.first(where: { access($0, X_OK) == 0 }) else { return nil }
         var fds: [Int32] = [0, 0]
@@ -38,6 +41,10 @@ final class OrphanReaper: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[0], 0)  // dup2 clears close-on-exec
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        // Nothing else of this process's: `awk` outlives every connection this process closes,
+        // and would keep any descriptor it inherited open (a Redis socket, another child's
+        // exit pipe) until this process ends.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         let texts: [String] = [awk, Self.script]
         let arguments: [UnsafeMutablePointer<CChar>?] = texts.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }
@@ -50,6 +57,7 @@ final class OrphanReaper: Sendable {
             return nil
         }
         writeEnd = NIOLockedValueBox(fds[1])
+        self.pid = pid
     }
 
     func register(processGroup: pid_t) { send("+\(processGroup)\n") }
