@@ -25,7 +25,7 @@ public struct ChaosScript: Sendable {
         let run = try await ManagedProcess(
             root.appendingPathComponent("scripts/chaos").path, arguments: arguments, environment: environment)
         let bound = TestTime.scaled(timeout)
-        var status = await run.waitForExit(timeout: bound)
+        let status = await run.waitForExit(timeout: bound)
         if status == nil {
             kill(-run.pid, SIGKILL)
             kill(run.pid, SIGKILL)
