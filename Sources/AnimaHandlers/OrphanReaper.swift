@@ -60,6 +60,13 @@ final class OrphanReaper: Sendable {
         self.pid = pid
     }
 
+    /// `awk` reads the end of its input and exits.
+    deinit {
+        writeEnd.withLockedValue { fd in
+            if fd >= 0 { close(fd) }
+        }
+    }
+
     func register(processGroup: pid_t) { send("+\(processGroup)\n") }
     func unregister(processGroup: pid_t) { send("-\(processGroup)\n") }
 
