@@ -5,23 +5,25 @@ import Glibc
 import Testing
 
 /// A Sentinel failover while signed events stream in: the real ingress (`ANIMA_MIN_REPLICAS=1`)
-/// and worker on a `redis-sentinel://` URL carry on, and every event that got a 200 is handled.
+/// and worker on a `redis-sentinel://` URL carry on, and every event that got a 200 is handled;
+/// with ordering on (ten events to a key), no key is left held.
 @Suite("Sentinel failover under load")
 struct SentinelFailoverUnderLoadTests {
     static let eventCount = 300
 
-    @Test func everyAcceptedEventIsHandledAcrossASentinelFailover() async throws {
+    @Test(arguments: [false, true])
+    func everyAcceptedEventIsHandledAcrossASentinelFailover(ordered: Bool) async throws {
         try await SentinelTopology.run(replicas: 2, sentinels: 3, quorum: 2) { t in
             let ingress = try await IngressProcess(redisURL: t.url, environment: ["ANIMA_MIN_REPLICAS": "1"])
             let worker = try await WorkerProcess(
                 redisURL: t.url,
                 handlers: ["*=builtin:ack"],
-                environment: PipelineFixture.workerDefaults
+                environment: PipelineFixture.workerDefaults.merging(ordered ? ["ANIMA_ORDER_KEY": "data.key"] : [:]) { $1 }
             )
             let watcher = RedisClient(configuration: try RedisConfiguration(url: t.firstMaster.url))
             try await withCleanup {
                 try await worker.waitUntilRegistered(client: watcher)
-                try await check(t, ingress: ingress, worker: worker)
+                try await check(t, ingress: ingress, worker: worker, ordered: ordered)
             } cleanup: {
                 await watcher.shutdown()
                 await worker.stop(signal: SIGKILL)
@@ -30,7 +32,7 @@ struct SentinelFailoverUnderLoadTests {
         }
     }
 
-    private func check(_ t: SentinelTopology, ingress: IngressProcess, worker: WorkerProcess) async throws {
+    private func check(_ t: SentinelTopology, ingress: IngressProcess, worker: WorkerProcess, ordered: Bool) async throws {
         // Events 100…199 race the failover; from 200 on every event goes after it.
         var accepted: [String] = []
         var refusals = 0
@@ -42,7 +44,7 @@ struct SentinelFailoverUnderLoadTests {
             if index == 2 * Self.eventCount / 3, let failover {
                 _ = try await failover.value
             }
-            let event = makeEvent()
+            let event = ordered ? makeEvent(data: #"{"key":"k\#(index % 30)"}"#) : makeEvent()
             var last = "nothing"
             let ok = await eventually(timeout: .seconds(30), interval: .milliseconds(50)) {
                 do {
@@ -88,6 +90,8 @@ struct SentinelFailoverUnderLoadTests {
             return left.isEmpty
         }
         #expect(drained, "entries left on the new master \(new.port): \(left)")
+        let orderKeys = try await SentinelTopology.send(RedisCommand("KEYS", "anima:ordered:*"), to: new.port).array?.compactMap(\.string)
+        #expect(orderKeys == [], "expected no order key left on the new master \(new.port), saw \(String(describing: orderKeys))")
         #expect(ingress.process.isRunning, "the ingress stopped: \(tail(ingress.process.standardError))")
         #expect(worker.isRunning, "the worker stopped: \(tail(worker.process.standardError))")
     }
