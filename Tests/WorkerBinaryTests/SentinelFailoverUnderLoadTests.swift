@@ -84,16 +84,21 @@ struct SentinelFailoverUnderLoadTests {
             """
         )
 
-        var left: [String: Int] = [:]
-        let drained = await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
-            left = (try? await leftInLists(on: new.port)) ?? ["(no answer)": -1]
-            return left.isEmpty
-        }
-        #expect(drained, "entries left on the new master \(new.port): \(left)")
-        let orderKeys = try await SentinelTopology.send(RedisCommand("KEYS", "anima:ordered:*"), to: new.port).array?.compactMap(\.string)
-        #expect(orderKeys == [], "expected no order key left on the new master \(new.port), saw \(String(describing: orderKeys))")
+        try await expectNothingLeft(on: new.port)
         #expect(ingress.process.isRunning, "the ingress stopped: \(tail(ingress.process.standardError))")
         #expect(worker.isRunning, "the worker stopped: \(tail(worker.process.standardError))")
+    }
+
+    /// Once the events are done, the lists on the node at `port` drain and no order key is left.
+    private func expectNothingLeft(on port: Int) async throws {
+        var left: [String: Int] = [:]
+        let drained = await eventually(timeout: .seconds(30), interval: .milliseconds(200)) {
+            left = (try? await leftInLists(on: port)) ?? ["(no answer)": -1]
+            return left.isEmpty
+        }
+        #expect(drained, "entries left on the new master \(port): \(left)")
+        let orderKeys = try await SentinelTopology.send(RedisCommand("KEYS", "anima:ordered:*"), to: port).array?.compactMap(\.string)
+        #expect(orderKeys == [], "expected no order key left on the new master \(port), saw \(String(describing: orderKeys))")
     }
 
     /// The ids among `ids` whose `anima:event:<id>` on the node at `port` is not `done`.
