@@ -6,12 +6,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 log() { printf '%s %s\n' "[$(date +%H:%M:%S)]" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# The header that tells whether hiredis's development files (libhiredis-dev) are installed.
+HIREDIS_HEADER=/usr/include/hiredis/hiredis.h
+
 # Installs what the project needs from Debian's packages, only if something is missing.
 # Extra names may be passed: a command that its package of the same name provides (wrk), or
 # COMMAND:PACKAGE when they differ (promtool:prometheus).
 ensure_packages() {
     local missing=()
-    [ -f /usr/include/hiredis/hiredis.h ] || missing+=(libhiredis-dev)
+    [ -f "$HIREDIS_HEADER" ] || missing+=(libhiredis-dev)
     [ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
     command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
